@@ -1,0 +1,65 @@
+/** Authentication to the mail server. Secrets never live in the config: only the names of variables or commands that hold them. */
+export type AuthConfig =
+  | { type: 'basic'; username: string; passwordEnv: string }
+  | { type: 'ntlm'; username: string; passwordEnv: string; domain?: string }
+  | { type: 'oauth'; tokenEnv?: string; tokenCommand?: string };
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/**
+ * The validated, resolved configuration. Durations are milliseconds; paths are absolute
+ * (resolved against the config file's folder). See docs/configuration.md.
+ */
+export interface Config {
+  /** Absolute path of the file this was loaded from, if any. */
+  configFile?: string;
+  spool: {
+    /** Absolute folders, or the literal `auto` (expanded by spool/discover.ts). */
+    paths: string[];
+    /** How long a file must sit unchanged before it is taken (default 2 minutes). */
+    grace: number;
+    /** How often every folder is rescanned to reconcile missed watcher events (default 60 s). */
+    rescan: number;
+    /** Larger files are quarantined as `TooLarge` (default 10 MiB). */
+    maxBytes: number;
+  };
+  stateDir: string;
+  delivery: {
+    transport: 'ews' | 'sandbox';
+    /** Requests in flight at most (default 2). */
+    concurrency: number;
+    /** How long a clean stop may take before in-flight work is abandoned (default 10 s). */
+    shutdownTimeout: number;
+    ews: {
+      url: string;
+      auth: AuthConfig;
+      /** Per-request timeout (default 30 s). */
+      timeout: number;
+      /** `RequestServerVersion` (default Exchange2013). */
+      version: 'Exchange2013' | 'Exchange2013_SP1' | 'Exchange2016';
+      /** Verify TLS certificates (default true). */
+      rejectUnauthorized: boolean;
+    };
+    sandbox: {
+      /** Where the in-process sandbox writes delivered messages as .eml files. */
+      mailbox: string;
+    };
+  };
+  organization: {
+    /** Recipients in these domains or their subdomains get the missed-conversation class. */
+    domains: string[];
+  };
+  retry: {
+    minDelay: number;
+    maxDelay: number;
+    /** Past this age an item expires to `failed`. */
+    maxAge: number;
+    /** Quick in-process retries (p-retry) before an attempt is deferred (default 2). */
+    quickRetries: number;
+  };
+  log: {
+    level: LogLevel;
+    /** Absolute path of the JSON log file, or null for stdout only. */
+    file: string | null;
+  };
+}

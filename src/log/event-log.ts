@@ -1,0 +1,41 @@
+/** The contract's `event.action` values. */
+export type EventAction =
+  | 'spool.detected'
+  | 'spool.cleared'
+  | 'item.claimed'
+  | 'delivery.succeeded'
+  | 'delivery.deferred'
+  | 'delivery.failed'
+  | 'item.quarantined'
+  | 'item.expired'
+  | 'item.held'
+  | 'item.released'
+  | 'item.deleted'
+  | 'item.retry_requested'
+  | 'daemon.started'
+  | 'daemon.stopped';
+
+export type EventOutcome = 'success' | 'failure' | 'unknown';
+
+/** Fields of one outcome line; written as ECS (`file.path`, `imspooler.item.id`, ...). */
+export interface EventFields {
+  level?: 'error' | 'warn' | 'info' | 'debug';
+  filePath?: string;
+  itemId?: string;
+  attempt?: number;
+  /** Milliseconds; written as `event.duration` in nanoseconds. */
+  durationMs?: number;
+  error?: { code: string; message: string };
+  nextAttemptAt?: string;
+  /** Extra fields under `imspooler.*` (e.g. group, item_class, user). Never bodies or secrets. */
+  extra?: Record<string, unknown>;
+}
+
+/** Where outcome lines go. The daemon and CLI write through this; tests capture it. */
+export interface EventLog {
+  event(action: EventAction, outcome: EventOutcome, message: string, fields?: EventFields): void;
+  /** Diagnostics that are not outcomes (start-up details, warnings). */
+  diag(level: 'error' | 'warn' | 'info' | 'debug', message: string, extra?: Record<string, unknown>): void;
+  /** Flushes and closes file transports. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,57 @@
+import type { SpoolItem } from '../spool/spool-item.js';
+
+/** Queue states. Each is a folder under `<stateDir>/queue/`. */
+export const ITEM_STATES = ['incoming', 'active', 'deferred', 'held', 'failed', 'quarantined'] as const;
+export type ItemState = (typeof ITEM_STATES)[number];
+
+/** Recipient groups: same organisation (missed-conversation class) or federated (plain e-mail). */
+export type GroupName = 'org' | 'fed';
+
+/**
+ * Per-group delivery progress. `sending` is written before the request goes out, so that after a
+ * crash or an unclear answer the daemon knows to look for the saved copy before sending again.
+ */
+export type GroupStatus = 'pending' | 'sending' | 'unclear' | 'sent' | 'failed';
+
+export interface GroupProgress {
+  status: GroupStatus;
+  recipients: { to: string[]; cc: string[] };
+  itemClass: string;
+  sentAt?: string;
+}
+
+/** One attempt at delivering an item (all its pending groups). */
+export interface Attempt {
+  n: number;
+  startedAt: string;
+  durationMs: number;
+  outcome: 'success' | 'deferred' | 'failed';
+  group?: GroupName;
+  error?: { code: string; message: string };
+  nextAttemptAt?: string;
+}
+
+/** The metadata file of one queued item: small, human-readable JSON. */
+export interface ItemMeta {
+  version: 1;
+  id: string;
+  state: ItemState;
+  /** Monotonic write counter: when a crash leaves two copies, the higher one wins. */
+  seq: number;
+  /** Path of the spool file the item came from. */
+  source: string;
+  format?: SpoolItem['format'];
+  envelope?: { from: string; to: string[]; cc: string[]; subject?: string };
+  size: number;
+  firstSeenAt: string;
+  claimedAt: string;
+  updatedAt: string;
+  attempts: Attempt[];
+  groups: Partial<Record<GroupName, GroupProgress>>;
+  nextAttemptAt?: string;
+  lastError?: { code: string; message: string };
+  /** Why the item is held (operator hold, policy, quota park). */
+  heldReason?: string;
+  /** Why the item was quarantined (parse failure, not a regular file, too large). */
+  quarantine?: { code: string; message: string };
+}
