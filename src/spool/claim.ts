@@ -1,0 +1,144 @@
+/**
+ * Takes a spool file out of the client's folder. The file is either moved (`claimed`), already
+ * taken by the client (`gone`), or held by someone else (`busy`: antivirus, the indexer, the client
+ * itself on Windows): it is then left where it is for the next pass, never lost and never taken
+ * twice.
+ */
+import * as nodeFs from 'node:fs/promises';
+import type { FsLike } from '../platform/fs-seam.js';
+
+export type ClaimResult = 'claimed' | 'gone' | 'busy';
+
+/** Creates and reads symbolic links; only needed when a link must cross volumes. */
+export interface LinkOps {
+  readlink(path: string): Promise<string>;
+  symlink(target: string, path: string): Promise<void>;
+}
+
+export interface ClaimOptions {
+  /** Extra attempts after an EPERM/EBUSY/EACCES (default 4). */
+  retries?: number;
+  /** First pause between attempts, doubled each time (default 100 ms). */
+  delayMs?: number;
+  /** Injected for tests; defaults to a real timer. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Defaults to node:fs. */
+  links?: LinkOps;
+}
+
+type ClaimFs = Pick<FsLike, 'rename' | 'lstat' | 'copyFile' | 'open' | 'unlink' | 'writeFile'>;
+
+/** Windows reports a file held open by another process with any of these. */
+const BUSY = new Set(['EPERM', 'EBUSY', 'EACCES']);
+const codeOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
+
+class Busy extends Error {}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Moves `from` to `to` (whose folder must exist). Same volume: one rename, atomic. Across volumes
+ * (EXDEV): copy to a temporary name beside `to`, fsync, rename into place, then remove the source;
+ * if the source cannot be removed the copy is deleted again so the file is not taken twice.
+ * A symbolic link is moved as the link itself, never followed; a FIFO, socket or device cannot
+ * cross volumes, so an empty placeholder stands for it and the entry is removed.
+ */
+export async function claimFile(
+  fs: ClaimFs,
+  from: string,
+  to: string,
+  opts: ClaimOptions = {},
+): Promise<ClaimResult> {
+  const retries = opts.retries ?? 4;
+  const delayMs = opts.delayMs ?? 100;
+  const sleep = opts.sleep ?? defaultSleep;
+
+  const withRetry = async <T>(fn: () => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const code = codeOf(e);
+        if (code === undefined || !BUSY.has(code)) throw e;
+        if (attempt >= retries) throw new Busy(code);
+        await sleep(delayMs * 2 ** attempt);
+      }
+    }
+  };
+
+  const exists = async (p: string): Promise<boolean> => {
+    try {
+      await fs.lstat(p);
+      return true;
+    } catch (e) {
+      if (codeOf(e) === 'ENOENT') return false;
+      throw e;
+    }
+  };
+
+  try {
+    await withRetry(() => fs.rename(from, to));
+    return 'claimed';
+  } catch (e) {
+    if (e instanceof Busy) return 'busy';
+    if (codeOf(e) === 'ENOENT') {
+      // ENOENT also means the destination folder is missing: that is our problem, not the client's.
+      if (await exists(from)) throw e;
+      return 'gone';
+    }
+    if (codeOf(e) !== 'EXDEV') throw e;
+  }
+  return copyAcross(fs, from, to, withRetry, opts.links ?? nodeFs);
+}
+
+async function copyAcross(
+  fs: ClaimFs,
+  from: string,
+  to: string,
+  withRetry: <T>(fn: () => Promise<T>) => Promise<T>,
+  links: LinkOps,
+): Promise<ClaimResult> {
+  const tmp = `${to}.partial`;
+  const discard = async (p: string): Promise<void> => {
+    await fs.unlink(p).catch(() => undefined);
+  };
+  try {
+    const st = await fs.lstat(from);
+    await withRetry(async () => {
+      await discard(tmp);
+      if (st.isSymbolicLink()) await links.symlink(await links.readlink(from), tmp);
+      else if (st.isFile()) {
+        await fs.copyFile(from, tmp);
+        const fh = await fs.open(tmp, 'r+');
+        try {
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      } else await fs.writeFile(tmp, '');
+      await fs.rename(tmp, to);
+    });
+  } catch (e) {
+    await discard(tmp);
+    if (e instanceof Busy) return 'busy';
+    if (
+      codeOf(e) === 'ENOENT' &&
+      !(await fs.lstat(from).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return 'gone';
+    throw e;
+  }
+  try {
+    await withRetry(() => fs.unlink(from));
+    return 'claimed';
+  } catch (e) {
+    // The source stays: the copy must go, or the item would be taken again on the next pass.
+    await discard(to);
+    if (e instanceof Busy) return 'busy';
+    if (codeOf(e) === 'ENOENT') return 'gone';
+    throw e;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * One pass over one spool folder: every entry that is not ignored, with its `lstat` facts. Used at
+ * start, by the periodic rescan that reconciles lost watcher events, and to re-check single entries.
+ */
+import path from 'node:path';
+import type { FsLike } from '../platform/fs-seam.js';
+import { classifyEntry, kindOf, type EntryKind } from './entry-filter.js';
+
+/** A spool entry worth tracking. */
+export interface ScannedEntry {
+  path: string;
+  name: string;
+  kind: EntryKind;
+  class: 'candidate' | 'notRegular';
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+/** Why a folder could not be read. `missing` folders may be created later and are looked at again. */
+export type FolderState = 'ok' | 'missing' | 'problem';
+
+export interface ScanResult {
+  state: FolderState;
+  entries: ScannedEntry[];
+  /** Paths whose `lstat` failed this time: neither present nor known to be gone. */
+  unreadable: string[];
+  /** Set when `state` is `problem` (EACCES, ENOTDIR, EIO...). */
+  error?: NodeJS.ErrnoException;
+}
+
+const codeOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
+
+/**
+ * `lstat`s one entry. Returns `null` when it is gone or should be ignored; throws other errors.
+ * `p` is the path module matching the folder's flavour.
+ */
+export async function statEntry(
+  fs: Pick<FsLike, 'lstat'>,
+  dir: string,
+  name: string,
+  p: path.PlatformPath = path,
+): Promise<ScannedEntry | null> {
+  const full = p.join(dir, name);
+  let st;
+  try {
+    st = await fs.lstat(full);
+  } catch (e) {
+    if (codeOf(e) === 'ENOENT' || codeOf(e) === 'ENOTDIR') return null;
+    throw e;
+  }
+  const kind = kindOf(st);
+  const cls = classifyEntry(name, kind);
+  if (cls === 'ignore') return null;
+  return { path: full, name, kind, class: cls, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+}
+
+/** Lists a folder. Never throws for folder-level trouble: it is reported in the result. */
+export async function scanFolder(
+  fs: Pick<FsLike, 'readdir' | 'lstat'>,
+  dir: string,
+  p: path.PlatformPath = path,
+): Promise<ScanResult> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (e) {
+    if (codeOf(e) === 'ENOENT') return { state: 'missing', entries: [], unreadable: [] };
+    return { state: 'problem', entries: [], unreadable: [], error: e as NodeJS.ErrnoException };
+  }
+  const entries: ScannedEntry[] = [];
+  const unreadable: string[] = [];
+  for (const name of names) {
+    // Skip ignored names before touching the disk: the client may be writing them right now.
+    if (classifyEntry(name, 'file') === 'ignore') continue;
+    try {
+      const entry = await statEntry(fs, dir, name, p);
+      if (entry) entries.push(entry);
+    } catch {
+      unreadable.push(p.join(dir, name));
+      // One unreadable entry (EACCES, EPERM from a scanner holding it) must not hide the others;
+      // the next pass looks again.
+    }
+  }
+  return { state: 'ok', entries, unreadable };
+}

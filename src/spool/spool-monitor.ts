@@ -1,0 +1,320 @@
+/**
+ * Watches the spool folders, runs every file through the grace timer and hands due files to the
+ * daemon. chokidar loses events, so its events are hints: every change is confirmed with `lstat`,
+ * a periodic rescan reconciles the folders, and all work runs one task at a time so that a file
+ * seen twice is one tracked entry and is handed over once.
+ */
+import type { Clock } from '../clock.js';
+import type { FsLike } from '../platform/fs-seam.js';
+import { pathFor, resolveSpoolPaths, type DiscoveryEnv } from './discover.js';
+import { watchFolder, type Closer, type WatchEventName, type WatchFn } from './folder-watch.js';
+import { makeGraceTracker, type GraceEntry, type ObserveResult } from './grace-tracker.js';
+import { scanFolder, statEntry, type FolderState, type ScannedEntry } from './scan-folder.js';
+
+/** A file whose grace period is over, to be claimed. */
+export interface DueEntry {
+  path: string;
+  folder: string;
+  kind: 'file' | 'notRegular';
+  size: number;
+  mtimeMs: number;
+}
+
+export interface SpoolMonitorDeps {
+  /** Folders, or `auto` (see discover.ts). */
+  paths: string[];
+  graceMs: number;
+  rescanMs: number;
+  /** When a rejected `onDue` is tried again (default: `min(rescanMs, 10 s)`). */
+  retryMs?: number;
+  clock: Clock;
+  fs: Pick<FsLike, 'readdir' | 'lstat'>;
+  env: DiscoveryEnv;
+  platform: NodeJS.Platform;
+  /** Defaults to chokidar (folder-watch.ts). */
+  watch?: WatchFn;
+  /** A new file entered its grace period (`spool.detected`). */
+  onDetected(path: string): void;
+  /** A tracked file left before its grace ended: the client handled it (`spool.cleared`). */
+  onCleared(path: string): void;
+  /**
+   * The daemon claims the file. Resolving forgets the entry (it left the folder); rejecting keeps it
+   * and tries again after `retryMs`.
+   */
+  onDue(entry: DueEntry): Promise<void>;
+  /** A folder is missing (ENOENT) or unreadable; called again only when the problem changes. */
+  onFolderProblem?(folder: string, error: NodeJS.ErrnoException): void;
+  /** `auto` found less than it could, or a watcher or claim failed unexpectedly. */
+  onWarning?(message: string, error?: unknown): void;
+}
+
+export interface FolderStatus {
+  path: string;
+  state: FolderState | 'unknown';
+  watching: boolean;
+}
+
+export interface SpoolMonitor {
+  start(): Promise<void>;
+  /** Stops timers and watchers and waits for the task in progress (an `onDue` included). */
+  stop(): Promise<void>;
+  /** Files in their grace period, for `status`. */
+  snapshot(): GraceEntry[];
+  /** Re-expands `auto`, rescans every folder and hands over what is due. */
+  rescanNow(): Promise<void>;
+  folders(): FolderStatus[];
+}
+
+interface FolderInfo {
+  state: FolderState | 'unknown';
+  watcher?: Closer;
+  problem?: string;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
+  const { clock, fs } = deps;
+  const p = pathFor(deps.platform);
+  const watch = deps.watch ?? watchFolder;
+  const retryMs = deps.retryMs ?? Math.min(deps.rescanMs, 10_000);
+  const tracker = makeGraceTracker(deps.graceMs);
+  const folders = new Map<string, FolderInfo>();
+  const parents = new Map<string, Closer>();
+  const warned = new Set<string>();
+  let chain: Promise<void> = Promise.resolve();
+  let stopped = false;
+  let dueTimer: unknown;
+  let rescanTimer: unknown;
+
+  const warn = (message: string, error?: unknown): void => {
+    deps.onWarning?.(message, error);
+  };
+  /** Runs tasks one at a time: an lstat and what is done with it never interleave with a claim. */
+  const enqueue = (task: () => Promise<void>): Promise<void> => {
+    const run = chain.then(async () => {
+      if (!stopped) await task();
+    });
+    chain = run.catch((e: unknown) => warn('spool monitor task failed', e));
+    return chain;
+  };
+
+  const track = (folder: string, e: ScannedEntry): ObserveResult => {
+    const kind = e.class === 'candidate' ? 'file' : 'notRegular';
+    const r = tracker.observe(
+      e.path,
+      { size: e.size, mtimeMs: e.mtimeMs, ino: e.ino, kind, folder },
+      clock.now(),
+    );
+    if (r === 'new') deps.onDetected(e.path);
+    return r;
+  };
+  const clear = (path: string): void => {
+    if (tracker.gone(path)) deps.onCleared(path);
+  };
+  const clearFolder = (folder: string, keep: Set<string> = new Set()): void => {
+    for (const e of tracker.snapshot()) if (e.folder === folder && !keep.has(e.path)) clear(e.path);
+  };
+
+  const scheduleDue = (): void => {
+    if (dueTimer !== undefined) clock.clearTimeout(dueTimer);
+    dueTimer = undefined;
+    const next = tracker.nextDueAt();
+    if (stopped || next === undefined) return;
+    const delay = Math.min(Math.max(0, next - clock.now()), MAX_TIMER_MS);
+    dueTimer = clock.setTimeout(() => {
+      dueTimer = undefined;
+      void enqueue(processDue);
+    }, delay);
+  };
+
+  const processDue = async (): Promise<void> => {
+    for (const e of tracker.due(clock.now())) {
+      if (stopped) break;
+      let now: ScannedEntry | null;
+      try {
+        now = await statEntry(fs, e.folder, p.basename(e.path), p);
+      } catch {
+        // Unreadable just now: look again later rather than spinning on a due timer of zero.
+        if (tracker.begin(e.path)) tracker.settle(e.path, clock.now() + retryMs);
+        continue;
+      }
+      if (now === null) {
+        clear(e.path);
+        continue;
+      }
+      // A change restarts the timer instead of handing over a file that is still being written.
+      if (track(e.folder, now) !== 'unchanged' || !tracker.begin(e.path)) continue;
+      const kind = now.class === 'candidate' ? 'file' : 'notRegular';
+      try {
+        await deps.onDue({
+          path: e.path,
+          folder: e.folder,
+          kind,
+          size: now.size,
+          mtimeMs: now.mtimeMs,
+        });
+        tracker.settle(e.path, 'done');
+      } catch (err) {
+        tracker.settle(e.path, clock.now() + retryMs);
+        warn(`claiming ${e.path} failed; trying again later`, err);
+      }
+    }
+    scheduleDue();
+  };
+
+  const reportProblem = (folder: string, info: FolderInfo, error: NodeJS.ErrnoException): void => {
+    const code = error.code ?? error.message;
+    if (info.problem === code) return;
+    info.problem = code;
+    deps.onFolderProblem?.(folder, error);
+  };
+
+  const onWatchEvent = (
+    folder: string,
+    event: WatchEventName,
+    name: string | null,
+    error?: unknown,
+  ): void => {
+    if (stopped) return;
+    if (event === 'error') {
+      warn(`watching ${folder} failed; relying on the rescan`, error);
+      void enqueue(() => scanOne(folder));
+    } else if (name === null) void enqueue(() => scanOne(folder));
+    else void enqueue(() => checkEntry(folder, name));
+  };
+
+  const checkEntry = async (folder: string, name: string): Promise<void> => {
+    if (!folders.has(folder)) return;
+    const e = await statEntry(fs, folder, name, p).catch(() => undefined);
+    if (e === undefined) return; // unreadable just now; the rescan looks again
+    if (e === null) clear(p.join(folder, name));
+    else track(folder, e);
+    scheduleDue();
+  };
+
+  const closeWatcher = async (info: FolderInfo): Promise<void> => {
+    const w = info.watcher;
+    info.watcher = undefined;
+    await w?.close().catch(() => undefined);
+  };
+
+  const scanOne = async (folder: string): Promise<void> => {
+    const info = folders.get(folder);
+    if (info === undefined) return;
+    const r = await scanFolder(fs, folder, p);
+    info.state = r.state;
+    if (r.state === 'missing') {
+      // Removed (or not created yet): its files are gone; the rescan watches for it to come back.
+      await closeWatcher(info);
+      clearFolder(folder);
+      reportProblem(
+        folder,
+        info,
+        Object.assign(new Error(`spool folder ${folder} does not exist`), { code: 'ENOENT' }),
+      );
+    } else if (r.state === 'problem' && r.error) {
+      reportProblem(folder, info, r.error);
+    } else {
+      info.problem = undefined;
+      for (const e of r.entries) track(folder, e);
+      clearFolder(folder, new Set([...r.entries.map((e) => e.path), ...r.unreadable]));
+      if (info.watcher === undefined && !stopped) {
+        try {
+          info.watcher = await watch(folder, (ev, name, err) =>
+            onWatchEvent(folder, ev, name, err),
+          );
+        } catch (err) {
+          warn(`cannot watch ${folder}; relying on the rescan`, err);
+        }
+      }
+    }
+    scheduleDue();
+  };
+
+  /** Re-expands the configured paths: new `sip_*` profiles become folders, vanished ones stop. */
+  const refreshFolders = async (): Promise<void> => {
+    const x = await resolveSpoolPaths(deps.paths, deps.env, deps.platform, fs);
+    for (const w of x.warnings) {
+      if (warned.has(w)) continue;
+      warned.add(w);
+      warn(w);
+    }
+    const wanted = new Set(x.folders);
+    for (const [folder, info] of folders) {
+      if (wanted.has(folder)) continue;
+      folders.delete(folder);
+      await closeWatcher(info);
+      clearFolder(folder);
+    }
+    for (const f of x.folders) if (!folders.has(f)) folders.set(f, { state: 'unknown' });
+    for (const parent of x.parents) {
+      if (parents.has(parent) || stopped) continue;
+      const exists = await fs.lstat(parent).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
+      if (!exists) continue;
+      try {
+        parents.set(
+          parent,
+          await watch(parent, (ev) => {
+            if (!stopped && (ev === 'addDir' || ev === 'unlinkDir' || ev === 'error'))
+              void enqueue(refreshAndScanNew);
+          }),
+        );
+      } catch (err) {
+        warn(`cannot watch ${parent}; new profiles are found by the rescan`, err);
+      }
+    }
+  };
+
+  const refreshAndScanNew = async (): Promise<void> => {
+    await refreshFolders();
+    for (const [folder, info] of folders)
+      if (info.state === 'unknown' || info.state === 'missing') await scanOne(folder);
+  };
+
+  const rescanAll = async (): Promise<void> => {
+    await refreshFolders();
+    for (const folder of [...folders.keys()]) await scanOne(folder);
+    await processDue();
+  };
+
+  const scheduleRescan = (): void => {
+    if (stopped) return;
+    rescanTimer = clock.setTimeout(
+      () => {
+        rescanTimer = undefined;
+        void enqueue(rescanAll).then(scheduleRescan);
+      },
+      Math.min(deps.rescanMs, MAX_TIMER_MS),
+    );
+  };
+
+  return {
+    async start() {
+      stopped = false;
+      await enqueue(rescanAll);
+      scheduleRescan();
+    },
+    async stop() {
+      stopped = true;
+      for (const t of [dueTimer, rescanTimer]) if (t !== undefined) clock.clearTimeout(t);
+      dueTimer = rescanTimer = undefined;
+      await chain;
+      const closers = [...[...folders.values()].map((f) => f.watcher), ...parents.values()];
+      for (const info of folders.values()) info.watcher = undefined;
+      parents.clear();
+      await Promise.all(closers.map((c) => c?.close().catch(() => undefined)));
+    },
+    snapshot: () => tracker.snapshot(),
+    rescanNow: () => enqueue(rescanAll),
+    folders: () =>
+      [...folders].map(([path, f]) => ({
+        path,
+        state: f.state,
+        watching: f.watcher !== undefined,
+      })),
+  };
+}
