@@ -1,0 +1,103 @@
+import { describe, it, expect } from 'vitest';
+import { makeGraceTracker } from '../../src/spool/grace-tracker.js';
+
+const GRACE = 120_000;
+const T0 = 1_800_000_000_000;
+
+describe('grace tracker', () => {
+  it('makes a new file due one grace period after its last modification', () => {
+    const t = makeGraceTracker(GRACE);
+    expect(t.observe('/s/a.json', { size: 10, mtimeMs: T0, folder: '/s' }, T0 + 1_000)).toBe('new');
+    expect(t.nextDueAt()).toBe(T0 + GRACE);
+    expect(t.due(T0 + GRACE - 1)).toEqual([]);
+    expect(t.due(T0 + GRACE).map((e) => e.path)).toEqual(['/s/a.json']);
+  });
+
+  it('reports the same unchanged file twice as one entry', () => {
+    const t = makeGraceTracker(GRACE);
+    t.observe('/s/a', { size: 10, mtimeMs: T0 }, T0);
+    expect(t.observe('/s/a', { size: 10, mtimeMs: T0 }, T0 + 5_000)).toBe('unchanged');
+    expect(t.snapshot()).toHaveLength(1);
+    expect(t.snapshot()[0]).toMatchObject({ firstSeenAt: T0, dueAt: T0 + GRACE, size: 10 });
+  });
+
+  it('restarts the timer when the file changes', () => {
+    const t = makeGraceTracker(GRACE);
+    t.observe('/s/a', { size: 10, mtimeMs: T0 }, T0);
+    expect(t.observe('/s/a', { size: 20, mtimeMs: T0 + 60_000 }, T0 + 60_500)).toBe('restarted');
+    expect(t.due(T0 + GRACE)).toEqual([]);
+    expect(t.nextDueAt()).toBe(T0 + 60_000 + GRACE);
+    expect(t.snapshot()[0]).toMatchObject({ firstSeenAt: T0, size: 20 });
+  });
+
+  it('restarts from now when the size changes under the same (coarse) mtime', () => {
+    const t = makeGraceTracker(GRACE);
+    t.observe('/s/a', { size: 10, mtimeMs: T0 }, T0);
+    t.observe('/s/a', { size: 11, mtimeMs: T0 }, T0 + 30_000);
+    expect(t.nextDueAt()).toBe(T0 + 30_000 + GRACE);
+  });
+
+  it('treats a replaced file (new inode) or a new kind as a change', () => {
+    const t = makeGraceTracker(GRACE);
+    t.observe('/s/a', { size: 10, mtimeMs: T0, ino: 1 }, T0);
+    expect(t.observe('/s/a', { size: 10, mtimeMs: T0, ino: 2 }, T0 + 1)).toBe('restarted');
+    expect(t.observe('/s/a', { size: 10, mtimeMs: T0, ino: 2, kind: 'notRegular' }, T0 + 2)).toBe(
+      'restarted',
+    );
+    expect(t.snapshot()[0]?.kind).toBe('notRegular');
+  });
+
+  it('counts a modification time in the future as now', () => {
+    const t = makeGraceTracker(GRACE);
+    t.observe('/s/a', { size: 1, mtimeMs: T0 + 3_600_000 }, T0);
+    expect(t.nextDueAt()).toBe(T0 + GRACE);
+  });
+
+  it('keeps the clock across a daemon restart: an old file is due at once', () => {
+    const before = makeGraceTracker(GRACE);
+    before.observe('/s/a', { size: 1, mtimeMs: T0 }, T0 + 100_000);
+    // The daemon restarts 10 s later: a fresh tracker sees the same file.
+    const after = makeGraceTracker(GRACE);
+    after.observe('/s/a', { size: 1, mtimeMs: T0 }, T0 + 110_000);
+    expect(after.nextDueAt()).toBe(before.nextDueAt());
+    expect(after.due(T0 + GRACE)).toHaveLength(1);
+    const stale = makeGraceTracker(GRACE);
+    stale.observe('/s/old', { size: 1, mtimeMs: T0 - 86_400_000 }, T0);
+    expect(stale.due(T0).map((e) => e.path)).toEqual(['/s/old']);
+  });
+
+  it('reports cleared only for files it tracked', () => {
+    const t = makeGraceTracker(GRACE);
+    expect(t.gone('/s/never')).toBe(false);
+    t.observe('/s/a', { size: 1, mtimeMs: T0 }, T0);
+    expect(t.gone('/s/a')).toBe(true);
+    expect(t.gone('/s/a')).toBe(false);
+    expect(t.nextDueAt()).toBeUndefined();
+  });
+
+  it('hides an entry being claimed from due() and gone(), and forgets or postpones it on settle', () => {
+    const t = makeGraceTracker(GRACE);
+    t.observe('/s/a', { size: 1, mtimeMs: T0 }, T0);
+    t.observe('/s/b', { size: 1, mtimeMs: T0 }, T0);
+    expect(t.begin('/s/a')).toBe(true);
+    expect(t.begin('/s/a')).toBe(false);
+    expect(t.due(T0 + GRACE).map((e) => e.path)).toEqual(['/s/b']);
+    expect(t.gone('/s/a')).toBe(false);
+    expect(t.observe('/s/a', { size: 2, mtimeMs: T0 + 1 }, T0 + 1)).toBe('claiming');
+    t.settle('/s/a', T0 + GRACE + 5_000);
+    expect(t.due(T0 + GRACE).map((e) => e.path)).toEqual(['/s/b']);
+    expect(t.due(T0 + GRACE + 5_000).map((e) => e.path)).toEqual(['/s/b', '/s/a']);
+    t.begin('/s/b');
+    t.settle('/s/b', 'done');
+    expect(t.has('/s/b')).toBe(false);
+    expect(t.paths()).toEqual(['/s/a']);
+  });
+
+  it('returns copies: callers cannot change tracked state', () => {
+    const t = makeGraceTracker(GRACE);
+    t.observe('/s/a', { size: 1, mtimeMs: T0 }, T0);
+    const [e] = t.snapshot();
+    if (e) e.dueAt = 0;
+    expect(t.nextDueAt()).toBe(T0 + GRACE);
+  });
+});
