@@ -281,12 +281,14 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     await processDue();
   };
 
-  const scheduleRescan = (): void => {
-    if (stopped) return;
+  // A stop() and start() in quick succession must not leave two rescan loops running.
+  let generation = 0;
+  const scheduleRescan = (gen: number): void => {
+    if (stopped || gen !== generation) return;
     rescanTimer = clock.setTimeout(
       () => {
         rescanTimer = undefined;
-        void enqueue(rescanAll).then(scheduleRescan);
+        void enqueue(rescanAll).then(() => scheduleRescan(gen));
       },
       Math.min(deps.rescanMs, MAX_TIMER_MS),
     );
@@ -295,8 +297,9 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
   return {
     async start() {
       stopped = false;
+      const gen = ++generation;
       await enqueue(rescanAll);
-      scheduleRescan();
+      scheduleRescan(gen);
     },
     async stop() {
       stopped = true;

@@ -11,6 +11,7 @@ import {
 import { claimFile } from '../../src/spool/claim.js';
 import { realFs } from '../../src/platform/fs-seam.js';
 import { systemClock, type Clock } from '../../src/clock.js';
+import type { WatchListener } from '../../src/spool/folder-watch.js';
 
 const GRACE = 300;
 
@@ -234,5 +235,35 @@ describe('spool monitor (real folders, real chokidar)', () => {
     await fsp.writeFile(path.join(spool, 'i.json'), '{}');
     await pause(100);
     expect(detected).toEqual([]);
+  });
+});
+
+describe('spool monitor with a watcher that loses and repeats events', () => {
+  it('finds files the watcher never reported and counts repeated events once', async () => {
+    const listeners = new Map<string, WatchListener>();
+    await start({
+      watch: (d, l) => {
+        listeners.set(d, l);
+        return { close: async () => void listeners.delete(d) };
+      },
+    });
+    const emit = listeners.get(spool)!;
+    await fsp.writeFile(path.join(spool, 'lost.json'), '{}');
+    await monitor?.rescanNow();
+    expect(detected).toEqual([path.join(spool, 'lost.json')]);
+    await fsp.writeFile(path.join(spool, 'twice.json'), '{}');
+    emit('add', 'twice.json');
+    emit('add', 'twice.json');
+    emit('change', 'twice.json');
+    emit('add', 'no-such-file.json');
+    emit('error', null, new Error('watcher broke'));
+    await waitFor(() => detected.length === 2, 2_500, 'detection');
+    await waitFor(() => due.length === 2);
+    await monitor?.rescanNow();
+    expect(due.map((d) => path.basename(d.path)).sort()).toEqual(['lost.json', 'twice.json']);
+    expect(detected).toHaveLength(2);
+    expect(cleared).toEqual([]);
+    await monitor?.stop();
+    expect(listeners.size).toBe(0);
   });
 });
