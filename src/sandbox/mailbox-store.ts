@@ -1,0 +1,166 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { buildEml, FOLDER_HEADER, ITEM_CLASS_HEADER, parseEml } from './eml-writer.js';
+import type { MessageDraft, Restriction } from './request-parser.js';
+import { folderId, type ItemView } from './soap-responses.js';
+
+/** A saved copy the sandbox knows about. */
+export interface StoredCopy extends ItemView {
+  /** File name of its .eml in the mailbox folder ('' for a SaveOnly draft, kept in memory). */
+  file: string;
+}
+
+/** The sandbox mailbox: .eml files for delivered messages plus an index of saved copies. */
+export interface MailboxStore {
+  /**
+   * Delivers or saves one message. SendAndSaveCopy and SendOnly write an .eml (atomically);
+   * SendAndSaveCopy and SaveOnly keep an indexed copy in `folder`.
+   */
+  deliver(
+    draft: MessageDraft,
+    disposition: string,
+    folder: string,
+  ): Promise<StoredCopy | undefined>;
+  /** Copies in these folders matching the restriction, newest first. */
+  find(folders: readonly string[], restriction: Restriction | undefined): StoredCopy[];
+  get(id: string): StoredCopy | undefined;
+}
+
+/** Sender written when the request names none (Exchange would use the caller's mailbox). */
+export const DEFAULT_FROM = 'mailbox@sandbox.invalid';
+const ID_PREFIX = 'IMSPOOLER-SANDBOX-ITEM:';
+
+const itemIdFor = (file: string): string => Buffer.from(ID_PREFIX + file).toString('base64');
+const changeKeyFor = (file: string): string =>
+  'CQAAABYAAAA' + createHash('sha1').update(file).digest('base64').slice(0, 16);
+
+/** Is this an id the sandbox could have issued? (else ErrorInvalidIdMalformed) */
+export const isSandboxItemId = (id: string): boolean =>
+  Buffer.from(id, 'base64').toString('utf8').startsWith(ID_PREFIX);
+
+const compactTimestamp = (d: Date): string => d.toISOString().replace(/[-:.]/g, '');
+
+/** Opens (creating if needed) a mailbox folder and indexes the saved copies already in it. */
+export async function openMailbox(
+  dir: string,
+  now: () => Date = () => new Date(),
+): Promise<MailboxStore> {
+  await fsp.mkdir(dir, { recursive: true });
+  const copies: StoredCopy[] = [];
+  let counter = 0;
+  for (const file of (await fsp.readdir(dir)).filter((f) => f.endsWith('.eml')).sort()) {
+    const n = Number(/-(\d+)\.eml$/.exec(file)?.[1] ?? 0);
+    counter = Math.max(counter, n);
+    const copy = readCopy(file, await fsp.readFile(path.join(dir, file), 'utf8'));
+    if (copy) copies.push(copy);
+  }
+
+  return {
+    async deliver(draft, disposition, folder) {
+      const date = now();
+      const keep = disposition !== 'SendOnly';
+      const messageId = `${randomUUID()}@sandbox.imspooler.invalid`;
+      const base = {
+        from: draft.from,
+        to: draft.to,
+        cc: draft.cc,
+        subject: draft.subject,
+        itemClass: draft.itemClass,
+        bodyType: draft.bodyType,
+        body: draft.body,
+        internetHeaders: draft.internetHeaders,
+        messageId,
+      };
+      let file = '';
+      let size = Buffer.byteLength(draft.body);
+      if (disposition !== 'SaveOnly') {
+        counter += 1;
+        file = `${compactTimestamp(date)}-${String(counter).padStart(6, '0')}.eml`;
+        const eml = buildEml({ ...base, from: draft.from ?? DEFAULT_FROM, date, folder: keep ? folder : undefined }); // prettier-ignore
+        size = Buffer.byteLength(eml);
+        const tmp = path.join(dir, `.${file}.${process.pid}.tmp`);
+        await fsp.writeFile(tmp, eml, { flag: 'wx' });
+        await fsp.rename(tmp, path.join(dir, file));
+      }
+      if (!keep) return undefined;
+      const key = file || `draft-${messageId}`;
+      const copy: StoredCopy = {
+        ...base,
+        id: itemIdFor(key),
+        changeKey: changeKeyFor(key),
+        folder,
+        sentAt: date.toISOString(),
+        size,
+        file,
+      };
+      copies.push(copy);
+      return copy;
+    },
+    find(folders, restriction) {
+      const wanted = new Set(folders.map((f) => f.toLowerCase()));
+      return copies
+        .filter(
+          (c) => wanted.has(c.folder.toLowerCase()) || wanted.has(folderId(c.folder).toLowerCase()),
+        )
+        .filter((c) => matches(c, restriction))
+        .reverse();
+    },
+    get: (id) => copies.find((c) => c.id === id),
+  };
+}
+
+function matches(c: StoredCopy, r: Restriction | undefined): boolean {
+  if (!r) return true;
+  // Exchange compares strings in restrictions case-insensitively.
+  const eq = (a: string | undefined) =>
+    a !== undefined && a.toLowerCase() === r.value.toLowerCase();
+  if (r.kind === 'header') {
+    const name = r.name.toLowerCase();
+    return eq(Object.entries(c.internetHeaders).find(([k]) => k.toLowerCase() === name)?.[1]);
+  }
+  if (r.fieldURI === 'item:Subject') return eq(c.subject);
+  if (r.fieldURI === 'item:ItemClass') return eq(c.itemClass);
+  if (r.fieldURI === 'message:InternetMessageId') return eq(`<${c.messageId}>`);
+  return false;
+}
+
+/** Fields the store can search by FieldURI; others get ErrorUnsupportedPathForQuery. */
+export const SEARCHABLE_FIELDS = new Set([
+  'item:Subject',
+  'item:ItemClass',
+  'message:InternetMessageId',
+]);
+
+const STANDARD = new Set([
+  'from', 'to', 'cc', 'subject', 'date', 'message-id', 'mime-version', 'content-type',
+  'content-transfer-encoding', ITEM_CLASS_HEADER.toLowerCase(), FOLDER_HEADER.toLowerCase(),
+]); // prettier-ignore
+
+function readCopy(file: string, text: string): StoredCopy | undefined {
+  const parsed = parseEml(text);
+  const folder = parsed?.headers[FOLDER_HEADER.toLowerCase()];
+  if (!parsed || !folder) return undefined;
+  const h = parsed.headers;
+  const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []); // prettier-ignore
+  const internetHeaders: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (!STANDARD.has(k)) internetHeaders[k] = v;
+  const date = new Date(h['date'] ?? 0);
+  return {
+    id: itemIdFor(file),
+    changeKey: changeKeyFor(file),
+    folder,
+    file,
+    from: h['from'],
+    to: h['to'] === 'undisclosed-recipients:;' ? [] : list(h['to']),
+    cc: list(h['cc']),
+    subject: h['subject'] ?? '',
+    itemClass: h[ITEM_CLASS_HEADER.toLowerCase()] ?? 'IPM.Note',
+    bodyType: parsed.bodyType,
+    body: parsed.body,
+    internetHeaders,
+    messageId: (h['message-id'] ?? '').replace(/^<|>$/g, ''),
+    sentAt: (Number.isNaN(date.getTime()) ? new Date(0) : date).toISOString(),
+    size: Buffer.byteLength(text),
+  };
+}
