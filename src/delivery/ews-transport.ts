@@ -1,0 +1,184 @@
+import {
+  BasePropertySet,
+  BodyType,
+  DefaultExtendedPropertySet,
+  EmailAddress,
+  EmailMessage,
+  ExtendedPropertyDefinition,
+  Folder,
+  FolderId,
+  FolderSchema,
+  ItemView,
+  MapiPropertyType,
+  MessageBody,
+  PropertySet,
+  SearchFilter,
+  WellKnownFolderName,
+} from 'ews-javascript-api';
+import type { ExchangeService } from 'ews-javascript-api';
+import { DeliveryError } from '../errors/errors.js';
+import type { EwsPhase } from './ews-errors.js';
+import { sanitise, toDeliveryError } from './ews-errors.js';
+import type { EwsCredentials, EwsVersion, RequestTrace, ServiceSpec } from './ews-service.js';
+import { buildService, makeAgents, responseCodeIn } from './ews-service.js';
+import type { SendRequest, Transport } from './transport.js';
+import { ITEM_HEADER } from './transport.js';
+import { xmlEscape } from './xml-escape.js';
+
+export type { EwsCredentials, EwsVersion } from './ews-service.js';
+
+/** Options of {@link makeEwsTransport}. */
+export interface EwsTransportOptions {
+  /** The EWS endpoint, e.g. `https://mail.contoso.com/EWS/Exchange.asmx`. */
+  url: string;
+  /** `RequestServerVersion`; 2013 or later for `conversationhistory`. */
+  version: EwsVersion;
+  /** Whole-request deadline in ms (NTLM's handshake included). */
+  timeoutMs: number;
+  credentials: EwsCredentials;
+  /** Verify the server's TLS certificate (false only for test servers). */
+  rejectUnauthorized: boolean;
+  /**
+   * Set the message's `From` to the spool item's sender (default true). Sending as someone other
+   * than the authenticated mailbox needs Send As rights (else `ErrorSendAsDenied`).
+   */
+  setFrom?: boolean;
+}
+
+/**
+ * The EWS transport: `CreateItem` `SendAndSaveCopy` into `conversationhistory`, `FindItem` on the
+ * `X-IMSpooler-Item-Id` header, `GetFolder` as a probe. Every value is XML-escaped here, once:
+ * ews-javascript-api writes values verbatim. Each failure becomes a `DeliveryError`; an aborted
+ * or timed-out call rejects at once (the socket is torn down behind it).
+ */
+export function makeEwsTransport(opts: EwsTransportOptions): Transport {
+  const host = safeHost(opts.url);
+  const spec: ServiceSpec = { ...opts, agents: makeAgents(opts.rejectUnauthorized) };
+  const headerProperty = new ExtendedPropertyDefinition(
+    DefaultExtendedPropertySet.InternetHeaders,
+    ITEM_HEADER,
+    MapiPropertyType.String,
+  );
+  const saveFolder = (): FolderId => new FolderId(WellKnownFolderName.ConversationHistory);
+  let closed = false;
+  // OAuth: one token until the server refuses it (401) or fetching fails.
+  let token: Promise<string> | undefined;
+
+  async function bearer(): Promise<string | undefined> {
+    const c = opts.credentials;
+    if (c.kind !== 'oauth') return undefined;
+    token ??= c.token();
+    try {
+      return await token;
+    } catch (e) {
+      token = undefined;
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new DeliveryError(
+        'TokenUnavailable',
+        `could not obtain an OAuth token: ${sanitise(msg)}`,
+      );
+    }
+  }
+
+  function call<T>(
+    phase: EwsPhase,
+    signal: AbortSignal | undefined,
+    fn: (svc: ExchangeService) => Promise<T>,
+  ): Promise<T> {
+    if (closed) {
+      return Promise.reject(new DeliveryError('TransportClosed', 'the EWS transport is closed'));
+    }
+    if (signal?.aborted) {
+      return Promise.reject(new DeliveryError('Aborted', `${phase} abandoned before it started`));
+    }
+    const trace: RequestTrace = { dispatched: false };
+    const inner = new AbortController();
+    const unclear = (): boolean => phase === 'send' && trace.dispatched;
+    return new Promise<T>((resolve, reject) => {
+      const fail = (err: DeliveryError): void => {
+        cleanup();
+        inner.abort();
+        reject(err);
+      };
+      const timer = setTimeout(() => {
+        fail(
+          new DeliveryError('Timeout', `no answer from ${host} within ${opts.timeoutMs} ms`, {
+            unclear: unclear(),
+          }),
+        );
+      }, opts.timeoutMs);
+      const onAbort = (): void => {
+        fail(new DeliveryError('Aborted', `${phase} to ${host} abandoned`, { unclear: unclear() }));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      function cleanup(): void {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      }
+      (async () => fn(buildService(spec, inner.signal, trace, await bearer())))().then(
+        (value) => {
+          cleanup();
+          resolve(value);
+        },
+        (thrown: unknown) => {
+          const err = toDeliveryError(thrown, phase, {
+            dispatched: trace.dispatched,
+            responseCode: responseCodeIn(trace.responseText),
+          });
+          if (err.code === 'Http401') token = undefined;
+          cleanup();
+          reject(err);
+        },
+      );
+    });
+  }
+
+  return {
+    name: 'ews',
+    send: (req: SendRequest, signal?: AbortSignal) =>
+      call('send', signal, async (svc) => {
+        const m = new EmailMessage(svc);
+        m.ItemClass = xmlEscape(req.itemClass);
+        m.Subject = xmlEscape(req.subject);
+        m.Body = new MessageBody(BodyType.HTML, xmlEscape(req.html));
+        if (opts.setFrom !== false && req.from) m.From = new EmailAddress(xmlEscape(req.from));
+        for (const a of req.to) m.ToRecipients.Add(new EmailAddress(xmlEscape(a)));
+        for (const a of req.cc) m.CcRecipients.Add(new EmailAddress(xmlEscape(a)));
+        m.SetExtendedProperty(headerProperty, xmlEscape(req.headerValue));
+        await m.SendAndSaveCopy(saveFolder());
+      }),
+    findSent: (headerValue: string, signal?: AbortSignal) =>
+      call('find', signal, async (svc) => {
+        const view = new ItemView(1);
+        view.PropertySet = new PropertySet(BasePropertySet.IdOnly);
+        const filter = new SearchFilter.IsEqualTo(headerProperty, xmlEscape(headerValue));
+        const found = await svc.FindItems(saveFolder(), filter, view);
+        return found.Items.length > 0 || found.TotalCount > 0;
+      }),
+    probe: (signal?: AbortSignal) =>
+      call('probe', signal, async (svc) => {
+        const props = new PropertySet(BasePropertySet.IdOnly, [FolderSchema.DisplayName]);
+        const folder = await Folder.Bind(svc, saveFolder(), props);
+        const info = svc.ServerInfo;
+        const server = info
+          ? `Exchange ${info.MajorVersion}.${info.MinorVersion}.${info.MajorBuildNumber}`
+          : 'Exchange (version not announced)';
+        return `${host}: ${server}, Conversation History folder "${folder.DisplayName}" reachable`;
+      }),
+    close: async () => {
+      closed = true;
+      spec.agents.http.destroy();
+      spec.agents.https.destroy();
+    },
+  };
+}
+
+/** Scheme, host and port only: a URL could carry user info. */
+function safeHost(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return 'the EWS server';
+  }
+}

@@ -1,0 +1,70 @@
+import type { GroupName } from '../queue/item-meta.js';
+import { FED_ITEM_CLASS, ORG_ITEM_CLASS } from './transport.js';
+
+/** The recipients of one group and the item class their copy gets. */
+export interface RecipientGroup {
+  to: string[];
+  cc: string[];
+  itemClass: string;
+}
+
+/** The domain of an address, lowercased; empty when it has no `@`. */
+function domainOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at < 0
+    ? ''
+    : address
+        .slice(at + 1)
+        .trim()
+        .toLowerCase();
+}
+
+function normaliseDomain(raw: string): string {
+  // Accept "@contoso.com" and ".contoso.com" as written by hand in a config file.
+  return raw
+    .trim()
+    .toLowerCase()
+    .replace(/^[@.]+/, '');
+}
+
+/** Same organisation: the domain equals one of `orgDomains` or is a subdomain of one. */
+function isOrg(address: string, orgDomains: readonly string[]): boolean {
+  const d = domainOf(address);
+  if (d === '') return false;
+  return orgDomains.some((raw) => {
+    const org = normaliseDomain(raw);
+    return org !== '' && (d === org || d.endsWith(`.${org}`));
+  });
+}
+
+/**
+ * Splits an item's recipients into the organisation group (missed-conversation item class) and the
+ * federated group (plain e-mail). Addresses are deduplicated case-insensitively, keeping the first
+ * spelling; an address in both `to` and `cc` stays in `to` only. Groups without recipients are left
+ * out, so the result may be empty when every address is blank.
+ */
+export function groupRecipients(
+  to: readonly string[],
+  cc: readonly string[],
+  orgDomains: readonly string[],
+): Partial<Record<GroupName, RecipientGroup>> {
+  const seen = new Set<string>();
+  const groups: Partial<Record<GroupName, RecipientGroup>> = {};
+  const add = (field: 'to' | 'cc', raw: string): void => {
+    const address = raw.trim();
+    const key = address.toLowerCase();
+    if (address === '' || seen.has(key)) return;
+    seen.add(key);
+    const name: GroupName = isOrg(address, orgDomains) ? 'org' : 'fed';
+    const group = (groups[name] ??= {
+      to: [],
+      cc: [],
+      itemClass: name === 'org' ? ORG_ITEM_CLASS : FED_ITEM_CLASS,
+    });
+    group[field].push(address);
+  };
+  // All of `to` first, so that a duplicate in `cc` is the one dropped.
+  for (const a of to) add('to', a);
+  for (const a of cc) add('cc', a);
+  return groups;
+}
