@@ -1,0 +1,175 @@
+/**
+ * The pure heart of configuration: raw JSON in, a validated `Config` (durations in ms, absolute
+ * paths, defaults applied) or every problem found out. No I/O: paths are resolved against the
+ * `baseDir` the caller gives.
+ */
+import { join } from 'node:path';
+import type { ConfigProblem } from '../errors/errors.js';
+import type { Config, LogLevel } from './config-types.js';
+import { formatDuration } from './duration.js';
+import { KEY_TREE } from './key-tree.js';
+import { parseEws } from './parse-ews.js';
+import {
+  Problems,
+  byteSize,
+  duration,
+  integer,
+  oneOf,
+  path,
+  resolvePath,
+  section,
+  show,
+} from './validators.js';
+
+export type ParseConfigResult =
+  { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
+
+export interface ParseConfigOptions {
+  /** Folder that relative paths are resolved against: the config file's folder. */
+  baseDir: string;
+  /** Absolute path of the file the raw value came from, recorded in `Config.configFile`. */
+  configFile?: string;
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const MIB = 1024 * 1024;
+
+const keysOf = (tree: object): string[] => Object.keys(tree);
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+const TRANSPORTS = ['ews', 'sandbox'] as const;
+const DOMAIN = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
+
+/** Validates and resolves a raw config, reporting every problem at once. */
+export function parseConfig(raw: unknown, opts: ParseConfigOptions): ParseConfigResult {
+  const p = new Problems();
+  const top = section(p, '', raw, keysOf(KEY_TREE));
+  const stateDir = path(p, 'stateDir', top.stateDir, join(opts.baseDir, 'var'), opts.baseDir);
+  const config: Config = {
+    ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
+    spool: parseSpool(p, top.spool, opts.baseDir),
+    stateDir,
+    delivery: parseDelivery(p, top.delivery, opts.baseDir, stateDir),
+    organization: parseOrganization(p, top.organization),
+    retry: parseRetry(p, top.retry),
+    log: parseLog(p, top.log, opts.baseDir, stateDir),
+  };
+  return p.list.length === 0 ? { ok: true, config } : { ok: false, problems: p.list };
+}
+
+function parseSpool(p: Problems, value: unknown, baseDir: string): Config['spool'] {
+  const raw = section(p, 'spool', value, keysOf(KEY_TREE.spool));
+  return {
+    paths: parseSpoolPaths(p, 'spool.paths', raw.paths, baseDir),
+    grace: duration(p, 'spool.grace', raw.grace, 2 * MINUTE, { min: 0, max: DAY }),
+    rescan: duration(p, 'spool.rescan', raw.rescan, MINUTE, { min: 10, max: DAY }),
+    maxBytes: byteSize(p, 'spool.maxBytes', raw.maxBytes, 10 * MIB, { min: 1024, max: 1024 * MIB }),
+  };
+}
+
+/** Folders to watch; `auto` stays literal (discovery expands it). One string is taken as a list of one. */
+function parseSpoolPaths(p: Problems, key: string, value: unknown, baseDir: string): string[] {
+  if (value === undefined) return ['auto'];
+  const list = typeof value === 'string' ? [value] : value;
+  const expected = 'a list of folders (absolute, or relative to the config file) and/or "auto"';
+  if (!Array.isArray(list) || list.length === 0) {
+    p.bad(key, value, `${expected}, with at least one entry`);
+    return ['auto'];
+  }
+  const paths: string[] = [];
+  list.forEach((entry: unknown, index) => {
+    const entryKey = `${key}[${index}]`;
+    if (typeof entry !== 'string' || entry.trim() === '') return p.bad(entryKey, entry, expected);
+    if (entry.toLowerCase() === 'auto') return void paths.push('auto');
+    const resolved = resolvePath(p, entryKey, entry, baseDir);
+    if (resolved !== undefined) paths.push(resolved);
+  });
+  return [...new Set(paths)];
+}
+
+function parseDelivery(
+  p: Problems,
+  value: unknown,
+  baseDir: string,
+  stateDir: string,
+): Config['delivery'] {
+  const raw = section(p, 'delivery', value, keysOf(KEY_TREE.delivery));
+  const transport = oneOf(p, 'delivery.transport', raw.transport, 'ews', TRANSPORTS);
+  // A bad transport name is reported once; its would-be ews settings are not then required too.
+  const effective =
+    raw.transport === undefined || raw.transport === transport ? transport : 'sandbox';
+  const sandbox = section(p, 'delivery.sandbox', raw.sandbox, keysOf(KEY_TREE.delivery.sandbox));
+  return {
+    transport,
+    concurrency: integer(p, 'delivery.concurrency', raw.concurrency, 2, { min: 1, max: 64 }),
+    shutdownTimeout: duration(p, 'delivery.shutdownTimeout', raw.shutdownTimeout, 10 * SECOND, {
+      min: 0,
+      max: 10 * MINUTE,
+    }),
+    ews: parseEws(p, 'delivery.ews', raw.ews, effective),
+    sandbox: {
+      mailbox: path(
+        p,
+        'delivery.sandbox.mailbox',
+        sandbox.mailbox,
+        join(stateDir, 'sandbox-mailbox'),
+        baseDir,
+      ),
+    },
+  };
+}
+
+/** Domains are compared case-insensitively, so they are kept in lower case. */
+function parseOrganization(p: Problems, value: unknown): Config['organization'] {
+  const raw = section(p, 'organization', value, keysOf(KEY_TREE.organization));
+  const key = 'organization.domains';
+  if (raw.domains === undefined) return { domains: [] };
+  if (!Array.isArray(raw.domains)) {
+    p.bad(key, raw.domains, 'a list of domain names, such as ["contoso.com"]');
+    return { domains: [] };
+  }
+  const domains: string[] = [];
+  raw.domains.forEach((entry: unknown, index) => {
+    const entryKey = `${key}[${index}]`;
+    const name =
+      typeof entry === 'string' ? entry.trim().toLowerCase().replace(/\.$/, '') : undefined;
+    if (name !== undefined && DOMAIN.test(name) && name.includes('.'))
+      return void domains.push(name);
+    const bare = name?.replace(/^(\*\.|@)/, '');
+    const hint =
+      bare && bare !== name && DOMAIN.test(bare)
+        ? ` (did you mean "${bare}"? subdomains are included anyway)`
+        : '';
+    p.bad(entryKey, entry, `a domain name such as "contoso.com"${hint}`);
+  });
+  return { domains: [...new Set(domains)] };
+}
+
+function parseRetry(p: Problems, value: unknown): Config['retry'] {
+  const raw = section(p, 'retry', value, keysOf(KEY_TREE.retry));
+  const retry = {
+    minDelay: duration(p, 'retry.minDelay', raw.minDelay, 30 * SECOND, { min: 0, max: DAY }),
+    maxDelay: duration(p, 'retry.maxDelay', raw.maxDelay, HOUR, { min: 0, max: 7 * DAY }),
+    maxAge: duration(p, 'retry.maxAge', raw.maxAge, 72 * HOUR, { min: SECOND, max: 365 * DAY }),
+    quickRetries: integer(p, 'retry.quickRetries', raw.quickRetries, 2, { min: 0, max: 10 }),
+  };
+  if (retry.minDelay > retry.maxDelay) {
+    const given = raw.maxDelay === undefined ? `the default "1h"` : show(raw.maxDelay);
+    p.add(
+      'retry.maxDelay',
+      `${given} is less than retry.minDelay (${formatDuration(retry.minDelay)}); expected a duration of at least retry.minDelay`,
+    );
+  }
+  return retry;
+}
+
+function parseLog(p: Problems, value: unknown, baseDir: string, stateDir: string): Config['log'] {
+  const raw = section(p, 'log', value, keysOf(KEY_TREE.log));
+  const fallback = join(stateDir, 'log', 'imspooler.log');
+  return {
+    level: oneOf(p, 'log.level', raw.level, 'info', LOG_LEVELS),
+    file: raw.file === null ? null : path(p, 'log.file', raw.file, fallback, baseDir),
+  };
+}
