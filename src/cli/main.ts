@@ -1,1 +1,118 @@
-export {};
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { isConfigError, isDeliveryError, isUsageError } from '../errors/errors.js';
+import { checkConfigCommand } from './commands/check-config.js';
+import { controlCommand } from './commands/control.js';
+import { runCommand } from './commands/run.js';
+import { sandboxCommand } from './commands/sandbox.js';
+import { serviceCli } from './commands/service.js';
+import { showCommand } from './commands/show.js';
+import { statusCommand } from './commands/status.js';
+import { packageVersion, type CommandContext } from './context.js';
+
+/** Maps a failure to the contract's exit codes: 2 for bad usage or config, 1 for the rest. */
+export function describeFailure(e: unknown, verbose: boolean): { code: number; lines: string[] } {
+  if (isConfigError(e)) {
+    return { code: 2, lines: ['imspooler: invalid configuration:', ...e.problems.map((p) => `  ${p.key}: ${p.message}`)] };
+  }
+  if (isUsageError(e)) return { code: 2, lines: [`imspooler: ${e.message}`] };
+  const msg = isDeliveryError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
+  const lines = [`imspooler: ${msg}`];
+  if (verbose && e instanceof Error && e.stack) lines.push(e.stack);
+  return { code: 1, lines };
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let verbose = argv.includes('--verbose');
+  const ctx = (cmd: Command): CommandContext => {
+    const o = cmd.optsWithGlobals<{ config?: string; verbose?: boolean }>();
+    verbose = Boolean(o.verbose);
+    return {
+      configFile: o.config,
+      env,
+      out: (t) => process.stdout.write(`${t}\n`),
+      err: (t) => process.stderr.write(`${t}\n`),
+    };
+  };
+  let exit = 0;
+  const program = new Command('imspooler')
+    .description('Rescues offline instant messages from the Skype for Business History Spooler')
+    .version(packageVersion)
+    .option('--config <file>', 'config file (default: $IMSPOOLER_CONFIG, then config/default.json)')
+    .option('--verbose', 'print stack traces with errors')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('run')
+    .description('run the daemon in the foreground until SIGINT/SIGTERM')
+    .action(async (_o, cmd: Command) => void (exit = await runCommand(ctx(cmd))));
+  program
+    .command('status')
+    .description('show the queue (works whether or not the daemon runs; changes nothing)')
+    .option('--json', 'one JSON document')
+    .option('--state <states>', 'only these states, comma-separated (grace, queued, active, deferred, held, failed, quarantined)')
+    .action(async (o, cmd: Command) => void (exit = await statusCommand(ctx(cmd), o)));
+  program
+    .command('show <id>')
+    .description('one item: origin, envelope, every attempt')
+    .option('--json', 'as JSON')
+    .option('--body', 'include the message text')
+    .action(async (id: string, o, cmd: Command) => void (exit = await showCommand(ctx(cmd), id, o)));
+  program
+    .command('retry [id]')
+    .description('make a deferred or failed item due now')
+    .option('--all', 'every deferred and failed item')
+    .action(async (id: string | undefined, o: { all?: boolean }, cmd: Command) => {
+      exit = await controlCommand(ctx(cmd), 'retry', { ...(id ? { id } : {}), ...(o.all ? { all: true } : {}) });
+    });
+  for (const [name, text] of [
+    ['hold', 'park an item: it is not sent until released'],
+    ['release', 'put a held item back in the queue, due now'],
+    ['delete', 'remove an item for good (asks nothing; logged)'],
+  ] as const) {
+    program
+      .command(`${name} <id>`)
+      .description(text)
+      .action(async (id: string, _o, cmd: Command) => void (exit = await controlCommand(ctx(cmd), name, { id })));
+  }
+  program
+    .command('sandbox')
+    .description('run the embedded EWS sandbox server on 127.0.0.1')
+    .option('--port <n>', 'port (0: any free port)', '8080')
+    .option('--mailbox <dir>', 'folder for delivered messages (.eml)')
+    .option('--faults <json>', 'fault switches, e.g. {"serverBusy":{"backOffMs":5000,"count":3}}')
+    .action(async (o, cmd: Command) => void (exit = await sandboxCommand(ctx(cmd), o)));
+  program
+    .command('check-config')
+    .description('validate the config; --probe also makes one authenticated EWS call')
+    .option('--probe', 'make one authenticated call to the server')
+    .action(async (o, cmd: Command) => void (exit = await checkConfigCommand(ctx(cmd), o)));
+  program
+    .command('service <action>')
+    .description('install, uninstall or print the service definition (Scheduled Task, systemd user unit, LaunchAgent)')
+    .addOption(new Option('--platform <platform>', 'platform to render for').choices(['windows', 'linux', 'macos']))
+    .option('--allow-sandbox', 'install even though the config uses the sandbox transport')
+    .option('--dry-run', 'print what install/uninstall would write and run')
+    .action(async (action: string, o, cmd: Command) => void (exit = await serviceCli(ctx(cmd), action, o)));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exit;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander already printed its message; --help and --version are not failures.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    const { code, lines } = describeFailure(e, verbose);
+    for (const l of lines) process.stderr.write(`${l}\n`);
+    return code;
+  }
+}
+
+const code = await main(process.argv.slice(2), process.env);
+process.exitCode = code;
+if (process.argv[2] === 'run' || code !== 0) {
+  // Lingering handles (a half-open socket, a watcher) must not keep a stopped daemon alive.
+  setTimeout(() => process.exit(code), 200).unref();
+}

@@ -1,7 +1,14 @@
 import type { SpoolItem } from '../spool/spool-item.js';
 
 /** Queue states. Each is a folder under `<stateDir>/queue/`. */
-export const ITEM_STATES = ['incoming', 'active', 'deferred', 'held', 'failed', 'quarantined'] as const;
+export const ITEM_STATES = [
+  'incoming',
+  'active',
+  'deferred',
+  'held',
+  'failed',
+  'quarantined',
+] as const;
 export type ItemState = (typeof ITEM_STATES)[number];
 
 /** Recipient groups: same organisation (missed-conversation class) or federated (plain e-mail). */
@@ -50,6 +57,11 @@ export interface ItemMeta {
   groups: Partial<Record<GroupName, GroupProgress>>;
   nextAttemptAt?: string;
   lastError?: { code: string; message: string };
+  /**
+   * When an operator last asked for a retry or release: `retry.maxAge` counts from here (else from
+   * `firstSeenAt`), so a retried item is not expired at its first failure.
+   */
+  retryWindowFrom?: string;
   /** Why the item is held (operator hold, policy, quota park). */
   heldReason?: string;
   /** Why the item was quarantined (parse failure, not a regular file, too large). */

@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** What a running daemon publishes about itself in `<stateDir>/daemon.json`. */
+export interface DaemonInfo {
+  pid: number;
+  startedAt: string;
+  version: string;
+  transport: string;
+  spoolFolders: string[];
+}
+
+/** Files in the grace period, published by the daemon in `<stateDir>/grace.json` for `status`. */
+export interface GraceFile {
+  path: string;
+  firstSeenAt: string;
+  dueAt: string;
+  size: number;
+}
+
+export const daemonInfoPath = (stateDir: string): string => join(stateDir, 'daemon.json');
+export const graceFilePath = (stateDir: string): string => join(stateDir, 'grace.json');
+
+/** Is a process with this pid alive? (EPERM means it exists but belongs to someone else.) */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    // Missing or half-written (a reader can race the daemon's atomic replace on some platforms).
+    return undefined;
+  }
+}
+
+/** The running daemon, if any: a stale daemon.json left by a killed process does not count. */
+export async function readRunningDaemon(stateDir: string): Promise<DaemonInfo | undefined> {
+  const info = await readJson<DaemonInfo>(daemonInfoPath(stateDir));
+  return info && Number.isInteger(info.pid) && processAlive(info.pid) ? info : undefined;
+}
+
+export async function readGraceFiles(stateDir: string): Promise<GraceFile[]> {
+  return (await readJson<GraceFile[]>(graceFilePath(stateDir))) ?? [];
+}

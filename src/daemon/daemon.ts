@@ -1,0 +1,232 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { systemClock, type Clock } from '../clock.js';
+import type { Config } from '../config/config-types.js';
+import { groupRecipients } from '../delivery/recipients.js';
+import type { Transport } from '../delivery/transport.js';
+import type { EventLog } from '../log/event-log.js';
+import { realFs, type FsLike } from '../platform/fs-seam.js';
+import { writeFileAtomic } from '../queue/atomic-write.js';
+import { makeQueueStore } from '../queue/queue-store.js';
+import { claimFile } from '../spool/claim.js';
+import { itemIdFor } from '../spool/item-id.js';
+import { parseSpoolItem } from '../spool/parse-item.js';
+import { renderTranscriptHtml, subjectFor } from '../spool/render-transcript.js';
+import { makeSpoolMonitor } from '../spool/spool-monitor.js';
+import { applyControl, type ControlRequest } from './control-ops.js';
+import { makeControlInbox } from './control-inbox.js';
+import { daemonInfoPath, graceFilePath, readRunningDaemon, type DaemonInfo, type GraceFile } from './daemon-state.js';
+import { makeIntake } from './intake.js';
+import { makeItemWorker } from './item-worker.js';
+import { makeScheduler } from './scheduler.js';
+
+/** Collaborators of the daemon; everything that touches the world is injected. */
+export interface DaemonDeps {
+  config: Config;
+  log: EventLog;
+  version: string;
+  /** Opens the mail transport (EWS, or EWS against the in-process sandbox). */
+  openTransport: (config: Config) => Promise<{ transport: Transport; close: () => Promise<void> }>;
+  clock?: Clock;
+  fs?: FsLike;
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+}
+
+export interface RunningDaemon {
+  /** Stops taking work, finishes or abandons what is in flight, flushes. Idempotent. */
+  stop(reason: string): Promise<void>;
+}
+
+/** Starts every part of the daemon; cleanups are released in reverse order on stop. */
+export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
+  const { config, log } = deps;
+  const clock = deps.clock ?? systemClock;
+  const fs = deps.fs ?? realFs;
+  const cleanups: { name: string; fn: () => Promise<unknown> }[] = [];
+  const iso = () => new Date(clock.now()).toISOString();
+
+  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  const other = await readRunningDaemon(config.stateDir);
+  if (other && other.pid !== process.pid) {
+    throw new Error(`another imspooler daemon (pid ${other.pid}) already uses ${config.stateDir}`);
+  }
+
+  const store = makeQueueStore({ stateDir: config.stateDir, fs, clock });
+  const recovery = await store.open();
+
+  const { transport, close: closeTransport } = await deps.openTransport(config);
+  cleanups.push({ name: 'transport', fn: closeTransport });
+
+  // Requests for items being delivered wait until the attempt ends (see control-ops.ts).
+  const pendingControl = new Map<string, { req: ControlRequest; resolve: (r: { ok: boolean; message: string }) => void }[]>();
+
+  const scheduleMeta = (m: { id: string; state: string; nextAttemptAt?: string }) => {
+    if (m.state !== 'incoming' && m.state !== 'deferred') return;
+    scheduler.schedule(m.id, m.nextAttemptAt ? Date.parse(m.nextAttemptAt) : clock.now());
+  };
+
+  const handleControl = async (req: ControlRequest) => {
+    const result = await applyControl(store, req, log, clock.now());
+    for (const id of result.removed) scheduler.unschedule(id);
+    for (const m of result.changed) {
+      if (m.state === 'incoming' || m.state === 'deferred') scheduleMeta(m);
+      else scheduler.unschedule(m.id);
+    }
+    const n = result.changed.length + result.removed.length;
+    return { ok: true, message: req.id === '*' ? `${n} item(s) made due now` : `${req.op}: done` };
+  };
+
+  const worker = makeItemWorker({
+    store,
+    transport,
+    log,
+    clock,
+    scheduler: {
+      schedule: (id, at) => scheduler.schedule(id, at),
+      pauseUntil: (t) => scheduler.pauseUntil(t),
+      setConcurrency: (n) => scheduler.setConcurrency(n),
+      concurrency: () => scheduler.concurrency(),
+    },
+    parse: (bytes) => parseSpoolItem(bytes, { maxBytes: config.spool.maxBytes }),
+    groupRecipients: (to, cc) => groupRecipients(to, cc, config.organization.domains),
+    render: (item) => ({ subject: subjectFor(item), html: renderTranscriptHtml(item) }),
+    retry: config.retry,
+  });
+
+  const scheduler = makeScheduler({
+    clock,
+    concurrency: config.delivery.concurrency,
+    run: async (id, signal) => {
+      try {
+        await worker(id, signal);
+      } finally {
+        const waiting = pendingControl.get(id);
+        pendingControl.delete(id);
+        for (const w of waiting ?? []) {
+          w.resolve(await handleControl(w.req).catch((e: unknown) => ({ ok: false, message: String((e as Error).message ?? e) })));
+        }
+      }
+    },
+    onError: (id, error) =>
+      log.diag('error', `internal error while delivering ${id}: ${error instanceof Error ? error.message : String(error)}`),
+  });
+
+  const intake = makeIntake({
+    store,
+    fs,
+    log,
+    clock,
+    maxBytes: config.spool.maxBytes,
+    claim: (from, to) => claimFile(fs, from, to, {}),
+    parse: (bytes) => parseSpoolItem(bytes, { maxBytes: config.spool.maxBytes }),
+    itemId: itemIdFor,
+    onQueued: (meta) => scheduleMeta(meta),
+  });
+
+  // Crash recovery: files claimed but not admitted, then everything waiting in the queue.
+  for (const claimed of recovery.claimed) {
+    await intake
+      .admitClaimed(claimed, `(recovered) ${basename(claimed)}`, iso())
+      .catch((e: unknown) => log.diag('error', `could not re-admit ${claimed}: ${(e as Error).message}`));
+  }
+  for (const m of await store.list(['incoming', 'deferred'])) scheduleMeta(m);
+  cleanups.push({ name: 'scheduler', fn: () => scheduler.stop(config.delivery.shutdownTimeout) });
+
+  const monitor = makeSpoolMonitor({
+    paths: config.spool.paths,
+    graceMs: config.spool.grace,
+    rescanMs: config.spool.rescan,
+    clock,
+    fs,
+    env: deps.env ?? process.env,
+    platform: deps.platform ?? process.platform,
+    onDetected: (path) => log.event('spool.detected', 'success', 'new file in a spool folder; waiting out the grace period', { filePath: path }),
+    onCleared: (path) => log.event('spool.cleared', 'success', 'file left the spool folder within the grace period (the client handled it)', { filePath: path }),
+    onDue: (entry) => intake.takeDue(entry),
+    onFolderProblem: (folder, error) =>
+      log.diag('warn', `spool folder problem: ${folder}: ${error instanceof Error ? error.message : String(error)}`),
+  });
+  await monitor.start();
+  cleanups.push({ name: 'spool monitor', fn: () => monitor.stop() });
+
+  const inbox = makeControlInbox({
+    stateDir: config.stateDir,
+    handle: (req) => {
+      if (req.id !== '*' && scheduler.isRunning(req.id)) {
+        return new Promise((resolve) => {
+          const list = pendingControl.get(req.id) ?? [];
+          list.push({ req, resolve });
+          pendingControl.set(req.id, list);
+        });
+      }
+      return handleControl(req);
+    },
+    onError: (e) => log.diag('warn', `control request failed: ${e instanceof Error ? e.message : String(e)}`),
+  });
+  await inbox.start();
+  cleanups.push({ name: 'control inbox', fn: () => inbox.stop() });
+
+  // status reads these while the daemon runs.
+  const info: DaemonInfo = {
+    pid: process.pid,
+    startedAt: iso(),
+    version: deps.version,
+    transport: transport.name,
+    spoolFolders: config.spool.paths,
+  };
+  await writeFileAtomic(fs, daemonInfoPath(config.stateDir), JSON.stringify(info, null, 2));
+  cleanups.push({ name: 'daemon.json', fn: () => rm(daemonInfoPath(config.stateDir), { force: true }) });
+  let lastGrace = '';
+  const publishGrace = async () => {
+    const files: GraceFile[] = monitor.snapshot().map((g) => ({
+      path: g.path,
+      firstSeenAt: new Date(g.firstSeenAt).toISOString(),
+      dueAt: new Date(g.dueAt).toISOString(),
+      size: g.size,
+    }));
+    const text = JSON.stringify(files);
+    if (text === lastGrace) return;
+    lastGrace = text;
+    await writeFileAtomic(fs, graceFilePath(config.stateDir), text).catch(() => {});
+  };
+  const graceTimer = setInterval(() => void publishGrace(), 1000);
+  graceTimer.unref();
+  cleanups.push({
+    name: 'grace snapshot',
+    fn: async () => {
+      clearInterval(graceTimer);
+      await rm(graceFilePath(config.stateDir), { force: true });
+    },
+  });
+
+  const counts = await store.stats();
+  log.event('daemon.started', 'success', `imspooler ${deps.version} started`, {
+    extra: {
+      transport: transport.name,
+      spool_folders: config.spool.paths,
+      state_dir: config.stateDir,
+      queued: counts,
+      recovered: { claimed: recovery.claimed.length },
+    },
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    stop(reason) {
+      stopping ??= (async () => {
+        let abandoned = 0;
+        for (const c of cleanups.reverse()) {
+          try {
+            const r = await c.fn();
+            if (c.name === 'scheduler') abandoned = (r as { abandoned: number }).abandoned;
+          } catch (e) {
+            log.diag('warn', `shutdown: ${c.name}: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }
+        log.event('daemon.stopped', 'success', `imspooler stopped (${reason})`, { extra: { reason, abandoned } });
+      })();
+      return stopping;
+    },
+  };
+}

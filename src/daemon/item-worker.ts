@@ -1,0 +1,205 @@
+import pRetry from 'p-retry';
+import type { Clock } from '../clock.js';
+import type { Transport } from '../delivery/transport.js';
+import { DeliveryError, isDeliveryError } from '../errors/errors.js';
+import type { EventLog } from '../log/event-log.js';
+import type { GroupName, ItemMeta, ItemState } from '../queue/item-meta.js';
+import type { ParseResult, SpoolItem } from '../spool/spool-item.js';
+import { planAfterFailure, quickRetryAllowed } from './failure-plan.js';
+import type { Scheduler } from './scheduler.js';
+
+/** The queue operations the worker needs (implemented by queue/queue-store.ts). */
+export interface WorkerStore {
+  get(id: string): Promise<ItemMeta | undefined>;
+  save(meta: ItemMeta, toState?: ItemState): Promise<ItemMeta>;
+  markDelivered(meta: ItemMeta): Promise<void>;
+  readContent(id: string): Promise<Buffer>;
+}
+
+/** Everything the worker touches, injected. */
+export interface WorkerDeps {
+  store: WorkerStore;
+  transport: Transport;
+  log: EventLog;
+  clock: Clock;
+  scheduler: Pick<Scheduler, 'schedule' | 'pauseUntil' | 'setConcurrency' | 'concurrency'>;
+  parse: (bytes: Buffer) => Promise<ParseResult>;
+  /** Recipient groups with their item class (delivery/recipients.ts). */
+  groupRecipients: (
+    to: string[],
+    cc: string[],
+  ) => Partial<Record<GroupName, { to: string[]; cc: string[]; itemClass: string }>>;
+  render: (item: SpoolItem) => { subject: string; html: string };
+  retry: { minDelay: number; maxDelay: number; maxAge: number; quickRetries: number };
+  /** Pause between quick in-process retries (p-retry's minTimeout). */
+  quickRetryDelayMs?: number;
+  random?: () => number;
+}
+
+const GROUP_ORDER: GroupName[] = ['org', 'fed'];
+
+function asDeliveryError(e: unknown): DeliveryError {
+  if (isDeliveryError(e)) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new DeliveryError('InternalError', message, { cause: e, unclear: true });
+}
+
+/**
+ * Delivers one queued item: each recipient group is one CreateItem. Progress is saved before and
+ * after every request, so a kill at any instant leaves a state from which the item is neither lost
+ * nor sent twice (a group caught in `sending` is looked up before it is sent again).
+ */
+export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSignal) => Promise<void> {
+  const { store, transport, log, clock } = deps;
+
+  return async function work(id, signal) {
+    let meta = await store.get(id);
+    // Held, deleted or already delivered since it was scheduled: nothing to do.
+    if (!meta || (meta.state !== 'incoming' && meta.state !== 'deferred')) return;
+    meta = await store.save(meta, 'active');
+    const attempt = meta.attempts.length + 1;
+    const started = clock.now();
+    const base = { itemId: id, filePath: meta.source, attempt };
+
+    const parsed = await deps.parse(await store.readContent(id));
+    if (!parsed.ok) {
+      // It parsed when it was admitted; the data file must have been damaged since.
+      meta.lastError = { code: parsed.code, message: `stored content no longer parses: ${parsed.message}` };
+      meta = await store.save(meta, 'failed');
+      log.event('delivery.failed', 'failure', 'stored item is damaged', { ...base, error: meta.lastError });
+      return;
+    }
+    const item = parsed.item;
+    if (Object.keys(meta.groups).length === 0) {
+      const groups = deps.groupRecipients(item.to, item.cc);
+      for (const g of GROUP_ORDER) {
+        const spec = groups[g];
+        if (spec) meta.groups[g] = { status: 'pending', recipients: { to: spec.to, cc: spec.cc }, itemClass: spec.itemClass };
+      }
+    }
+    const { subject, html } = deps.render(item);
+
+    const deliverGroup = async (group: GroupName) => {
+      const progress = meta!.groups[group]!;
+      const headerValue = `${id}/${group}`;
+      if (progress.status === 'sending' || progress.status === 'unclear') {
+        // An earlier attempt ended without a clear answer: the server may have sent it.
+        if (await transport.findSent(headerValue, signal)) {
+          progress.status = 'sent';
+          progress.sentAt = new Date(clock.now()).toISOString();
+          meta = await store.save(meta!);
+          return;
+        }
+      }
+      progress.status = 'sending';
+      meta = await store.save(meta!);
+      try {
+        await transport.send(
+          {
+            itemId: id,
+            group,
+            itemClass: progress.itemClass,
+            from: item.from,
+            to: progress.recipients.to,
+            cc: progress.recipients.cc,
+            subject,
+            html,
+            headerValue,
+          },
+          signal,
+        );
+      } catch (e) {
+        const err = asDeliveryError(e);
+        meta!.groups[group]!.status = err.unclear ? 'unclear' : 'pending';
+        meta = await store.save(meta!);
+        throw err;
+      }
+      meta!.groups[group]!.status = 'sent';
+      meta!.groups[group]!.sentAt = new Date(clock.now()).toISOString();
+      meta = await store.save(meta!);
+    };
+
+    for (const group of GROUP_ORDER) {
+      const progress = meta.groups[group];
+      if (!progress || progress.status === 'sent') continue;
+      try {
+        await pRetry(() => deliverGroup(group), {
+          retries: deps.retry.quickRetries,
+          minTimeout: deps.quickRetryDelayMs ?? 1000,
+          factor: 2,
+          randomize: true,
+          signal,
+          // A server back-off is honoured by pausing everything, not by hammering it here.
+          shouldRetry: ({ error }) => quickRetryAllowed(asDeliveryError(error)) && !signal.aborted,
+        });
+      } catch (e) {
+        await recordFailure(asDeliveryError(e), group);
+        return;
+      }
+    }
+
+    const durationMs = clock.now() - started;
+    meta.attempts.push({ n: attempt, startedAt: new Date(started).toISOString(), durationMs, outcome: 'success' });
+    delete meta.lastError;
+    delete meta.nextAttemptAt;
+    await store.markDelivered(meta);
+    log.event('delivery.succeeded', 'success', 'offline message delivered', {
+      ...base,
+      durationMs,
+      extra: {
+        groups: Object.fromEntries(
+          Object.entries(meta.groups).map(([g, p]) => [g, { item_class: p.itemClass, recipients: p.recipients.to.length + p.recipients.cc.length }]),
+        ),
+      },
+    });
+
+    async function recordFailure(err: DeliveryError, group: GroupName) {
+      const now = clock.now();
+      const durationMs = now - started;
+      const error = { code: err.code, message: err.message };
+      const plan = planAfterFailure(err, {
+        now,
+        attempts: attempt,
+        firstSeenAt: Date.parse(meta!.retryWindowFrom ?? meta!.firstSeenAt),
+        retry: deps.retry,
+        random: deps.random ?? Math.random,
+        aborted: signal.aborted,
+      });
+      if (plan.pauseUntil !== undefined) deps.scheduler.pauseUntil(plan.pauseUntil);
+      if (plan.lowerConcurrency) deps.scheduler.setConcurrency(deps.scheduler.concurrency() - 1);
+      const rec = { n: attempt, startedAt: new Date(started).toISOString(), durationMs, group, error };
+      meta!.lastError = error;
+      const fields = { ...base, durationMs, error, extra: { group } };
+      switch (plan.kind) {
+        case 'retry': {
+          const at = new Date(plan.at).toISOString();
+          meta!.nextAttemptAt = at;
+          meta!.attempts.push({ ...rec, outcome: 'deferred', nextAttemptAt: at });
+          meta = await store.save(meta!, 'deferred');
+          deps.scheduler.schedule(id, plan.at);
+          log.event('delivery.deferred', plan.aborted ? 'unknown' : 'failure', plan.reason, { ...fields, nextAttemptAt: at });
+          return;
+        }
+        case 'expire':
+          meta!.attempts.push({ ...rec, outcome: 'failed' });
+          delete meta!.nextAttemptAt;
+          meta = await store.save(meta!, 'failed');
+          log.event('item.expired', 'failure', plan.reason, { ...fields, level: 'error' });
+          return;
+        case 'park':
+          meta!.attempts.push({ ...rec, outcome: 'failed' });
+          meta!.heldReason = plan.reason;
+          delete meta!.nextAttemptAt;
+          meta = await store.save(meta!, 'held');
+          log.event('item.held', 'failure', plan.reason, { ...fields, level: 'error' });
+          return;
+        case 'fail':
+          meta!.attempts.push({ ...rec, outcome: 'failed' });
+          delete meta!.nextAttemptAt;
+          meta = await store.save(meta!, 'failed');
+          log.event('delivery.failed', 'failure', plan.reason, { ...fields, level: 'error' });
+          return;
+      }
+    }
+  };
+}
