@@ -44,21 +44,26 @@ export function rfc5322Date(d: Date): string {
 // Header values never carry line breaks: a value with CR/LF would inject headers.
 const oneLine = (s: string): string => s.replace(/[\r\n]+/g, ' ');
 
+/** UTF-8 bytes that fit one encoded word within `room` characters (`=?UTF-8?B?` + `?=` = 12). */
+const wordBytes = (room: number): number => Math.max(3, Math.floor((room - 12) / 4) * 3);
+
 /**
  * RFC 2047 `B` encoded words for non-ASCII text, split on character boundaries so that every
- * encoded word stays within 75 characters; folded onto continuation lines.
+ * line stays within 78 characters (the first after `prefixLength` characters of `Name: `);
+ * folded onto continuation lines.
  */
-export function encodeHeaderValue(value: string): string {
+export function encodeHeaderValue(value: string, prefixLength = 9): string {
   const flat = oneLine(value);
   // Plain ASCII stays as is, unless it looks like an encoded word and would be misread as one.
   if (/^[\x20-\x7e]*$/.test(flat) && !flat.includes('=?')) return flat;
   const words: string[] = [];
   let chunk = '';
+  let budget = wordBytes(78 - prefixLength);
   for (const ch of flat) {
-    // 45 bytes of UTF-8 -> 60 base64 characters + 12 for `=?UTF-8?B??=` = 72.
-    if (Buffer.byteLength(chunk + ch) > 45) {
+    if (chunk && Buffer.byteLength(chunk + ch) > budget) {
       words.push(chunk);
       chunk = '';
+      budget = wordBytes(77);
     }
     chunk += ch;
   }
@@ -81,13 +86,13 @@ export function buildEml(m: EmlMessage): string {
   ];
   if (m.cc.length) headers.push(['Cc', oneLine(m.cc.join(', '))]);
   headers.push(
-    ['Subject', encodeHeaderValue(m.subject)],
+    ['Subject', encodeHeaderValue(m.subject, 'Subject: '.length)],
     ['Date', rfc5322Date(m.date)],
     ['Message-ID', `<${oneLine(m.messageId)}>`],
     ['MIME-Version', '1.0'],
   );
   for (const [name, value] of Object.entries(m.internetHeaders)) {
-    if (HEADER_NAME.test(name)) headers.push([name, encodeHeaderValue(value)]);
+    if (HEADER_NAME.test(name)) headers.push([name, encodeHeaderValue(value, name.length + 2)]);
   }
   headers.push([ITEM_CLASS_HEADER, oneLine(m.itemClass)]);
   if (m.folder !== undefined) headers.push([FOLDER_HEADER, oneLine(m.folder)]);
