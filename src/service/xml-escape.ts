@@ -1,12 +1,7 @@
 /**
- * Escapes text for an XML element or a double-quoted attribute. Quotes are escaped too so the same
- * function is safe in both places.
+ * Escapes text for XML element content. Every value we render goes into element text, never into
+ * an attribute, so quotes stay as they are (readable in `service print`).
  */
 export function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
