@@ -14,6 +14,7 @@ import {
   byteSize,
   duration,
   integer,
+  isPlainObject,
   oneOf,
   path,
   resolvePath,
@@ -46,10 +47,14 @@ const DOMAIN = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(
 export function parseConfig(raw: unknown, opts: ParseConfigOptions): ParseConfigResult {
   const p = new Problems();
   const top = section(p, '', raw, keysOf(KEY_TREE));
+  // Nothing else can be meaningfully checked; "url is required" would only add noise.
+  if (!isPlainObject(raw)) return { ok: false, problems: p.list };
+  // Visited in the order the keys are documented, so problems read top to bottom.
+  const spool = parseSpool(p, top.spool, opts.baseDir);
   const stateDir = path(p, 'stateDir', top.stateDir, join(opts.baseDir, 'var'), opts.baseDir);
   const config: Config = {
     ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
-    spool: parseSpool(p, top.spool, opts.baseDir),
+    spool,
     stateDir,
     delivery: parseDelivery(p, top.delivery, opts.baseDir, stateDir),
     organization: parseOrganization(p, top.organization),
