@@ -28,7 +28,7 @@ export async function openTransport(config: Config, env: NodeJS.ProcessEnv = pro
       rejectUnauthorized: true,
     });
     return {
-      transport: { ...transport, name: 'sandbox', send: transport.send, findSent: transport.findSent, probe: transport.probe, close: transport.close },
+      transport: { ...transport, name: 'sandbox' },
       close: async () => {
         await transport.close();
         await sandbox.close();
