@@ -80,6 +80,15 @@ export function windowsAccount(env: NodeJS.ProcessEnv, username: string): string
   return env.USERDOMAIN ? `${env.USERDOMAIN}\\${username}` : username;
 }
 
+// userInfo() throws where the uid has no passwd entry (some containers).
+function currentUsername(env: NodeJS.ProcessEnv): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USERNAME ?? env.USER ?? 'unknown';
+  }
+}
+
 /** The real collaborators, for the CLI. */
 export function makeServiceDeps(
   out: (text: string) => void,
@@ -94,7 +103,7 @@ export function makeServiceDeps(
     nodePath: process.execPath,
     cliPath: defaultCliPath(),
     ...(uid === undefined ? {} : { uid }),
-    user: windowsAccount(env, userInfo().username),
+    user: windowsAccount(env, currentUsername(env)),
     tmpDir: tmpdir(),
     nodePlatform: process.platform,
   };
