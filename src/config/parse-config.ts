@@ -155,7 +155,7 @@ function parseOrganization(p: Problems, value: unknown): Config['organization'] 
 function parseRetry(p: Problems, value: unknown): Config['retry'] {
   const raw = section(p, 'retry', value, keysOf(KEY_TREE.retry));
   const retry = {
-    minDelay: duration(p, 'retry.minDelay', raw.minDelay, 30 * SECOND, { min: 0, max: DAY }),
+    minDelay: duration(p, 'retry.minDelay', raw.minDelay, 30 * SECOND, { min: 10, max: DAY }),
     maxDelay: duration(p, 'retry.maxDelay', raw.maxDelay, HOUR, { min: 0, max: 7 * DAY }),
     maxAge: duration(p, 'retry.maxAge', raw.maxAge, 72 * HOUR, { min: SECOND, max: 365 * DAY }),
     quickRetries: integer(p, 'retry.quickRetries', raw.quickRetries, 2, { min: 0, max: 10 }),
