@@ -4,9 +4,13 @@ import { simpleParser } from 'mailparser';
 import {
   BasePropertySet,
   EmailMessage,
+  FolderId,
   ItemId,
+  ItemView,
   PropertySet,
+  SearchFilter,
   ServiceResult,
+  WellKnownFolderName,
 } from 'ews-javascript-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox-server.js';
@@ -135,5 +139,38 @@ describe('sandbox delivery with the real EWS client', () => {
     const e = await thrown(() => send(svc, { itemClass: 'IPM.Appointment' }));
     expect(e['ErrorCode']).toBeTypeOf('number');
     expect(await emlFiles(dir)).toHaveLength(0);
+  });
+
+  it('FindItem with an IdOnly shape returns the header when asked for it', async () => {
+    const { svc } = await start();
+    await send(svc, { header: 'id1/org' });
+    const view = new ItemView(1);
+    view.PropertySet = new PropertySet(BasePropertySet.IdOnly, [headerProp]);
+    const found = await svc.FindItems(
+      new FolderId(WellKnownFolderName.ConversationHistory),
+      new SearchFilter.IsEqualTo(headerProp, 'ID1/ORG'),
+      view,
+    );
+    expect(found.TotalCount).toBe(1);
+    const props = found.Items[0]!.ExtendedProperties.GetEnumerator().map((p) => p.Value);
+    expect(props).toEqual(['id1/org']);
+  });
+
+  it('refuses conversationhistory below Exchange2013, as that schema has no such folder', async () => {
+    const { h, dir, svc } = await start();
+    // The library itself refuses this folder for Exchange2010, so send what a client would.
+    await send(svc);
+    const body = h.requests[0]!.body.replace(
+      'Version="Exchange2013"',
+      'Version="Exchange2010_SP2"',
+    );
+    const res = await fetch(h.url, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'text/xml' },
+    });
+    expect(res.status).toBe(500);
+    expect(await res.text()).toContain('>a:ErrorSchemaValidation<');
+    expect(await emlFiles(dir)).toHaveLength(1);
   });
 });
