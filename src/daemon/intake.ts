@@ -5,6 +5,7 @@ import type { EventLog } from '../log/event-log.js';
 import type { FsLike } from '../platform/fs-seam.js';
 import type { ItemMeta, ItemState } from '../queue/item-meta.js';
 import type { ParseResult } from '../spool/spool-item.js';
+import { crashPoint } from './crash-point.js';
 
 /** What `admit` answers (queue/queue-store.ts). */
 export type AdmitResult =
@@ -82,6 +83,7 @@ export function makeIntake(deps: IntakeDeps) {
     const parsed = await deps.parse(bytes);
     const id = parsed.ok ? parsed.item.id : deps.itemId(bytes);
     const res = await store.admit(claimedPath, { source, firstSeenAt, size: bytes.length, id, parsed });
+    crashPoint('admitted');
     switch (res.kind) {
       case 'queued':
         log.event('item.claimed', 'success', 'spool file taken into the queue', {
@@ -119,6 +121,7 @@ export function makeIntake(deps: IntakeDeps) {
     if (r === 'busy') {
       throw new Error(`spool file is locked by another process; will try again: ${entry.path}`);
     }
+    crashPoint('claimed');
     await admitClaimed(dest, entry.path, firstSeenAt);
   }
 

@@ -5,6 +5,7 @@ import { DeliveryError, isDeliveryError } from '../errors/errors.js';
 import type { EventLog } from '../log/event-log.js';
 import type { GroupName, ItemMeta, ItemState } from '../queue/item-meta.js';
 import type { ParseResult, SpoolItem } from '../spool/spool-item.js';
+import { crashPoint } from './crash-point.js';
 import { planAfterFailure, quickRetryAllowed } from './failure-plan.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -93,6 +94,7 @@ export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSign
       }
       progress.status = 'sending';
       meta = await store.save(meta!);
+      crashPoint('sending-saved');
       try {
         await transport.send(
           {
@@ -114,9 +116,11 @@ export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSign
         meta = await store.save(meta!);
         throw err;
       }
+      crashPoint('answer-received');
       meta!.groups[group]!.status = 'sent';
       meta!.groups[group]!.sentAt = new Date(clock.now()).toISOString();
       meta = await store.save(meta!);
+      crashPoint('outcome-recorded');
     };
 
     for (const group of GROUP_ORDER) {
@@ -143,6 +147,7 @@ export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSign
     delete meta.lastError;
     delete meta.nextAttemptAt;
     await store.markDelivered(meta);
+    crashPoint('delivered');
     log.event('delivery.succeeded', 'success', 'offline message delivered', {
       ...base,
       durationMs,

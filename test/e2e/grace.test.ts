@@ -62,6 +62,6 @@ describe('the grace period', () => {
       const s = JSON.parse((await world!.cli('status', '--json')).stdout) as { counts: { grace: number } };
       return s.counts.grace === 1 ? s : undefined;
     }, 'fresh file in grace');
-    expect(status.counts.grace).toBe(1);
+    expect(status!.counts.grace).toBe(1);
   }, 30_000);
 });

@@ -136,7 +136,7 @@ export async function makeWorld(overrides: Record<string, unknown> = {}, sandbox
         lines,
         stderr: () => err,
         exited,
-        waitForLine: (pred, what, timeoutMs) => waitUntil(() => lines.find(pred), what, timeoutMs),
+        waitForLine: async (pred, what, timeoutMs) => (await waitUntil(() => lines.find(pred), what, timeoutMs))!,
         actions: (action) => lines.filter((l) => l.event?.action === action),
       };
     },

@@ -1,0 +1,24 @@
+/**
+ * Test-only crash injection. When `IMSPOOLER_TEST_CRASH_AT` names a step (optionally
+ * `step:N` for the N-th time it is reached), the process kills itself with SIGKILL exactly there,
+ * so reliability tests can prove that a kill at any step loses and doubles nothing. Unset in
+ * production: then this is one string comparison.
+ */
+const spec = process.env.IMSPOOLER_TEST_CRASH_AT;
+const [target, nth] = spec ? spec.split(':') : [];
+let seen = 0;
+
+/** The steps of an item's life where a crash can be injected. */
+export type CrashStep =
+  | 'claimed' // moved out of the spool folder, not yet admitted
+  | 'admitted' // metadata and data written in the queue
+  | 'sending-saved' // group marked `sending`, request not yet sent
+  | 'answer-received' // server accepted, outcome not yet recorded
+  | 'outcome-recorded' // group marked `sent`, item not yet removed from the queue
+  | 'delivered'; // item removed from the queue, success not yet logged
+
+export function crashPoint(step: CrashStep): void {
+  if (step !== target) return;
+  seen++;
+  if (seen >= Number(nth ?? '1')) process.kill(process.pid, 'SIGKILL');
+}
