@@ -82,7 +82,7 @@ describe('pretty console format', () => {
       expect((rec.event as Record<string, unknown>).action).toBe('daemon.started');
     }
     expect(render('pretty', true, 'started', meta)[0]).toMatch(
-      /^\d\d:\d\d:\d\d info  daemon\.started success started$/,
+      /^\d\d:\d\d:\d\d info {2}daemon\.started success started$/,
     );
   });
 
