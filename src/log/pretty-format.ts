@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import winston from 'winston';
 import type { Logform } from 'winston';
 
@@ -26,7 +25,7 @@ export function prettyLine(info: Record<string | symbol, unknown>, utc = false):
   const id = get('imspooler.item.id');
   if (id !== undefined) parts.push(`item=${quote(String(id).slice(0, 12))}`);
   const file = get('file.path');
-  if (file !== undefined) parts.push(`file=${quote(basename(String(file)))}`);
+  if (file !== undefined) parts.push(`file=${quote(baseName(String(file)))}`);
   const attempt = get('imspooler.attempt');
   if (attempt !== undefined) parts.push(`attempt=${quote(String(attempt))}`);
   const code = get('error.code');
@@ -79,17 +78,25 @@ function clock(value: unknown, utc: boolean): string {
     : `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
-const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-/** Control characters (C0, DEL, C1, line/paragraph separators) as visible escapes. */
+/**
+ * Control characters (C0, DEL, C1, line/paragraph separators) as visible escapes. Backslashes stay
+ * as they are: `CONTOSO\bob` and Windows paths remain readable, and a backslash cannot break a line.
+ */
 export function escape(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\\]/g, (c) => {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
     const named = NAMED[c];
     if (named !== undefined) return named;
     const code = c.charCodeAt(0);
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
   });
+}
+
+/** The last segment of a POSIX or Windows path, whatever platform renders it. */
+function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
 }
 
 /** A `key=value` value; quoted when it holds spaces, quotes or `=`, so fields cannot be faked. */

@@ -63,6 +63,14 @@ describe('pretty console format', () => {
     expect(lines[0]).not.toContain('\u001b');
   });
 
+  it('shortens Windows paths to the file name on any platform', () => {
+    const line = prettyLine({
+      message: 'm',
+      file: { path: 'C:\\Users\\a\\History Spooler\\x.json' },
+    });
+    expect(line).toContain(' file=x.json ');
+  });
+
   it('quotes values with spaces so they cannot pass for another field', () => {
     const line = prettyLine({ message: 'm', file: { path: '/s/a error=Fake.json' } }, true);
     expect(line).toContain('file="a error=Fake.json"');
@@ -89,7 +97,7 @@ describe('pretty console format', () => {
   it.each([
     ['a\r\nb', 'a\\r\\nb'],
     ['tab\there', 'tab\\there'],
-    ['back\\slash', 'back\\\\slash'],
+    ['CONTOSO\\bob', 'CONTOSO\\bob'],
     ['line\u2028sep', 'line\\u2028sep'],
     ['bell\u0007', 'bell\\x07'],
     ['Zürich ✓', 'Zürich ✓'],
