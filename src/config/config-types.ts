@@ -62,4 +62,14 @@ export interface Config {
     /** Absolute path of the JSON log file, or null for stdout only. */
     file: string | null;
   };
+  /**
+   * Mirrors of Skype for Business policy switches. When either is false, items are held with the
+   * policy as the reason (never sent, never lost) until it is true again and the daemon restarts.
+   */
+  policy: {
+    /** The server's `Set-CsImConfiguration -EnableOfflineIM` (default true). */
+    offlineIm: boolean;
+    /** The client policy's `EnableIMAutoArchiving` (default true). */
+    imAutoArchiving: boolean;
+  };
 }

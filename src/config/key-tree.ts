@@ -38,6 +38,7 @@ export const KEY_TREE = {
   organization: { domains: true },
   retry: { minDelay: true, maxDelay: true, maxAge: true, quickRetries: true },
   log: { level: true, file: true },
+  policy: { offlineIm: true, imAutoArchiving: true },
 } as const satisfies KeyTree;
 
 /** The subtree at a dotted path (`delivery.ews`), or undefined when the path names no object. */

@@ -11,6 +11,7 @@ import { KEY_TREE } from './key-tree.js';
 import { parseEws } from './parse-ews.js';
 import {
   Problems,
+  boolean,
   byteSize,
   duration,
   integer,
@@ -60,8 +61,18 @@ export function parseConfig(raw: unknown, opts: ParseConfigOptions): ParseConfig
     organization: parseOrganization(p, top.organization),
     retry: parseRetry(p, top.retry),
     log: parseLog(p, top.log, opts.baseDir, stateDir),
+    policy: parsePolicy(p, top.policy),
   };
   return p.list.length === 0 ? { ok: true, config } : { ok: false, problems: p.list };
+}
+
+/** Mirrors of the server's switches: when one is off, items are held, never sent, never lost. */
+function parsePolicy(p: Problems, value: unknown): Config['policy'] {
+  const raw = section(p, 'policy', value, keysOf(KEY_TREE.policy));
+  return {
+    offlineIm: boolean(p, 'policy.offlineIm', raw.offlineIm, true),
+    imAutoArchiving: boolean(p, 'policy.imAutoArchiving', raw.imAutoArchiving, true),
+  };
 }
 
 function parseSpool(p: Problems, value: unknown, baseDir: string): Config['spool'] {

@@ -60,12 +60,14 @@ export async function applyControl(
   switch (req.op) {
     case 'hold': {
       meta.heldReason = `held by ${req.user}`;
+      meta.heldBy = 'operator';
       const saved = await store.save(meta, 'held');
       log.event('item.held', 'success', `item held by ${req.user}`, fields);
       return { changed: [saved], removed: [] };
     }
     case 'release': {
       delete meta.heldReason;
+      delete meta.heldBy;
       const saved = await makeDue(store, meta, now);
       log.event('item.released', 'success', `item released by ${req.user}`, fields);
       return { changed: [saved], removed: [] };

@@ -18,6 +18,7 @@ import { makeControlInbox } from './control-inbox.js';
 import { daemonInfoPath, graceFilePath, readRunningDaemon, type DaemonInfo, type GraceFile } from './daemon-state.js';
 import { makeIntake } from './intake.js';
 import { makeItemWorker } from './item-worker.js';
+import { policyHoldReason } from './policy.js';
 import { makeScheduler } from './scheduler.js';
 
 /** Collaborators of the daemon; everything that touches the world is injected. */
@@ -92,6 +93,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     groupRecipients: (to, cc) => groupRecipients(to, cc, config.organization.domains),
     render: (item) => ({ subject: subjectFor(item), html: renderTranscriptHtml(item) }),
     retry: config.retry,
+    policyHold: () => policyHoldReason(config.policy),
   });
 
   const scheduler = makeScheduler({
@@ -129,6 +131,21 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     await intake
       .admitClaimed(claimed, `(recovered) ${basename(claimed)}`, iso())
       .catch((e: unknown) => log.diag('error', `could not re-admit ${claimed}: ${(e as Error).message}`));
+  }
+  if (!policyHoldReason(config.policy)) {
+    // The policy allows sending again: what it held goes back into the queue.
+    for (const m of await store.list(['held'])) {
+      if (m.heldBy !== 'policy') continue;
+      delete m.heldReason;
+      delete m.heldBy;
+      m.nextAttemptAt = iso();
+      await store.save(m, 'incoming');
+      log.event('item.released', 'success', 'released: the policy allows offline messages again', {
+        itemId: m.id,
+        filePath: m.source,
+        extra: { released_by: 'policy' },
+      });
+    }
   }
   for (const m of await store.list(['incoming', 'deferred'])) scheduleMeta(m);
   cleanups.push({ name: 'scheduler', fn: () => scheduler.stop(config.delivery.shutdownTimeout) });

@@ -35,6 +35,8 @@ export interface WorkerDeps {
   /** Pause between quick in-process retries (p-retry's minTimeout). */
   quickRetryDelayMs?: number;
   random?: () => number;
+  /** Why the configured policy forbids sending now (daemon/policy.ts), if it does. */
+  policyHold?: () => string | undefined;
 }
 
 const GROUP_ORDER: GroupName[] = ['org', 'fed'];
@@ -57,6 +59,14 @@ export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSign
     let meta = await store.get(id);
     // Held, deleted or already delivered since it was scheduled: nothing to do.
     if (!meta || (meta.state !== 'incoming' && meta.state !== 'deferred')) return;
+    const blocked = deps.policyHold?.();
+    if (blocked) {
+      meta.heldReason = blocked;
+      meta.heldBy = 'policy';
+      meta = await store.save(meta, 'held');
+      log.event('item.held', 'success', blocked, { itemId: id, filePath: meta.source, extra: { held_by: 'policy' } });
+      return;
+    }
     meta = await store.save(meta, 'active');
     const attempt = meta.attempts.length + 1;
     const started = clock.now();
@@ -194,6 +204,7 @@ export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSign
         case 'park':
           meta!.attempts.push({ ...rec, outcome: 'failed' });
           meta!.heldReason = plan.reason;
+          meta!.heldBy = 'daemon';
           delete meta!.nextAttemptAt;
           meta = await store.save(meta!, 'held');
           log.event('item.held', 'failure', plan.reason, { ...fields, level: 'error' });

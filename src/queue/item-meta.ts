@@ -62,6 +62,8 @@ export interface ItemMeta {
    * `firstSeenAt`), so a retried item is not expired at its first failure.
    */
   retryWindowFrom?: string;
+  /** Who parked it: an operator, the configured policy, or the daemon (quota errors). */
+  heldBy?: 'operator' | 'policy' | 'daemon';
   /** Why the item is held (operator hold, policy, quota park). */
   heldReason?: string;
   /** Why the item was quarantined (parse failure, not a regular file, too large). */
