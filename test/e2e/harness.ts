@@ -11,7 +11,11 @@ export const CLI = fileURLToPath(new URL('../../bin/imspooler.js', import.meta.u
 const PASSWORD = 'e2e-Secret-Pa55word';
 
 /** Polls `check` until it returns a truthy value or the deadline passes (never a fixed sleep). */
-export async function waitUntil<T>(check: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function waitUntil<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -31,7 +35,12 @@ export interface LogLine {
   message: string;
   event?: { action?: string; outcome?: string; duration?: number };
   file?: { path?: string };
-  imspooler?: { item?: { id?: string }; attempt?: number; next_attempt_at?: string; [k: string]: unknown };
+  imspooler?: {
+    item?: { id?: string };
+    attempt?: number;
+    next_attempt_at?: string;
+    [k: string]: unknown;
+  };
   error?: { code?: string; message?: string };
   [k: string]: unknown;
 }
@@ -55,15 +64,28 @@ export interface World {
   configPath: string;
   sandbox: SandboxHandle;
   env: NodeJS.ProcessEnv;
-  start(): DaemonProcess;
+  /** Spawns the daemon; `extraEnv` adds variables for this process only (e.g. test switches). */
+  start(extraEnv?: NodeJS.ProcessEnv): DaemonProcess;
   cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Every message the sandbox delivered, read from its .eml files. */
-  delivered(): Promise<{ file: string; itemHeader: string; itemClass: string; to: string; subject: string; body: string }[]>;
+  delivered(): Promise<
+    {
+      file: string;
+      itemHeader: string;
+      itemClass: string;
+      to: string;
+      subject: string;
+      body: string;
+    }[]
+  >;
   drop(name: string, content: string | Buffer): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function makeWorld(overrides: Record<string, unknown> = {}, sandboxFaults?: object): Promise<World> {
+export async function makeWorld(
+  overrides: Record<string, unknown> = {},
+  sandboxFaults?: object,
+): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), 'imspooler-e2e-'));
   const spool = join(dir, 'Lync', 'sip_alice@contoso.com', 'History Spooler');
   const stateDir = join(dir, 'state');
@@ -85,7 +107,11 @@ export async function makeWorld(overrides: Record<string, unknown> = {}, sandbox
         shutdownTimeout: '3s',
         ews: {
           url: sandbox.url,
-          auth: { type: 'basic', username: 'CONTOSO\\alice', passwordEnv: 'IMSPOOLER_EWS_PASSWORD' },
+          auth: {
+            type: 'basic',
+            username: 'CONTOSO\\alice',
+            passwordEnv: 'IMSPOOLER_EWS_PASSWORD',
+          },
           timeout: '5s',
         },
       },
@@ -108,8 +134,11 @@ export async function makeWorld(overrides: Record<string, unknown> = {}, sandbox
     configPath,
     sandbox,
     env,
-    start() {
-      const proc = spawn(process.execPath, [CLI, 'run', '--config', configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    start(extraEnv) {
+      const proc = spawn(process.execPath, [CLI, 'run', '--config', configPath], {
+        env: extraEnv ? { ...env, ...extraEnv } : env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       children.push(proc);
       const lines: LogLine[] = [];
       let err = '';
@@ -136,7 +165,8 @@ export async function makeWorld(overrides: Record<string, unknown> = {}, sandbox
         lines,
         stderr: () => err,
         exited,
-        waitForLine: async (pred, what, timeoutMs) => (await waitUntil(() => lines.find(pred), what, timeoutMs))!,
+        waitForLine: async (pred, what, timeoutMs) =>
+          (await waitUntil(() => lines.find(pred), what, timeoutMs))!,
         actions: (action) => lines.filter((l) => l.event?.action === action),
       };
     },
@@ -149,7 +179,9 @@ export async function makeWorld(overrides: Record<string, unknown> = {}, sandbox
       });
     },
     async delivered() {
-      const files = (await readdir(mailbox).catch(() => [] as string[])).filter((f) => f.endsWith('.eml')).sort();
+      const files = (await readdir(mailbox).catch(() => [] as string[]))
+        .filter((f) => f.endsWith('.eml'))
+        .sort();
       const out = [];
       for (const file of files) {
         const eml = parseEml(await readFile(join(mailbox, file), 'utf8'));
@@ -182,12 +214,20 @@ export async function makeWorld(overrides: Record<string, unknown> = {}, sandbox
   return world;
 }
 
-function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+function deepMerge(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+): Record<string, unknown> {
   const out = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const cur = out[k];
     out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      cur &&
+      typeof cur === 'object' &&
+      !Array.isArray(cur)
         ? deepMerge(cur as Record<string, unknown>, v as Record<string, unknown>)
         : v;
   }
@@ -199,7 +239,9 @@ export function jsonItem(n: number, to: string[], extra: Record<string, unknown>
   return JSON.stringify({
     from: 'alice@contoso.com',
     to,
-    messages: [{ at: '2026-11-24T09:58:03Z', text: `Message number ${n} & <friends> "quoted" — ünïcödé` }],
+    messages: [
+      { at: '2026-11-24T09:58:03Z', text: `Message number ${n} & <friends> "quoted" — ünïcödé` },
+    ],
     ...extra,
   });
 }
