@@ -1,39 +1,17 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEwsTransport } from '../../src/delivery/ews-transport.js';
 import type { Transport } from '../../src/delivery/transport.js';
+import { hasEwsSchema, hasXmllint, schemaSkipReason, validateEwsRequest } from '../support/ews-schema.js';
 import { createItemOk, findItemOk, getFolderOk, operationOf, startFakeEws } from './fake-ews.js';
 import type { FakeEws } from './fake-ews.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const schema = path.resolve(here, '../../../shared/ews-schema/messages.xsd');
-const hasSchema = existsSync(schema);
-const hasXmllint = spawnSync('xmllint', ['--version']).status === 0;
-const skipReason = !hasXmllint
-  ? 'xmllint not found (Debian: apt-get install libxml2-utils)'
-  : `EWS schema not found at ${schema}`;
+const hasSchema = hasEwsSchema;
+const skipReason = schemaSkipReason ?? '';
 if (!hasXmllint || !hasSchema)
   console.warn(`ews-schema.test: schema validation skipped: ${skipReason}`);
-
-/**
- * The element inside soap:Body as its own document, with the envelope's namespace declarations
- * copied onto it (the library declares m: and t: on the envelope only).
- */
-function bodyElement(envelope: string): string {
-  const inner = /<soap:Body>([\s\S]*)<\/soap:Body>/.exec(envelope)?.[1];
-  if (!inner) throw new Error('no soap:Body in request');
-  const rootAttrs = /^<soap:Envelope([^>]*)>/.exec(envelope)?.[1] ?? '';
-  const decls = [...rootAttrs.matchAll(/\sxmlns:(\w+)="[^"]*"/g)]
-    .filter((m) => m[1] !== 'soap' && !new RegExp(`^<\\w+:\\w+[^>]*\\sxmlns:${m[1]}=`).test(inner))
-    .map((m) => m[0])
-    .join('');
-  return inner.replace(/^<([\w:]+)/, `<$1${decls}`);
-}
 
 const title = 'requests validate against the EWS schema (messages.xsd)';
 describe.skipIf(!hasXmllint || !hasSchema)(
@@ -67,18 +45,7 @@ describe.skipIf(!hasXmllint || !hasSchema)(
       await fs.rm(dir, { recursive: true, force: true });
     });
 
-    async function validate(envelope: string): Promise<void> {
-      const file = path.join(dir, `${operationOf(envelope)}-${Date.now()}.xml`);
-      await fs.writeFile(file, bodyElement(envelope), 'utf8');
-      try {
-        execFileSync('xmllint', ['--noout', '--schema', schema, file], { stdio: 'pipe' });
-      } catch (e) {
-        const out = e as { stderr?: Buffer };
-        throw new Error(
-          `xmllint rejected ${path.basename(file)}:\n${out.stderr?.toString() ?? String(e)}`,
-        );
-      }
-    }
+    const validate = (envelope: string) => validateEwsRequest(envelope, operationOf(envelope) ?? 'request');
 
     it('CreateItem (both classes, To and Cc, From, header, hostile text)', async () => {
       for (const [itemClass, group] of [
