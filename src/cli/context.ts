@@ -20,4 +20,8 @@ export interface CommandContext {
 }
 
 export const loadCommandConfig = (ctx: CommandContext): Promise<Config> =>
-  loadConfig({ ...(ctx.configFile ? { file: ctx.configFile } : {}), env: ctx.env, repoRoot: packageRoot });
+  loadConfig({
+    ...(ctx.configFile ? { file: ctx.configFile } : {}),
+    env: ctx.env,
+    repoRoot: packageRoot,
+  });

@@ -16,17 +16,19 @@ export interface FailureContext {
 
 /** The decision, as data: the worker only carries it out. */
 export type FailurePlan = (
-  | { kind: 'retry'; at: number }
-  | { kind: 'expire' }
-  | { kind: 'park' }
-  | { kind: 'fail' }
+  { kind: 'retry'; at: number } | { kind: 'expire' } | { kind: 'park' } | { kind: 'fail' }
 ) & { reason: string; pauseUntil?: number; lowerConcurrency?: boolean; aborted?: boolean };
 
 /** Pure: classify the error, then schedule, expire, park or fail the item. */
 export function planAfterFailure(err: DeliveryError, ctx: FailureContext): FailurePlan {
   if (ctx.aborted) {
     // Shutdown is not the server's fault: due again at the next start, not backed off.
-    return { kind: 'retry', at: ctx.now, reason: 'attempt abandoned at shutdown; retried at next start', aborted: true };
+    return {
+      kind: 'retry',
+      at: ctx.now,
+      reason: 'attempt abandoned at shutdown; retried at next start',
+      aborted: true,
+    };
   }
   const c = classify(err);
   const pauseUntil = c.backOffMs !== undefined ? ctx.now + c.backOffMs : undefined;
@@ -46,7 +48,11 @@ export function planAfterFailure(err: DeliveryError, ctx: FailureContext): Failu
     random: ctx.random,
   });
   if (next.kind === 'expire') {
-    return { kind: 'expire', reason: `gave up after ${ctx.attempts} attempt(s): older than retry.maxAge (${c.reason})`, ...extra };
+    return {
+      kind: 'expire',
+      reason: `gave up after ${ctx.attempts} attempt(s): older than retry.maxAge (${c.reason})`,
+      ...extra,
+    };
   }
   return { kind: 'retry', at: next.at, reason: c.reason, ...extra };
 }

@@ -57,20 +57,36 @@ export function makeIntake(deps: IntakeDeps) {
   const iso = () => new Date(deps.clock.now()).toISOString();
 
   /** Reads a claimed entry without following links, then admits it. Also used at crash recovery. */
-  async function admitClaimed(claimedPath: string, source: string, firstSeenAt: string): Promise<void> {
+  async function admitClaimed(
+    claimedPath: string,
+    source: string,
+    firstSeenAt: string,
+  ): Promise<void> {
     const quarantine = async (code: string, message: string) => {
       await store.quarantineEntry(claimedPath, { source, code, message, firstSeenAt });
-      log.event('item.quarantined', 'failure', message, { filePath: source, error: { code, message } });
+      log.event('item.quarantined', 'failure', message, {
+        filePath: source,
+        error: { code, message },
+      });
     };
     const st = await fs.lstat(claimedPath);
     if (!st.isFile()) {
-      return quarantine('NotRegularFile', 'not a regular file (symbolic link, FIFO or device); it was not followed or read');
+      return quarantine(
+        'NotRegularFile',
+        'not a regular file (symbolic link, FIFO or device); it was not followed or read',
+      );
     }
     if (st.nlink > 1) {
-      return quarantine('HardLink', 'the file has other hard links (it may belong to another folder); it was not read');
+      return quarantine(
+        'HardLink',
+        'the file has other hard links (it may belong to another folder); it was not read',
+      );
     }
     if (st.size > deps.maxBytes) {
-      return quarantine('TooLarge', `the file is ${st.size} bytes, over spool.maxBytes (${deps.maxBytes})`);
+      return quarantine(
+        'TooLarge',
+        `the file is ${st.size} bytes, over spool.maxBytes (${deps.maxBytes})`,
+      );
     }
     // O_NOFOLLOW: a link swapped in after the lstat above is refused rather than followed.
     const handle = await fs.open(claimedPath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
@@ -82,7 +98,13 @@ export function makeIntake(deps: IntakeDeps) {
     }
     const parsed = await deps.parse(bytes);
     const id = parsed.ok ? parsed.item.id : deps.itemId(bytes);
-    const res = await store.admit(claimedPath, { source, firstSeenAt, size: bytes.length, id, parsed });
+    const res = await store.admit(claimedPath, {
+      source,
+      firstSeenAt,
+      size: bytes.length,
+      id,
+      parsed,
+    });
     crashPoint('admitted');
     switch (res.kind) {
       case 'queued':
@@ -94,15 +116,24 @@ export function makeIntake(deps: IntakeDeps) {
         deps.onQueued(res.meta);
         return;
       case 'duplicate':
-        log.event('item.claimed', 'success', `same content already ${res.existingState}; the copy was removed`, {
-          itemId: id,
-          filePath: source,
-          extra: { duplicate_of_state: res.existingState },
-        });
+        log.event(
+          'item.claimed',
+          'success',
+          `same content already ${res.existingState}; the copy was removed`,
+          {
+            itemId: id,
+            filePath: source,
+            extra: { duplicate_of_state: res.existingState },
+          },
+        );
         return;
       case 'quarantined': {
         const q = res.meta.quarantine ?? { code: 'Unknown', message: 'quarantined' };
-        log.event('item.quarantined', 'failure', q.message, { itemId: id, filePath: source, error: q });
+        log.event('item.quarantined', 'failure', q.message, {
+          itemId: id,
+          filePath: source,
+          error: q,
+        });
         return;
       }
     }
@@ -113,9 +144,14 @@ export function makeIntake(deps: IntakeDeps) {
     const dest = store.claimPath(basename(entry.path));
     const r = await deps.claim(entry.path, dest);
     if (r === 'gone') {
-      log.event('spool.cleared', 'success', 'file left the spool folder before it was taken (the client handled it)', {
-        filePath: entry.path,
-      });
+      log.event(
+        'spool.cleared',
+        'success',
+        'file left the spool folder before it was taken (the client handled it)',
+        {
+          filePath: entry.path,
+        },
+      );
       return;
     }
     if (r === 'busy') {

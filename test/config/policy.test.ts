@@ -12,12 +12,19 @@ describe('policy switches', () => {
   });
 
   it('name the server switch that holds items', () => {
-    expect(policyHoldReason({ offlineIm: false, imAutoArchiving: true })).toMatch(/EnableOfflineIM/);
-    expect(policyHoldReason({ offlineIm: true, imAutoArchiving: false })).toMatch(/EnableIMAutoArchiving/);
+    expect(policyHoldReason({ offlineIm: false, imAutoArchiving: true })).toMatch(
+      /EnableOfflineIM/,
+    );
+    expect(policyHoldReason({ offlineIm: true, imAutoArchiving: false })).toMatch(
+      /EnableIMAutoArchiving/,
+    );
   });
 
   it('reject anything but booleans, naming the key', () => {
-    const r = parseConfig({ ...base, policy: { offlineIm: 'no', imAutoArchive: true } }, { baseDir: '/x' });
+    const r = parseConfig(
+      { ...base, policy: { offlineIm: 'no', imAutoArchive: true } },
+      { baseDir: '/x' },
+    );
     expect(r.ok).toBe(false);
     const keys = r.ok ? [] : r.problems.map((p) => p.key);
     expect(keys).toContain('policy.offlineIm');

@@ -4,7 +4,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEwsTransport } from '../../src/delivery/ews-transport.js';
 import type { Transport } from '../../src/delivery/transport.js';
-import { hasEwsSchema, hasXmllint, schemaSkipReason, validateEwsRequest } from '../support/ews-schema.js';
+import {
+  hasEwsSchema,
+  hasXmllint,
+  schemaSkipReason,
+  validateEwsRequest,
+} from '../support/ews-schema.js';
 import { createItemOk, findItemOk, getFolderOk, operationOf, startFakeEws } from './fake-ews.js';
 import type { FakeEws } from './fake-ews.js';
 
@@ -45,7 +50,8 @@ describe.skipIf(!hasXmllint || !hasSchema)(
       await fs.rm(dir, { recursive: true, force: true });
     });
 
-    const validate = (envelope: string) => validateEwsRequest(envelope, operationOf(envelope) ?? 'request');
+    const validate = (envelope: string) =>
+      validateEwsRequest(envelope, operationOf(envelope) ?? 'request');
 
     it('CreateItem (both classes, To and Cc, From, header, hostile text)', async () => {
       for (const [itemClass, group] of [

@@ -31,8 +31,15 @@ describe('the daemon end to end', () => {
       }
     }
     const total = [...expected.values()].reduce((n, g) => n + g.length, 0);
-    await waitUntil(async () => (await world!.delivered()).length >= total, `${total} delivered messages`, 40_000);
-    await waitUntil(() => daemon.actions('delivery.succeeded').length === 50, '50 delivery.succeeded lines');
+    await waitUntil(
+      async () => (await world!.delivered()).length >= total,
+      `${total} delivered messages`,
+      40_000,
+    );
+    await waitUntil(
+      () => daemon.actions('delivery.succeeded').length === 50,
+      '50 delivery.succeeded lines',
+    );
 
     const delivered = await world.delivered();
     expect(delivered).toHaveLength(total);
@@ -54,7 +61,10 @@ describe('the daemon end to end', () => {
       expect(l.file?.path).toContain('History Spooler');
       expect(l.event?.duration).toBeGreaterThan(0);
     }
-    const status = JSON.parse((await world.cli('status', '--json')).stdout) as { counts: Record<string, number>; items: unknown[] };
+    const status = JSON.parse((await world.cli('status', '--json')).stdout) as {
+      counts: Record<string, number>;
+      items: unknown[];
+    };
     expect(status.items).toEqual([]);
 
     daemon.proc.kill('SIGTERM');
@@ -75,12 +85,18 @@ describe('the daemon end to end', () => {
     await world.drop('empty.json', '');
     await world.drop('broken.json', '{"from": "alice@contoso.com", "to": [');
     await world.drop('binary.dat', Buffer.from([0, 1, 2, 3, 255, 254, 0, 0]));
-    await world.drop('norcpt.json', JSON.stringify({ from: 'alice@contoso.com', to: [], messages: [{ text: 'x' }] }));
+    await world.drop(
+      'norcpt.json',
+      JSON.stringify({ from: 'alice@contoso.com', to: [], messages: [{ text: 'x' }] }),
+    );
     await world.drop('good-2.eml', mimeItem(2, 'bob@contoso.com'));
 
     await waitUntil(() => daemon.actions('item.quarantined').length === 4, '4 quarantined');
     await waitUntil(() => daemon.actions('delivery.succeeded').length === 2, '2 delivered');
-    const codes = daemon.actions('item.quarantined').map((l) => l.error?.code).sort();
+    const codes = daemon
+      .actions('item.quarantined')
+      .map((l) => l.error?.code)
+      .sort();
     expect(codes).toEqual(['Binary', 'Empty', 'InvalidJson', 'NoRecipients']);
     for (const l of daemon.actions('item.quarantined')) {
       expect(l.file?.path).toBeTruthy();

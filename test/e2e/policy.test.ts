@@ -31,14 +31,22 @@ describe.each([
     first.proc.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
-    const config = JSON.parse(await readFile(world.configPath, 'utf8')) as { policy: Record<string, boolean> };
+    const config = JSON.parse(await readFile(world.configPath, 'utf8')) as {
+      policy: Record<string, boolean>;
+    };
     config.policy[key] = true;
     await writeFile(world.configPath, JSON.stringify(config));
     const second = world.start();
-    const released = await second.waitForLine((l) => l.event?.action === 'item.released', 'item.released');
+    const released = await second.waitForLine(
+      (l) => l.event?.action === 'item.released',
+      'item.released',
+    );
     expect(released.imspooler?.item?.id).toBe(held.imspooler?.item?.id);
     await second.waitForLine((l) => l.event?.action === 'delivery.succeeded', 'delivery');
     expect(await world.delivered()).toHaveLength(1);
-    await waitUntil(async () => JSON.parse((await world!.cli('status', '--json')).stdout).items.length === 0, 'empty queue');
+    await waitUntil(
+      async () => JSON.parse((await world!.cli('status', '--json')).stdout).items.length === 0,
+      'empty queue',
+    );
   }, 40_000);
 });

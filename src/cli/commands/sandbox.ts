@@ -10,9 +10,16 @@ export async function sandboxCommand(
 ): Promise<number> {
   const port = Number(opts.port ?? '8080');
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`--port: "${opts.port}" is not a port; expected an integer from 0 to 65535`);
+    throw new UsageError(
+      `--port: "${opts.port}" is not a port; expected an integer from 0 to 65535`,
+    );
   }
   // Without --mailbox, the config's sandbox mailbox (so `npm start` and `sandbox` agree).
-  const mailbox = opts.mailbox ? resolve(opts.mailbox) : (await loadCommandConfig(ctx)).delivery.sandbox.mailbox;
-  return runSandboxCommand({ port, mailbox, ...(opts.faults ? { faults: opts.faults } : {}), env: ctx.env }, ctx.out);
+  const mailbox = opts.mailbox
+    ? resolve(opts.mailbox)
+    : (await loadCommandConfig(ctx)).delivery.sandbox.mailbox;
+  return runSandboxCommand(
+    { port, mailbox, ...(opts.faults ? { faults: opts.faults } : {}), env: ctx.env },
+    ctx.out,
+  );
 }

@@ -1,4 +1,9 @@
-import { makeServiceDeps, parseServiceAction, parseServicePlatform, runServiceCommand } from '../../service/service-command.js';
+import {
+  makeServiceDeps,
+  parseServiceAction,
+  parseServicePlatform,
+  runServiceCommand,
+} from '../../service/service-command.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';
 
 /** `imspooler service install|uninstall|print [--platform P] [--allow-sandbox] [--dry-run]`. */
