@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import DailyRotateFile from 'winston-daily-rotate-file';
 import { parseByteSize } from '../config/byte-size.js';
@@ -47,6 +48,31 @@ export function datedLogPattern(file: string): { dir: string; name: string; exte
   if (base.includes('%DATE%')) return { dir, name: base, extension: '' };
   const ext = extname(base);
   return { dir, name: `${base.slice(0, base.length - ext.length)}-%DATE%`, extension: ext };
+}
+
+/**
+ * The existing log files of a configured `log.file`, oldest first (by date, then by the `.N` of a
+ * size rotation): for tests, support scripts and anything that must read "the log".
+ */
+export async function listLogFiles(file: string): Promise<string[]> {
+  const { dir, name, extension } = datedLogPattern(file);
+  const [before = '', after = ''] = name.split('%DATE%');
+  // A size rotation adds `.N` before the extension: `imspooler-2026-11-24.1.log`.
+  const re = new RegExp(
+    `^${escapeRe(before)}(\\d{4}-\\d{2}-\\d{2})${escapeRe(after)}(?:\\.(\\d+))?${escapeRe(extension)}$`,
+  );
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const found: { name: string; date: string; n: number }[] = [];
+  for (const n of names) {
+    const m = re.exec(n);
+    if (m) found.push({ name: n, date: m[1] ?? '', n: Number(m[2] ?? 0) });
+  }
+  found.sort((a, b) => a.date.localeCompare(b.date) || a.n - b.n);
+  return found.map((f) => join(dir, f.name));
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Problems with `log.maxSize` / `log.maxFiles`, named by config key (empty when both are fine). */

@@ -8,6 +8,7 @@ import { isConfigError } from '../../src/errors/errors.js';
 import {
   checkRotationOptions,
   datedLogPattern,
+  listLogFiles,
   makeRotatingFileTransport,
 } from '../../src/log/rotating-transport.js';
 
@@ -81,6 +82,14 @@ describe('makeRotatingFileTransport', () => {
     await logLines({ file: join(dir, 'imspooler.log'), maxSize: '1KiB', maxFiles: 3 }, 60, true);
     const logs = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort();
     expect(logs.length).toBe(3);
+    // listLogFiles gives them oldest first, as a reader of "the log" needs them.
+    const listed = await listLogFiles(join(dir, 'imspooler.log'));
+    expect(listed.map((f) => Number(/\.(\d+)\.log$/.exec(f)?.[1] ?? 0))).toEqual(
+      [...listed.map((f) => Number(/\.(\d+)\.log$/.exec(f)?.[1] ?? 0))].sort((a, b) => a - b),
+    );
+    expect(listed).toHaveLength(3);
+    const last = await readFile(listed[2]!, 'utf8');
+    expect(last.trimEnd().split('\n').at(-1)).toContain('line 59');
     for (const n of logs) expect(n).toMatch(/^imspooler-\d{4}-\d{2}-\d{2}(\.\d+)?\.log$/);
     // Nothing lost in the files that are kept: each is whole JSON lines.
     for (const n of logs) {
