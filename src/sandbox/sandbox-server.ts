@@ -8,6 +8,7 @@ import {
   type EwsOperation,
   type FaultConfig,
 } from './faults.js';
+import { makeGraphRoutes, type GraphSandboxControls, type GraphSandboxOptions } from './graph/graph-sandbox.js'; // prettier-ignore
 import { openMailbox } from './mailbox-store.js';
 import { parseEnvelope, SchemaViolation, type ParsedEnvelope } from './request-parser.js';
 import { schemaValidationFault, serverBusyFault } from './soap-responses.js';
@@ -23,6 +24,8 @@ export interface SandboxOptions {
   mailboxDir: string;
   faults?: FaultConfig;
   auth?: SandboxAuth;
+  /** Also serve Microsoft Graph mail and identity-platform endpoints (graph/graph-sandbox.ts). */
+  graph?: GraphSandboxOptions;
   /** One line per request (never bodies or credentials). */
   log?: (line: string) => void;
   /** How many requests `handle.requests` keeps (default 100). */
@@ -59,6 +62,8 @@ export interface SandboxHandle {
   /** The last `maxRecorded` EWS requests, oldest first. */
   requests: RecordedRequest[];
   stats: SandboxStats;
+  /** Graph URLs, token counters and switches; present when started with `graph`. */
+  graph?: GraphSandboxControls;
   close(): Promise<void>;
 }
 
@@ -114,6 +119,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxHandle>
       const w = { timer: setTimeout(() => (waits.delete(w), resolve()), ms), done: resolve };
       waits.add(w);
     });
+  const graph = opts.graph ? makeGraphRoutes(opts.graph, { store, faults, log, sleep }) : undefined;
 
   async function handleEws(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = Date.now();
@@ -192,6 +198,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxHandle>
   }
 
   const server = http.createServer((req, res) => {
+    if (graph?.handles(req)) return graph.serve(req, res);
     const pathname = (req.url ?? '/').split('?')[0]?.toLowerCase();
     if (pathname === EWS_PATH.toLowerCase() && req.method === 'POST') {
       stats.requests += 1;
@@ -227,6 +234,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxHandle>
     faults,
     requests,
     stats,
+    ...(graph ? { graph: graph.controls(port) } : {}),
     close: () =>
       new Promise<void>((resolve) => {
         for (const w of waits) {
