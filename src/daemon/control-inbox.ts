@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ControlRequest } from './control-ops.js';
 
@@ -8,16 +8,35 @@ import type { ControlRequest } from './control-ops.js';
 export interface ControlResult {
   ok: boolean;
   message: string;
+  /** The request applies when the attempt in flight ends. */
+  pending?: boolean;
+  /** For a refusal: 2 when the request did not fit (bad usage), 1 when applying it failed. */
+  exitCode?: 1 | 2;
 }
+
+/** What became of a submitted request. */
+export type SubmitOutcome =
+  | { kind: 'answered'; result: ControlResult }
+  /** Nobody took it in time; it was withdrawn, so it will not apply later by surprise. */
+  | { kind: 'withdrawn' }
+  /** The daemon took it but did not answer in time: it applies it (see the log). */
+  | { kind: 'taken' };
 
 export const controlDir = (stateDir: string): string => join(stateDir, 'control');
 
-/** CLI side: drops a request for the running daemon and waits for its answer. */
+const errno = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code;
+
+/**
+ * CLI side: drops a request for the running daemon and waits for its answer. Files: the CLI
+ * writes `<name>.request` (atomically, by rename); the daemon renames it to `<name>.taken` before
+ * reading it, so the CLI can withdraw a request nobody took (unlink succeeds) and can tell it from
+ * one being applied (unlink finds nothing).
+ */
 export async function submitControl(
   stateDir: string,
   req: ControlRequest,
   timeoutMs = 5000,
-): Promise<ControlResult | undefined> {
+): Promise<SubmitOutcome> {
   const dir = controlDir(stateDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const name = `${Date.now()}-${randomBytes(4).toString('hex')}`;
@@ -26,21 +45,46 @@ export async function submitControl(
   await rename(join(dir, `.${name}`), join(dir, `${name}.request`));
   const resultPath = join(dir, `${name}.result`);
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const result = JSON.parse(await readFile(resultPath, 'utf8')) as ControlResult;
-      await unlink(resultPath).catch(() => {});
-      return result;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  for (;;) {
+    const result = await readResult(resultPath);
+    if (result) return { kind: 'answered', result };
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 25));
   }
-  return undefined;
+  try {
+    await unlink(join(dir, `${name}.request`));
+    return { kind: 'withdrawn' };
+  } catch (e) {
+    if (errno(e) !== 'ENOENT') throw e;
+  }
+  // Taken just now: give the answer a moment more.
+  const late = Date.now() + 1000;
+  while (Date.now() < late) {
+    const result = await readResult(resultPath);
+    if (result) return { kind: 'answered', result };
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return { kind: 'taken' };
 }
 
+async function readResult(path: string): Promise<ControlResult | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  await unlink(path).catch(() => {});
+  return JSON.parse(text) as ControlResult;
+}
+
+/** Results nobody collected (the CLI gave up or was killed) are removed after this long. */
+const STALE_RESULT_MS = 10 * 60_000;
+
 /**
- * Daemon side: applies requests as they arrive. fs.watch wakes it at once; a slow poll covers
- * platforms and file systems where watching is unreliable.
+ * Daemon side: applies requests as they arrive, in the order they were made. fs.watch wakes it at
+ * once; a poll (default 250 ms) covers file systems where watching is unreliable, so a change is
+ * seen well within the contract's second either way.
  */
 export function makeControlInbox(opts: {
   stateDir: string;
@@ -54,26 +98,58 @@ export function makeControlInbox(opts: {
   let busy: Promise<void> = Promise.resolve();
   let again = false;
   let running = false;
+  let stopped = false;
+
+  const answer = async (base: string, result: ControlResult) => {
+    await writeFile(join(dir, `.${base}.result`), JSON.stringify(result), { mode: 0o600 });
+    await rename(join(dir, `.${base}.result`), join(dir, `${base}.result`));
+  };
 
   const drainOnce = async () => {
-    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.request')).sort();
+    const names = (await readdir(dir).catch(() => [] as string[]))
+      .filter((n) => n.endsWith('.request'))
+      .sort();
     for (const name of names) {
-      const path = join(dir, name);
+      if (stopped) return;
+      const base = name.slice(0, -'.request'.length);
+      const taken = join(dir, `${base}.taken`);
+      try {
+        await rename(join(dir, name), taken);
+      } catch (e) {
+        if (errno(e) === 'ENOENT') continue; // withdrawn by the CLI
+        throw e;
+      }
       let result: ControlResult;
       try {
-        const req = JSON.parse(await readFile(path, 'utf8')) as ControlRequest;
+        const req = JSON.parse(await readFile(taken, 'utf8')) as ControlRequest;
         result = await opts.handle(req);
       } catch (e) {
-        result = { ok: false, message: e instanceof Error ? e.message : String(e) };
+        result = { ok: false, message: e instanceof Error ? e.message : String(e), exitCode: 1 };
       }
-      const base = name.slice(0, -'.request'.length);
-      await writeFile(join(dir, `.${base}.result`), JSON.stringify(result), { mode: 0o600 });
-      await rename(join(dir, `.${base}.result`), join(dir, `${base}.result`));
-      await unlink(path).catch(() => {});
+      await answer(base, result);
+      await unlink(taken).catch(() => {});
+    }
+  };
+
+  /** Debris of an earlier run: uncollected results, and requests taken but never answered. */
+  const tidy = async () => {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const path = join(dir, name);
+      if (name.endsWith('.taken')) {
+        // The daemon stopped (or crashed) while applying it; the CLI was told it would apply.
+        const base = name.slice(0, -'.taken'.length);
+        if (names.includes(`${base}.result`)) await unlink(path).catch(() => {});
+        else await rename(path, join(dir, `${base}.request`)).catch(() => {});
+      } else if (name.endsWith('.result') || name.startsWith('.')) {
+        const st = await stat(path).catch(() => undefined);
+        if (st && Date.now() - st.mtimeMs > STALE_RESULT_MS) await unlink(path).catch(() => {});
+      }
     }
   };
 
   const kick = () => {
+    if (stopped) return;
     if (running) {
       again = true;
       return;
@@ -83,7 +159,7 @@ export function makeControlInbox(opts: {
       do {
         again = false;
         await drainOnce().catch(opts.onError);
-      } while (again);
+      } while (again && !stopped);
       running = false;
     })();
   };
@@ -91,17 +167,19 @@ export function makeControlInbox(opts: {
   return {
     async start() {
       await mkdir(dir, { recursive: true, mode: 0o700 });
+      await tidy().catch(opts.onError);
       try {
         watcher = watch(dir, () => kick());
         watcher.on('error', opts.onError);
       } catch (e) {
         opts.onError(e);
       }
-      poll = setInterval(kick, opts.pollMs ?? 1000);
+      poll = setInterval(kick, opts.pollMs ?? 250);
       poll.unref();
       kick();
     },
     async stop() {
+      stopped = true;
       watcher?.close();
       if (poll) clearInterval(poll);
       await busy;

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors/errors.js';
-import type { EventLog } from '../log/event-log.js';
+import type { EventAction, EventLog } from '../log/event-log.js';
 import type { ItemMeta, ItemState } from '../queue/item-meta.js';
 
 /** An operator's request, as the CLI writes it to `<stateDir>/control/`. */
@@ -12,6 +12,15 @@ export interface ControlRequest {
   requestedAt: string;
 }
 
+/** What happened, for the CLI to print. */
+export interface ControlOutcome {
+  message: string;
+  /** The item is being delivered: the request applies when that attempt ends. */
+  pending?: boolean;
+  /** Items changed or removed (for `retry --all`, how many were made due). */
+  count: number;
+}
+
 /** The queue operations control needs. */
 export interface ControlStore {
   get(id: string): Promise<ItemMeta | undefined>;
@@ -20,72 +29,191 @@ export interface ControlStore {
   remove(id: string): Promise<ItemMeta>;
 }
 
+/** How requests get an item to themselves; see control-gate.ts. The CLI needs none. */
+export interface ItemGate {
+  inFlight(id: string): boolean;
+  withItem<T>(id: string, fn: () => Promise<T>): Promise<T>;
+}
+
+const directGate: ItemGate = { inFlight: () => false, withItem: (_id, fn) => fn() };
+
 /** Which states each operation accepts. */
 const ALLOWED: Record<ControlRequest['op'], ItemState[]> = {
-  hold: ['incoming', 'deferred', 'failed'],
+  hold: ['incoming', 'deferred', 'failed', 'held'],
   release: ['held'],
   retry: ['deferred', 'failed', 'incoming'],
   delete: ['incoming', 'deferred', 'held', 'failed', 'quarantined'],
 };
 
+const ACTION: Record<ControlRequest['op'], EventAction> = {
+  hold: 'item.held',
+  release: 'item.released',
+  retry: 'item.retry_requested',
+  delete: 'item.deleted',
+};
+
+/** What support staff call each state. */
+const stateName = (s: ItemState) => (s === 'incoming' ? 'queued' : s);
+const short = (id: string) => id.slice(0, 12);
+
+/** Hints for a request that does not fit the item's state. */
+function refusal(op: ControlRequest['op'], meta: ItemMeta): string {
+  const is = `item ${short(meta.id)} is ${stateName(meta.state)}`;
+  if (op === 'retry' && meta.state === 'held')
+    return `${is}: use "imspooler release ${short(meta.id)}" to send it again`;
+  if (op === 'release') return `${is}, not held: nothing to release`;
+  if (meta.state === 'quarantined') {
+    return `${is} (${meta.quarantine?.code ?? 'unreadable'}): it can never be sent as it is; fix the file and drop it in the spool folder again, or delete it`;
+  }
+  return `${is}; ${op} applies to ${ALLOWED[op].map(stateName).join(', ')} items`;
+}
+
 /**
- * Applies one request to the queue and logs it; returns the items it changed so the daemon can
- * (re)schedule them. Shared by the daemon (requests from its inbox) and the CLI (when no daemon
- * runs). An item that is `active` is never touched here: the daemon applies such requests when the
- * attempt in flight ends, so a request can't race a delivery.
+ * Applies one request to the queue and logs it with who asked. Shared by the daemon (requests
+ * from its inbox, with a gate that keeps them apart from delivery attempts) and the CLI (when no
+ * daemon runs, holding the queue lock). Throws UsageError when the request does not fit the item.
  */
 export async function applyControl(
   store: ControlStore,
   req: ControlRequest,
   log: EventLog,
-  now: number,
-): Promise<{ changed: ItemMeta[]; removed: string[] }> {
-  const by = { requested_by: req.user };
+  now: () => number,
+  gate: ItemGate = directGate,
+): Promise<ControlOutcome> {
   if (req.id === '*') {
     if (req.op !== 'retry') throw new UsageError(`--all works with retry only, not ${req.op}`);
-    const items = await store.list(['deferred', 'failed']);
-    const changed: ItemMeta[] = [];
-    for (const m of items) changed.push(await makeDue(store, m, now));
-    log.event('item.retry_requested', 'success', `retry of ${changed.length} item(s) requested by ${req.user}`, {
-      extra: { ...by, count: changed.length },
-    });
-    return { changed, removed: [] };
+    return retryAll(store, req, log, now, gate);
   }
+  if (gate.inFlight(req.id)) {
+    // Answered now; applied when the attempt ends, unless the attempt delivers the item.
+    gate
+      .withItem(req.id, () => applyOne(store, req, log, now))
+      .catch((e: unknown) =>
+        log.event(
+          ACTION[req.op],
+          'failure',
+          `${req.op} requested by ${req.user} not applied: ${(e as Error).message}`,
+          {
+            itemId: req.id,
+            extra: { requested_by: req.user },
+          },
+        ),
+      );
+    return {
+      pending: true,
+      count: 0,
+      message: `item ${short(req.id)} is being delivered right now; ${req.op} applies as soon as this attempt ends (if it is delivered, there is nothing left to ${req.op})`,
+    };
+  }
+  return gate.withItem(req.id, () => applyOne(store, req, log, now));
+}
+
+async function applyOne(
+  store: ControlStore,
+  req: ControlRequest,
+  log: EventLog,
+  now: () => number,
+): Promise<ControlOutcome> {
   const meta = await store.get(req.id);
-  if (!meta) throw new UsageError(`no item ${req.id} in the queue (delivered or deleted already?)`);
-  if (!ALLOWED[req.op].includes(meta.state)) {
-    throw new UsageError(`item ${req.id.slice(0, 12)} is ${meta.state}; ${req.op} applies to ${ALLOWED[req.op].join(', ')} items`);
-  }
-  const fields = { itemId: meta.id, filePath: meta.source, extra: { ...by, previous_state: meta.state } };
+  if (!meta)
+    throw new UsageError(`no item ${short(req.id)} in the queue (delivered or deleted meanwhile?)`);
+  if (!ALLOWED[req.op].includes(meta.state)) throw new UsageError(refusal(req.op, meta));
+  const fields = {
+    itemId: meta.id,
+    filePath: meta.source,
+    extra: { requested_by: req.user, previous_state: stateName(meta.state) },
+  };
   switch (req.op) {
     case 'hold': {
+      if (meta.state === 'held')
+        return {
+          count: 0,
+          message: `item ${short(meta.id)} is already held (${meta.heldReason ?? 'no reason'})`,
+        };
       meta.heldReason = `held by ${req.user}`;
-      meta.heldBy = 'operator';
-      const saved = await store.save(meta, 'held');
+      delete meta.nextAttemptAt;
+      await store.save(meta, 'held');
       log.event('item.held', 'success', `item held by ${req.user}`, fields);
-      return { changed: [saved], removed: [] };
+      return { count: 1, message: `held ${short(meta.id)}: it is not sent until released` };
     }
     case 'release': {
       delete meta.heldReason;
-      delete meta.heldBy;
-      const saved = await makeDue(store, meta, now);
+      await makeDue(store, meta, now());
       log.event('item.released', 'success', `item released by ${req.user}`, fields);
-      return { changed: [saved], removed: [] };
+      return { count: 1, message: `released ${short(meta.id)}: due now` };
     }
     case 'retry': {
-      const saved = await makeDue(store, meta, now);
+      await makeDue(store, meta, now());
       log.event('item.retry_requested', 'success', `retry requested by ${req.user}`, fields);
-      return { changed: [saved], removed: [] };
+      return { count: 1, message: `${short(meta.id)} is due now` };
     }
     case 'delete': {
       await store.remove(meta.id);
+      // What was deleted, so the log answers "where did it go?" later; never subject or body.
       log.event('item.deleted', 'success', `item deleted for good by ${req.user}`, {
         ...fields,
-        extra: { ...fields.extra, from: meta.envelope?.from, to: meta.envelope?.to },
+        extra: {
+          ...fields.extra,
+          from: meta.envelope?.from,
+          to: meta.envelope?.to,
+          cc: meta.envelope?.cc,
+          size: meta.size,
+          attempts: meta.attempts.length,
+          first_seen_at: meta.firstSeenAt,
+        },
       });
-      return { changed: [], removed: [meta.id] };
+      const env = meta.envelope
+        ? ` (from ${meta.envelope.from} to ${[...meta.envelope.to, ...meta.envelope.cc].join(', ')})`
+        : '';
+      return { count: 1, message: `deleted ${short(meta.id)} for good${env}` };
     }
   }
+}
+
+/** Every deferred or failed item due now; items in flight are being tried already and are skipped. */
+async function retryAll(
+  store: ControlStore,
+  req: ControlRequest,
+  log: EventLog,
+  now: () => number,
+  gate: ItemGate,
+): Promise<ControlOutcome> {
+  let count = 0;
+  let skipped = 0;
+  for (const candidate of await store.list(['deferred', 'failed'])) {
+    if (gate.inFlight(candidate.id)) {
+      skipped++;
+      continue;
+    }
+    const done = await gate.withItem(candidate.id, async () => {
+      const meta = await store.get(candidate.id);
+      if (!meta || (meta.state !== 'deferred' && meta.state !== 'failed')) return false;
+      await makeDue(store, meta, now());
+      log.event('item.retry_requested', 'success', `retry requested by ${req.user} (retry --all)`, {
+        itemId: meta.id,
+        filePath: meta.source,
+        extra: { requested_by: req.user, previous_state: meta.state, all: true },
+      });
+      return true;
+    });
+    if (done) count++;
+  }
+  log.event(
+    'item.retry_requested',
+    'success',
+    `retry of every deferred and failed item requested by ${req.user}: ${count} made due`,
+    {
+      extra: { requested_by: req.user, all: true, count, in_flight: skipped },
+    },
+  );
+  const inFlight = skipped ? `; ${skipped} being delivered right now` : '';
+  return {
+    count,
+    message:
+      count === 0 && skipped === 0
+        ? 'no deferred or failed items to retry'
+        : `${count} item(s) made due now${inFlight}`,
+  };
 }
 
 /** Due now, with a fresh retry window: an operator's retry must not expire at once. */

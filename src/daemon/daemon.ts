@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/config-types.js';
 import { groupRecipients } from '../delivery/recipients.js';
 import type { Transport } from '../delivery/transport.js';
+import { isUsageError } from '../errors/errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
 import { writeFileAtomic } from '../queue/atomic-write.js';
@@ -13,11 +14,13 @@ import { itemIdFor } from '../spool/item-id.js';
 import { parseSpoolItem } from '../spool/parse-item.js';
 import { renderTranscriptHtml, subjectFor } from '../spool/render-transcript.js';
 import { makeSpoolMonitor } from '../spool/spool-monitor.js';
-import { applyControl, type ControlRequest } from './control-ops.js';
+import { makeControlGate } from './control-gate.js';
+import { applyControl } from './control-ops.js';
 import { makeControlInbox } from './control-inbox.js';
 import { daemonInfoPath, graceFilePath, readRunningDaemon, type DaemonInfo, type GraceFile } from './daemon-state.js';
 import { makeIntake } from './intake.js';
 import { makeItemWorker } from './item-worker.js';
+import { acquireQueueLock } from './queue-lock.js';
 import { policyHoldReason } from './policy.js';
 import { makeScheduler } from './scheduler.js';
 
@@ -48,10 +51,15 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   const iso = () => new Date(clock.now()).toISOString();
 
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
-  const other = await readRunningDaemon(config.stateDir);
-  if (other && other.pid !== process.pid) {
-    throw new Error(`another imspooler daemon (pid ${other.pid}) already uses ${config.stateDir}`);
+  // Held for the daemon's whole life: a CLI command applying a change right now finishes first,
+  // and later commands hand their requests to this daemon (see queue-lock.ts).
+  const lock = await acquireQueueLock(config.stateDir, 'daemon');
+  const other = lock.kind === 'daemon' ? lock.holder : await readRunningDaemon(config.stateDir);
+  if (lock.kind === 'daemon' || (other && other.pid !== process.pid)) {
+    if (lock.kind === 'acquired') await lock.release();
+    throw new Error(`another imspooler daemon (pid ${other?.pid}) already uses ${config.stateDir}`);
   }
+  cleanups.push({ name: 'queue lock', fn: () => lock.release() });
 
   const store = makeQueueStore({ stateDir: config.stateDir, fs, clock });
   const recovery = await store.open();
@@ -59,24 +67,19 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   const { transport, close: closeTransport } = await deps.openTransport(config);
   cleanups.push({ name: 'transport', fn: closeTransport });
 
-  // Requests for items being delivered wait until the attempt ends (see control-ops.ts).
-  const pendingControl = new Map<string, { req: ControlRequest; resolve: (r: { ok: boolean; message: string }) => void }[]>();
-
   const scheduleMeta = (m: { id: string; state: string; nextAttemptAt?: string }) => {
     if (m.state !== 'incoming' && m.state !== 'deferred') return;
     scheduler.schedule(m.id, m.nextAttemptAt ? Date.parse(m.nextAttemptAt) : clock.now());
   };
 
-  const handleControl = async (req: ControlRequest) => {
-    const result = await applyControl(store, req, log, clock.now());
-    for (const id of result.removed) scheduler.unschedule(id);
-    for (const m of result.changed) {
-      if (m.state === 'incoming' || m.state === 'deferred') scheduleMeta(m);
-      else scheduler.unschedule(m.id);
-    }
-    const n = result.changed.length + result.removed.length;
-    return { ok: true, message: req.id === '*' ? `${n} item(s) made due now` : `${req.op}: done` };
-  };
+  // Operator requests and delivery attempts never touch one item at once (see control-gate.ts).
+  const gate = makeControlGate({
+    reschedule: async (id) => {
+      const m = await store.get(id).catch(() => undefined);
+      if (m && (m.state === 'incoming' || m.state === 'deferred')) scheduleMeta(m);
+      else scheduler.unschedule(id);
+    },
+  });
 
   const worker = makeItemWorker({
     store,
@@ -100,14 +103,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     clock,
     concurrency: config.delivery.concurrency,
     run: async (id, signal) => {
+      // An operator's request holds the item; it reschedules the item when done.
+      if (!gate.beginAttempt(id)) return;
       try {
         await worker(id, signal);
       } finally {
-        const waiting = pendingControl.get(id);
-        pendingControl.delete(id);
-        for (const w of waiting ?? []) {
-          w.resolve(await handleControl(w.req).catch((e: unknown) => ({ ok: false, message: String((e as Error).message ?? e) })));
-        }
+        gate.endAttempt(id);
       }
     },
     onError: (id, error) =>
@@ -169,15 +170,13 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
 
   const inbox = makeControlInbox({
     stateDir: config.stateDir,
-    handle: (req) => {
-      if (req.id !== '*' && scheduler.isRunning(req.id)) {
-        return new Promise((resolve) => {
-          const list = pendingControl.get(req.id) ?? [];
-          list.push({ req, resolve });
-          pendingControl.set(req.id, list);
-        });
+    handle: async (req) => {
+      try {
+        const r = await applyControl(store, req, log, () => clock.now(), gate);
+        return { ok: true, message: r.message, ...(r.pending ? { pending: true } : {}) };
+      } catch (e) {
+        return { ok: false, message: e instanceof Error ? e.message : String(e), exitCode: isUsageError(e) ? 2 : 1 };
       }
-      return handleControl(req);
     },
     onError: (e) => log.diag('warn', `control request failed: ${e instanceof Error ? e.message : String(e)}`),
   });

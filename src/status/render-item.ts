@@ -1,41 +1,68 @@
-import type { ItemMeta } from '../queue/item-meta.js';
+import { cleanText } from './clean-text.js';
 import { formatAge } from './render-table.js';
+import type { ShowDoc } from './show-doc.js';
 
-const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+const clean = cleanText;
 
-/** Pure: what `imspooler show ID` prints. The body appears only when `body` is given (--body). */
-export function formatItemDetails(
-  meta: ItemMeta,
-  now: number,
-  body?: { text?: string; html?: string; at?: string }[],
-): string {
+/** What a person can do next about an item in this state. */
+function hint(doc: ShowDoc): string | undefined {
+  const id = doc.id.slice(0, 12);
+  switch (doc.state) {
+    case 'deferred':
+      return `retried automatically; "imspooler retry ${id}" sends it now`;
+    case 'failed':
+      return `not retried by itself; fix the cause, then "imspooler retry ${id}" (or "imspooler delete ${id}")`;
+    case 'held':
+      return `not sent until "imspooler release ${id}"`;
+    case 'quarantined':
+      return `never sent as it is; fix the file and drop it in the spool folder again, then "imspooler delete ${id}"`;
+    default:
+      return undefined;
+  }
+}
+
+/** Pure: what `imspooler show ID` prints. The messages appear only when the doc has them (--body). */
+export function formatItemDetails(doc: ShowDoc, now: number): string {
   const l: string[] = [];
-  const age = (iso: string) => `${iso} (${formatAge(now - Date.parse(iso))} ago)`;
-  l.push(`item      ${meta.id}`);
-  l.push(`state     ${meta.state}${meta.heldReason ? ` (${clean(meta.heldReason)})` : ''}`);
-  l.push(`source    ${clean(meta.source)}`);
-  l.push(`format    ${meta.format ?? '-'}, ${meta.size} bytes`);
-  l.push(`seen      ${age(meta.firstSeenAt)}`);
-  if (meta.envelope) {
-    l.push(`from      ${clean(meta.envelope.from)}`);
-    l.push(`to        ${clean(meta.envelope.to.join(', ') || '-')}`);
-    if (meta.envelope.cc.length) l.push(`cc        ${clean(meta.envelope.cc.join(', '))}`);
-    if (meta.envelope.subject !== undefined) l.push(`subject   ${clean(meta.envelope.subject)}`);
+  const when = (iso: string) => {
+    const d = Date.parse(iso) - now;
+    return `${iso} (${d > 0 ? `in ${formatAge(d)}` : `${formatAge(-d)} ago`})`;
+  };
+  l.push(`item      ${doc.id}`);
+  l.push(`state     ${doc.state}${doc.heldReason ? ` (${clean(doc.heldReason)})` : ''}`);
+  l.push(`source    ${clean(doc.source)}`);
+  l.push(`format    ${doc.format ?? '-'}, ${doc.size} bytes`);
+  l.push(`seen      ${when(doc.firstSeenAt)}`);
+  if (doc.envelope) {
+    l.push(`from      ${clean(doc.envelope.from)}`);
+    l.push(`to        ${clean(doc.envelope.to.join(', ') || '-')}`);
+    if (doc.envelope.cc.length) l.push(`cc        ${clean(doc.envelope.cc.join(', '))}`);
+    if (doc.envelope.subject !== undefined) l.push(`subject   ${clean(doc.envelope.subject)}`);
   }
-  for (const [group, g] of Object.entries(meta.groups)) {
-    l.push(`group     ${group}: ${g.status}, ${g.itemClass}, ${[...g.recipients.to, ...g.recipients.cc].map(clean).join(', ')}`);
+  for (const [group, g] of Object.entries(doc.groups)) {
+    const who = [...g.recipients.to, ...g.recipients.cc].map(clean).join(', ');
+    l.push(
+      `group     ${group}: ${g.status}${g.sentAt ? ` ${g.sentAt}` : ''}, ${g.itemClass}, ${who}`,
+    );
   }
-  if (meta.nextAttemptAt) l.push(`next      ${meta.nextAttemptAt}`);
-  if (meta.lastError) l.push(`error     ${meta.lastError.code}: ${clean(meta.lastError.message)}`);
-  if (meta.quarantine) l.push(`reason    ${meta.quarantine.code}: ${clean(meta.quarantine.message)}`);
-  l.push('', `attempts  ${meta.attempts.length}`);
-  for (const a of meta.attempts) {
+  if (doc.nextAttemptAt) l.push(`next      ${when(doc.nextAttemptAt)}`);
+  if (doc.lastError) l.push(`error     ${doc.lastError.code}: ${clean(doc.lastError.message)}`);
+  if (doc.quarantine) l.push(`reason    ${doc.quarantine.code}: ${clean(doc.quarantine.message)}`);
+  const h = hint(doc);
+  if (h) l.push(`todo      ${h}`);
+  l.push('', `attempts  ${doc.attempts.length}`);
+  for (const a of doc.attempts) {
     const err = a.error ? ` ${a.error.code}: ${clean(a.error.message)}` : '';
-    l.push(`  #${a.n} ${a.startedAt} ${a.outcome} ${a.durationMs} ms${a.group ? ` [${a.group}]` : ''}${err}`);
+    l.push(
+      `  #${a.n} ${a.startedAt} ${a.outcome} ${a.durationMs} ms${a.group ? ` [${a.group}]` : ''}${err}`,
+    );
   }
-  if (body) {
+  if (doc.messages) {
     l.push('', 'messages');
-    for (const m of body) l.push(`  [${m.at ?? '-'}] ${m.text ?? m.html ?? ''}`);
+    for (const m of doc.messages) {
+      const text = (m.text ?? m.html ?? '').split(/\r?\n/).map(clean);
+      l.push(`  [${m.at ?? '-'}] ${text[0] ?? ''}`, ...text.slice(1).map((t) => `      ${t}`));
+    }
   }
   return l.join('\n');
 }

@@ -1,3 +1,4 @@
+import { cleanText } from './clean-text.js';
 import type { StatusDoc, StatusItem } from './status-doc.js';
 
 /** Pure: "3m", "2h 5m", "4d" — how support staff read ages on the phone. */
@@ -11,8 +12,7 @@ export function formatAge(ms: number): string {
   return `${Math.floor(h / 24)}d`;
 }
 
-/** Control characters in a subject or address must not reshape the terminal output. */
-const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+const clean = cleanText;
 
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
@@ -25,7 +25,11 @@ function row(item: StatusItem, now: number): string[] {
     : item.state === 'held'
       ? 'held'
       : '-';
-  const err = item.lastError ? `${item.lastError.code}` : item.heldReason ? cut(item.heldReason, 30) : '-';
+  const err = item.lastError
+    ? `${item.lastError.code}`
+    : item.heldReason
+      ? cut(item.heldReason, 30)
+      : '-';
   return [
     item.id.slice(0, 12),
     item.state,
@@ -51,7 +55,16 @@ export function renderStatusTable(doc: StatusDoc): string {
   const header = ['ID', 'STATE', 'AGE', 'TRIES', 'NEXT', 'LAST ERROR', 'FROM', 'TO'];
   const rows = doc.items.map((i) => row(i, now));
   for (const g of doc.grace) {
-    rows.push(['-', 'grace', formatAge(now - Date.parse(g.firstSeenAt)), '0', `in ${formatAge(Date.parse(g.dueAt) - now)}`, '-', clean(cut(g.path, 32)), '-']);
+    rows.push([
+      '-',
+      'grace',
+      formatAge(now - Date.parse(g.firstSeenAt)),
+      '0',
+      `in ${formatAge(Date.parse(g.dueAt) - now)}`,
+      '-',
+      clean(cut(g.path, 32)),
+      '-',
+    ]);
   }
   if (rows.length > 0) {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -62,9 +75,14 @@ export function renderStatusTable(doc: StatusDoc): string {
         .trimEnd();
     lines.push('', fmt(header), ...rows.map(fmt));
   }
+  const total = c.grace + c.queued + c.active + c.deferred + c.held + c.failed + c.quarantined;
+  const whole = `${c.grace} in grace, ${c.queued} queued, ${c.active} active, ${c.deferred} deferred, ${c.held} held, ${c.failed} failed, ${c.quarantined} quarantined`;
+  const shown = doc.items.length + doc.grace.length;
   lines.push(
     '',
-    `${doc.items.length + doc.grace.length} item(s): ${c.grace} in grace, ${c.queued} queued, ${c.active} active, ${c.deferred} deferred, ${c.held} held, ${c.failed} failed, ${c.quarantined} quarantined`,
+    doc.filter
+      ? `${shown} of ${total} item(s) shown (--state ${doc.filter.states.join(',')}); whole queue: ${whole}`
+      : `${total} item(s): ${whole}`,
   );
   return lines.join('\n');
 }

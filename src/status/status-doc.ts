@@ -1,5 +1,25 @@
 import type { ItemMeta, ItemState } from '../queue/item-meta.js';
 
+/**
+ * States as support staff see them: the queue's `incoming` folder is "queued", the word the
+ * contract's `counts` use. Validated by schemas/status.schema.json.
+ */
+export const PUBLIC_STATES = [
+  'queued',
+  'active',
+  'deferred',
+  'held',
+  'failed',
+  'quarantined',
+] as const;
+export type PublicState = (typeof PUBLIC_STATES)[number];
+
+/** What `--state` accepts: the public states and files in their grace period. */
+export const FILTER_STATES = ['grace', ...PUBLIC_STATES] as const;
+export type FilterState = (typeof FILTER_STATES)[number];
+
+export const publicState = (s: ItemState): PublicState => (s === 'incoming' ? 'queued' : s);
+
 /** The contract's `status --json` document. */
 export interface StatusDoc {
   generatedAt: string;
@@ -16,11 +36,15 @@ export interface StatusDoc {
   items: StatusItem[];
   /** Files still in their grace period in a spool folder (an extension of the contract). */
   grace: { path: string; firstSeenAt: string; dueAt: string; size: number }[];
+  /**
+   * Present when `--state` narrowed `items` and `grace`; `counts` always cover the whole queue.
+   */
+  filter?: { states: FilterState[] };
 }
 
 export interface StatusItem {
   id: string;
-  state: ItemState;
+  state: PublicState;
   source: string;
   from?: string;
   to: string[];
@@ -37,7 +61,7 @@ export interface StatusItem {
 export function toStatusItem(meta: ItemMeta): StatusItem {
   const item: StatusItem = {
     id: meta.id,
-    state: meta.state,
+    state: publicState(meta.state),
     source: meta.source,
     to: meta.envelope?.to ?? [],
     cc: meta.envelope?.cc ?? [],
@@ -53,14 +77,37 @@ export function toStatusItem(meta: ItemMeta): StatusItem {
   return item;
 }
 
-const STATE_ORDER: Record<ItemState, number> = {
+const STATE_ORDER: Record<PublicState, number> = {
   active: 0,
-  incoming: 1,
+  queued: 1,
   deferred: 2,
   held: 3,
   failed: 4,
   quarantined: 5,
 };
+
+/**
+ * Pure: parses `--state` ("deferred,failed"; case and spaces don't matter; `incoming` is taken
+ * for `queued`). Undefined when not given; throws a message naming what is allowed.
+ */
+export function parseStateFilter(value: string | undefined): FilterState[] | undefined {
+  if (value === undefined) return undefined;
+  const out: FilterState[] = [];
+  for (const raw of value.split(',')) {
+    const s = raw.trim().toLowerCase();
+    if (s === '') continue;
+    const name = s === 'incoming' ? 'queued' : s;
+    if (!(FILTER_STATES as readonly string[]).includes(name)) {
+      throw new Error(
+        `--state: "${raw.trim()}" is not a state; expected one or more of ${FILTER_STATES.join(', ')}, comma-separated`,
+      );
+    }
+    if (!out.includes(name as FilterState)) out.push(name as FilterState);
+  }
+  if (out.length === 0)
+    throw new Error(`--state: give one or more of ${FILTER_STATES.join(', ')}, comma-separated`);
+  return out;
+}
 
 /** Pure: assembles the document; items sorted by state, then oldest first. */
 export function buildStatusDoc(input: {
@@ -68,14 +115,26 @@ export function buildStatusDoc(input: {
   daemon: { pid: number; startedAt: string } | undefined;
   items: ItemMeta[];
   grace: StatusDoc['grace'];
+  /** `--state`: only these in `items` and `grace` (counts stay whole). */
+  states?: readonly FilterState[];
 }): StatusDoc {
-  const counts = { grace: input.grace.length, queued: 0, active: 0, deferred: 0, held: 0, failed: 0, quarantined: 0 };
+  const counts = {
+    grace: input.grace.length,
+    queued: 0,
+    active: 0,
+    deferred: 0,
+    held: 0,
+    failed: 0,
+    quarantined: 0,
+  };
   for (const m of input.items) {
     if (m.state === 'incoming') counts.queued++;
     else counts[m.state]++;
   }
+  const states = input.states;
   const items = input.items
     .map(toStatusItem)
+    .filter((i) => !states || states.includes(i.state))
     .sort(
       (a, b) =>
         STATE_ORDER[a.state] - STATE_ORDER[b.state] ||
@@ -89,6 +148,7 @@ export function buildStatusDoc(input: {
       : { running: false },
     counts,
     items,
-    grace: input.grace,
+    grace: !states || states.includes('grace') ? input.grace : [],
+    ...(states ? { filter: { states: [...states] } } : {}),
   };
 }

@@ -1,23 +1,27 @@
+import { access } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { applyControl, type ControlRequest } from '../../daemon/control-ops.js';
 import { submitControl } from '../../daemon/control-inbox.js';
-import { readRunningDaemon } from '../../daemon/daemon-state.js';
+import { acquireQueueLock, type LockHolder } from '../../daemon/queue-lock.js';
 import { UsageError } from '../../errors/errors.js';
 import { makeEventLog } from '../../log/logger.js';
 import { makeQueueStore } from '../../queue/queue-store.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';
 
-const who = () => {
+/** Who asked, for the log line every change leaves. */
+export function requestingUser(env: NodeJS.ProcessEnv = process.env): string {
   try {
     return userInfo().username;
   } catch {
-    return 'unknown';
+    // No passwd entry (containers): the environment is the best we have.
+    return env.USER ?? env.USERNAME ?? 'unknown';
   }
-};
+}
 
 /**
- * `retry`, `hold`, `release`, `delete`: a running daemon applies the request itself (so it can
- * never race a delivery in flight); without one, the command changes the queue directly.
+ * `retry`, `hold`, `release`, `delete`. With a daemon running (it holds `queue.lock`), the daemon
+ * applies the request itself, so it can never race a delivery in flight; without one, the command
+ * takes the lock and changes the queue directly, so a daemon starting meanwhile waits for it.
  */
 export async function controlCommand(
   ctx: CommandContext,
@@ -25,27 +29,72 @@ export async function controlCommand(
   idOrAll: { id?: string; all?: boolean },
 ): Promise<number> {
   const config = await loadCommandConfig(ctx);
+  if (idOrAll.all && idOrAll.id) throw new UsageError(`${op}: give an item ID or --all, not both`);
+  if (!idOrAll.all && !idOrAll.id)
+    throw new UsageError(`${op} needs an item ID${op === 'retry' ? ' or --all' : ''}`);
   const store = makeQueueStore({ stateDir: config.stateDir });
-  if (idOrAll.all && idOrAll.id) throw new UsageError('give an item ID or --all, not both');
-  if (!idOrAll.all && !idOrAll.id) throw new UsageError(`${op} needs an item ID${op === 'retry' ? ' or --all' : ''}`);
+  // Resolved before anything is written: a bad or unknown ID changes nothing (exit 2).
   const id = idOrAll.all ? '*' : await store.resolveId(idOrAll.id!);
-  const req: ControlRequest = { op, id, user: who(), requestedAt: new Date().toISOString() };
-
-  const daemon = await readRunningDaemon(config.stateDir);
-  if (daemon) {
-    const result = await submitControl(config.stateDir, req);
-    if (!result) throw new Error(`the daemon (pid ${daemon.pid}) did not answer within 5 s; the request stays queued for it`);
-    if (!result.ok) throw new UsageError(result.message);
-    ctx.out(`${result.message}${id === '*' ? '' : ` (${id.slice(0, 12)})`}`);
+  if (id === '*' && !(await exists(config.stateDir))) {
+    ctx.out('no deferred or failed items to retry');
     return 0;
   }
+  const req: ControlRequest = {
+    op,
+    id,
+    user: requestingUser(ctx.env),
+    requestedAt: new Date().toISOString(),
+  };
+
+  const lock = await acquireQueueLock(config.stateDir, 'cli');
+  if (lock.kind === 'daemon') return viaDaemon(ctx, config.stateDir, req, lock.holder);
   const log = makeEventLog({ level: config.log.level, file: config.log.file, stdout: false });
   try {
-    const r = await applyControl(store, req, log, Date.now());
-    const n = r.changed.length + r.removed.length;
-    ctx.out(id === '*' ? `${n} item(s) made due now (daemon not running: they go out when it starts)` : `${op}: done (${id.slice(0, 12)})`);
+    const r = await applyControl(store, req, log, Date.now);
+    const later =
+      r.count > 0 && op !== 'hold' && op !== 'delete'
+        ? ' (the daemon is not running: sent when it starts)'
+        : '';
+    ctx.out(`${r.message}${later}`);
+    return 0;
   } finally {
+    await lock.release();
     await log.close();
   }
-  return 0;
+}
+
+async function viaDaemon(
+  ctx: CommandContext,
+  stateDir: string,
+  req: ControlRequest,
+  daemon: LockHolder,
+): Promise<number> {
+  const outcome = await submitControl(stateDir, req);
+  switch (outcome.kind) {
+    case 'answered':
+      if (outcome.result.ok) {
+        ctx.out(outcome.result.message);
+        return 0;
+      }
+      if (outcome.result.exitCode === 1) throw new Error(outcome.result.message);
+      throw new UsageError(outcome.result.message);
+    case 'withdrawn':
+      throw new Error(
+        `the daemon (pid ${daemon.pid}) did not take the request within 5 s (starting, stopping or stuck?); nothing was changed, try again`,
+      );
+    case 'taken':
+      ctx.out(
+        `the daemon (pid ${daemon.pid}) took the request but did not answer within 5 s; it applies it (see its log)`,
+      );
+      return 0;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

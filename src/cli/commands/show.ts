@@ -1,9 +1,14 @@
+import { UsageError } from '../../errors/errors.js';
 import { makeQueueStore } from '../../queue/queue-store.js';
 import { parseSpoolItem } from '../../spool/parse-item.js';
 import { formatItemDetails } from '../../status/render-item.js';
+import { toShowDoc, type ShowMessage } from '../../status/show-doc.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';
 
-/** `imspooler show ID [--json] [--body]`: one item, every attempt; the body only on request. */
+/**
+ * `imspooler show ID [--json] [--body]`: one item, every attempt; the message text only with
+ * `--body`. Read-only, like `status`. An unknown, ambiguous or malformed ID is bad usage (exit 2).
+ */
 export async function showCommand(
   ctx: CommandContext,
   id: string,
@@ -13,16 +18,28 @@ export async function showCommand(
   const store = makeQueueStore({ stateDir: config.stateDir });
   const fullId = await store.resolveId(id);
   const meta = await store.get(fullId);
-  if (!meta) throw new Error(`item ${fullId} vanished while reading it (delivered just now?)`);
-  let body: { text?: string; html?: string; at?: string }[] | undefined;
-  if (opts.body && meta.state !== 'quarantined') {
-    const parsed = await parseSpoolItem(await store.readContent(fullId), { maxBytes: config.spool.maxBytes });
-    if (parsed.ok) body = parsed.item.messages;
+  if (!meta)
+    throw new UsageError(
+      `item ${fullId.slice(0, 12)} left the queue while it was being read (delivered or deleted just now?)`,
+    );
+  let messages: ShowMessage[] | undefined;
+  if (opts.body) {
+    if (meta.state === 'quarantined') {
+      ctx.err(
+        `imspooler: item ${fullId.slice(0, 12)} is quarantined (${meta.quarantine?.code ?? '?'}): it has no readable messages`,
+      );
+    } else {
+      const parsed = await parseSpoolItem(await store.readContent(fullId), {
+        maxBytes: config.spool.maxBytes,
+      });
+      if (parsed.ok) messages = parsed.item.messages.map((m) => ({ ...m }));
+      else
+        ctx.err(
+          `imspooler: the stored content of ${fullId.slice(0, 12)} no longer parses (${parsed.code})`,
+        );
+    }
   }
-  if (opts.json) {
-    ctx.out(JSON.stringify(body ? { ...meta, messages: body } : meta, null, 2));
-  } else {
-    ctx.out(formatItemDetails(meta, Date.now(), body));
-  }
+  const doc = toShowDoc(meta, messages);
+  ctx.out(opts.json ? JSON.stringify(doc, null, 2) : formatItemDetails(doc, Date.now()));
   return 0;
 }

@@ -1,0 +1,64 @@
+import type { Attempt, GroupName, GroupProgress, ItemMeta } from '../queue/item-meta.js';
+import { publicState, type PublicState } from './status-doc.js';
+
+/** One message of the transcript, only with `show --body`. */
+export interface ShowMessage {
+  at?: string;
+  text?: string;
+  html?: string;
+}
+
+/**
+ * The `show --json` document: one item as the queue holds it, in the words `status` uses.
+ * Validated by schemas/show.schema.json. Internal bookkeeping (`seq`, `version`) is left out.
+ */
+export interface ShowDoc {
+  id: string;
+  state: PublicState;
+  source: string;
+  format?: string;
+  size: number;
+  firstSeenAt: string;
+  claimedAt: string;
+  updatedAt: string;
+  envelope?: { from: string; to: string[]; cc: string[]; subject?: string };
+  groups: Partial<Record<GroupName, GroupProgress>>;
+  attempts: Attempt[];
+  nextAttemptAt?: string;
+  lastError?: { code: string; message: string };
+  /** When the last operator retry or release restarted the `retry.maxAge` window. */
+  retryWindowFrom?: string;
+  heldReason?: string;
+  quarantine?: { code: string; message: string };
+  /** Only with `--body`. */
+  messages?: ShowMessage[];
+}
+
+/** Pure: the document `show --json` prints. */
+export function toShowDoc(meta: ItemMeta, messages?: ShowMessage[]): ShowDoc {
+  const doc: ShowDoc = {
+    id: meta.id,
+    state: publicState(meta.state),
+    source: meta.source,
+    size: meta.size,
+    firstSeenAt: meta.firstSeenAt,
+    claimedAt: meta.claimedAt,
+    updatedAt: meta.updatedAt,
+    groups: meta.groups,
+    attempts: meta.attempts,
+  };
+  if (meta.format !== undefined) doc.format = meta.format;
+  if (meta.envelope) doc.envelope = meta.envelope;
+  if (
+    meta.nextAttemptAt !== undefined &&
+    (meta.state === 'deferred' || meta.state === 'incoming')
+  ) {
+    doc.nextAttemptAt = meta.nextAttemptAt;
+  }
+  if (meta.lastError) doc.lastError = meta.lastError;
+  if (meta.retryWindowFrom !== undefined) doc.retryWindowFrom = meta.retryWindowFrom;
+  if (meta.heldReason !== undefined) doc.heldReason = meta.heldReason;
+  if (meta.quarantine) doc.quarantine = meta.quarantine;
+  if (messages) doc.messages = messages;
+  return doc;
+}
