@@ -13,6 +13,12 @@ export interface ErrorHints {
   responseCode?: string;
   /** Whether the request was handed to the HTTP client; when false nothing can have been sent. */
   dispatched?: boolean;
+  /**
+   * The request authenticated with NTLM. @ewsjs/xhr sends the request itself only after the
+   * type 1/type 2 legs succeeded, so a 401 to it means the type 3 answer was refused: the
+   * credentials are wrong, not the server busy.
+   */
+  ntlm?: boolean;
 }
 
 const GENERIC = ServiceError.ErrorInternalServerError;
@@ -70,6 +76,10 @@ export function toDeliveryError(
     return new DeliveryError(code, withText(code, message), { backOffMs, httpStatus, cause });
   }
 
+  if (httpStatus === 401 && hints.ntlm) {
+    const text = 'the server refused the NTLM credentials (check user name, domain and password)';
+    return new DeliveryError('AuthenticationFailed', `HTTP 401: ${text}`, { httpStatus, cause });
+  }
   if (httpStatus !== undefined) {
     const code = `Http${httpStatus}`;
     // A gateway or a crashed server may have acted on the request before failing; 503 means the

@@ -124,6 +124,7 @@ export function makeEwsTransport(opts: EwsTransportOptions): Transport {
           const err = toDeliveryError(thrown, phase, {
             dispatched: trace.dispatched,
             responseCode: responseCodeIn(trace.responseText),
+            ntlm: opts.credentials.kind === 'ntlm',
           });
           if (err.code === 'Http401') token = undefined;
           cleanup();

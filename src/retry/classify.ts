@@ -49,6 +49,8 @@ const RULES: Readonly<Record<string, Rule>> = {
   ErrorSubmissionQuotaExceeded: park('submission quota exceeded'),
   // Transport codes.
   Http401: transient('authentication failed (check credentials)'),
+  // NTLM handshake completed and the answer was refused: the password is wrong, retrying cannot help.
+  AuthenticationFailed: permanent('credentials refused (check user name, domain and password)'),
   Http408: transient('HTTP 408 request timeout'),
   Http429: transient('HTTP 429 too many requests', true),
   Http500: transient('HTTP 500 without an EWS answer'),

@@ -10,11 +10,21 @@ import {
 } from './faults.js';
 import { makeGraphRoutes, type GraphSandboxControls, type GraphSandboxOptions } from './graph/graph-sandbox.js'; // prettier-ignore
 import { openMailbox } from './mailbox-store.js';
+import { makeNtlmGate, type NtlmAccount } from './ntlm/ntlm-gate.js';
+import {
+  AUTODISCOVER_PATH,
+  serveAutodiscover,
+  type SandboxAutodiscover,
+} from './autodiscover/autodiscover-endpoint.js';
 import { parseEnvelope, SchemaViolation, type ParsedEnvelope } from './request-parser.js';
 import { schemaValidationFault, serverBusyFault } from './soap-responses.js';
 
 /** Credentials the sandbox demands; absent = any or no credentials are accepted. */
-export type SandboxAuth = { username: string; password: string } | { token: string };
+export type SandboxAuth =
+  | { username: string; password: string }
+  | { token: string }
+  /** NTLMv2, checked per connection (see ntlm/ntlm-gate.ts). */
+  | { ntlm: NtlmAccount };
 
 export interface SandboxOptions {
   /** 0 or absent: any free port. */
@@ -73,7 +83,7 @@ const MAX_BODY = 64 * 1024 * 1024;
 const XML = { 'Content-Type': 'text/xml; charset=utf-8' };
 
 function authorized(header: string | undefined, auth: SandboxAuth | undefined): boolean {
-  if (!auth) return true;
+  if (!auth || 'ntlm' in auth) return true; // NTLM: the gate admitted the connection already
   const same = (a: string, b: string) => {
     const x = Buffer.from(a);
     const y = Buffer.from(b);
@@ -86,7 +96,7 @@ function authorized(header: string | undefined, auth: SandboxAuth | undefined): 
 }
 
 const challenge = (auth: SandboxAuth | undefined): string =>
-  auth && 'token' in auth ? 'Bearer realm="sandbox"' : 'Basic realm="sandbox"';
+  auth && 'ntlm' in auth ? 'NTLM' : auth && 'token' in auth ? 'Bearer realm="sandbox"' : 'Basic realm="sandbox"'; // prettier-ignore
 
 function readBody(req: http.IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
@@ -197,9 +207,18 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxHandle>
     }
   }
 
+  const ntlm = opts.auth && 'ntlm' in opts.auth ? makeNtlmGate(opts.auth.ntlm, log) : undefined;
   const server = http.createServer((req, res) => {
     if (graph?.handles(req)) return graph.serve(req, res);
     const pathname = (req.url ?? '/').split('?')[0]?.toLowerCase();
+    const guarded = pathname === EWS_PATH.toLowerCase() || pathname === AUTODISCOVER_PATH;
+    if (ntlm && guarded && !ntlm.admit(req, res)) return;
+    if (pathname === AUTODISCOVER_PATH) {
+      const ewsUrl = `http://127.0.0.1:${port}${EWS_PATH}`;
+      const ok = authorized(req.headers.authorization, opts.auth);
+      const o = { config: opts.autodiscover ?? {}, ewsUrl, authorized: ok, challenge: challenge(opts.auth) }; // prettier-ignore
+      return serveAutodiscover(req, res, o);
+    }
     if (pathname === EWS_PATH.toLowerCase() && req.method === 'POST') {
       stats.requests += 1;
       stats.inFlight += 1;
