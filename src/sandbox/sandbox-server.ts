@@ -34,6 +34,8 @@ export interface SandboxOptions {
   mailboxDir: string;
   faults?: FaultConfig;
   auth?: SandboxAuth;
+  /** Answers of the POX Autodiscover endpoint at `/autodiscover/autodiscover.xml`. */
+  autodiscover?: SandboxAutodiscover;
   /** Also serve Microsoft Graph mail and identity-platform endpoints (graph/graph-sandbox.ts). */
   graph?: GraphSandboxOptions;
   /** One line per request (never bodies or credentials). */
