@@ -61,6 +61,19 @@ export interface Config {
     level: LogLevel;
     /** Absolute path of the JSON log file, or null for stdout only. */
     file: string | null;
+    /** `pretty`: compact lines on an interactive terminal (JSON otherwise); `json`: always JSON. */
+    console: 'pretty' | 'json';
+    /** Start a new log file past this size (default 20 MiB). */
+    maxSize?: string | number;
+    /** Keep this many files, or `"14d"`: files this many days old (default). */
+    maxFiles?: string | number;
+  };
+  /** The optional health and metrics listener (docs/metrics.md). */
+  metrics: {
+    /** `"127.0.0.1:9464"`-style, loopback only; null: off (default). */
+    listen: string | null;
+    /** When `/healthz` turns degraded. */
+    degradedAfter: { ewsFailing: number; oldestItem: number; diskFreeBelow: number };
   };
   /**
    * Mirrors of Skype for Business policy switches. When either is false, items are held with the

@@ -37,7 +37,11 @@ export const KEY_TREE = {
   },
   organization: { domains: true },
   retry: { minDelay: true, maxDelay: true, maxAge: true, quickRetries: true },
-  log: { level: true, file: true },
+  log: { level: true, file: true, console: true, maxSize: true, maxFiles: true },
+  metrics: {
+    listen: true,
+    degradedAfter: { ewsFailing: true, oldestItem: true, diskFreeBelow: true },
+  },
   policy: { offlineIm: true, imAutoArchiving: true },
 } as const satisfies KeyTree;
 

@@ -5,10 +5,11 @@
  */
 import { join } from 'node:path';
 import type { ConfigProblem } from '../errors/errors.js';
-import type { Config, LogLevel } from './config-types.js';
+import type { Config } from './config-types.js';
 import { formatDuration } from './duration.js';
 import { KEY_TREE } from './key-tree.js';
 import { parseEws } from './parse-ews.js';
+import { parseLog, parseMetrics } from './parse-observability.js';
 import {
   Problems,
   boolean,
@@ -40,7 +41,6 @@ const DAY = 24 * HOUR;
 const MIB = 1024 * 1024;
 
 const keysOf = (tree: object): string[] => Object.keys(tree);
-const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 const TRANSPORTS = ['ews', 'sandbox'] as const;
 const DOMAIN = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
 
@@ -62,6 +62,7 @@ export function parseConfig(raw: unknown, opts: ParseConfigOptions): ParseConfig
     retry: parseRetry(p, top.retry),
     log: parseLog(p, top.log, opts.baseDir, stateDir),
     policy: parsePolicy(p, top.policy),
+    metrics: parseMetrics(p, top.metrics),
   };
   return p.list.length === 0 ? { ok: true, config } : { ok: false, problems: p.list };
 }
@@ -179,13 +180,4 @@ function parseRetry(p: Problems, value: unknown): Config['retry'] {
     );
   }
   return retry;
-}
-
-function parseLog(p: Problems, value: unknown, baseDir: string, stateDir: string): Config['log'] {
-  const raw = section(p, 'log', value, keysOf(KEY_TREE.log));
-  const fallback = join(stateDir, 'log', 'imspooler.log');
-  return {
-    level: oneOf(p, 'log.level', raw.level, 'info', LOG_LEVELS),
-    file: raw.file === null ? null : path(p, 'log.file', raw.file, fallback, baseDir),
-  };
 }

@@ -1,11 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import winston from 'winston';
 import { ecsFormat } from '@elastic/ecs-winston-format';
 import type { LogLevel } from '../config/config-types.js';
 import { defaultLevel, ecsFieldsFor } from './ecs-fields.js';
 import type { EventLog } from './event-log.js';
+import { consoleFormatFor, type ConsoleMode } from './pretty-format.js';
 import { makeRedactor, redactDeep } from './redact.js';
+import { makeRotatingFileTransport, type RotatingFile } from './rotating-transport.js';
 
 /** Options of `makeEventLog`. */
 export interface EventLogOptions {
@@ -16,22 +16,30 @@ export interface EventLogOptions {
   stdout: boolean;
   /** Values that must never appear in a line (passwords, tokens). */
   secrets?: () => readonly string[];
+  /** `log.console`: compact lines when stdout is a terminal (default), else the JSON lines. */
+  console?: ConsoleMode;
+  /** `log.maxSize` / `log.maxFiles` (see rotating-transport.ts for the defaults). */
+  maxSize?: string | number;
+  maxFiles?: string | number;
 }
 
 /** One ECS JSON line per outcome, to the log file and (for the daemon) stdout. */
 export function makeEventLog(options: EventLogOptions): EventLog {
   const redact = makeRedactor(options.secrets ?? (() => []));
   const transports: winston.transport[] = [];
-  let fileTransport: winston.transports.FileTransportInstance | undefined;
+  let rotating: RotatingFile | undefined;
   if (options.file) {
-    mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
-    fileTransport = new winston.transports.File({
-      filename: options.file,
-      options: { flags: 'a', mode: 0o600 },
+    rotating = makeRotatingFileTransport({
+      file: options.file,
+      ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),
+      ...(options.maxFiles !== undefined ? { maxFiles: options.maxFiles } : {}),
     });
-    transports.push(fileTransport);
+    transports.push(rotating.transport);
   }
-  if (options.stdout) transports.push(new winston.transports.Console());
+  if (options.stdout) {
+    const format = consoleFormatFor(options.console ?? 'pretty', process.stdout.isTTY === true);
+    transports.push(new winston.transports.Console({ format }));
+  }
   if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
   const logger = winston.createLogger({
     level: options.level,
@@ -54,20 +62,12 @@ export function makeEventLog(options: EventLogOptions): EventLog {
     diag(level, message, extra) {
       write(level, message, extra ? { imspooler: extra } : {});
     },
-    close() {
-      return new Promise<void>((resolve) => {
-        // The file transport flushes on its own 'finish'; the logger's 'finish' can come first.
-        const done = fileTransport
-          ? new Promise<void>((r) => fileTransport!.once('finish', () => r()))
-          : Promise.resolve();
-        const fallback = setTimeout(resolve, 2000);
-        fallback.unref();
-        logger.end();
-        void done.then(() => {
-          clearTimeout(fallback);
-          resolve();
-        });
-      });
+    async close() {
+      // The logger must end first: ending the file before it would lose the last lines.
+      const ended = new Promise<void>((resolve) => logger.once('finish', () => resolve()));
+      logger.end();
+      await ended;
+      await rotating?.close();
     },
   };
 }

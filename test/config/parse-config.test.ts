@@ -60,7 +60,27 @@ describe('parseConfig defaults', () => {
     expect(config.log).toEqual({
       level: 'info',
       file: join(baseDir, 'var', 'log', 'imspooler.log'),
+      console: 'pretty',
     });
+    expect(config.policy).toEqual({ offlineIm: true, imAutoArchiving: true });
+    expect(config.metrics).toEqual({
+      listen: null,
+      degradedAfter: { ewsFailing: 600_000, oldestItem: 3_600_000, diskFreeBelow: 0.05 },
+    });
+  });
+
+  it('refuses a metrics listener that is not on loopback, and bad rotation settings', () => {
+    const r = parseConfig(
+      {
+        delivery: ews,
+        metrics: { listen: '0.0.0.0:9464' },
+        log: { maxSize: 'huge', maxFiles: -1 },
+      },
+      { baseDir },
+    );
+    expect(r.ok).toBe(false);
+    const keys = r.ok ? [] : r.problems.map((p) => p.key);
+    expect(keys).toEqual(expect.arrayContaining(['metrics.listen', 'log.maxSize', 'log.maxFiles']));
   });
 
   it('accepts the contract example as written', () => {
@@ -224,7 +244,7 @@ describe('parseConfig problems', () => {
     expect(byKey.get('statedir')).toMatch(/did you mean "stateDir"\?/);
     expect(byKey.get('delivery.concurency')).toMatch(/did you mean "delivery.concurrency"\?/);
     expect(byKey.get('colour')).toMatch(
-      /^unknown key; allowed here: spool, stateDir, delivery, organization, retry, log$/,
+      /^unknown key; allowed here: spool, stateDir, delivery, organization, retry, log, metrics, policy$/,
     );
   });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
+import { listLogFiles } from '../../src/log/rotating-transport.js';
 import { jsonItem, makeWorld, mimeItem, waitUntil, type World } from './harness.js';
 
 let world: World | undefined;
@@ -71,7 +72,9 @@ describe('the daemon end to end', () => {
     expect(await daemon.exited).toBe(0);
     expect(daemon.actions('daemon.stopped')).toHaveLength(1);
     // The log file has the same lines, and no secret.
-    const logText = await readFile(`${world.stateDir}/log/imspooler.log`, 'utf8');
+    const logFiles = await listLogFiles(`${world.stateDir}/log/imspooler.log`);
+    expect(logFiles).toHaveLength(1);
+    const logText = await readFile(logFiles[0]!, 'utf8');
     expect(logText).toContain('"delivery.succeeded"');
     expect(logText).not.toContain('e2e-Secret-Pa55word');
     expect(logText).not.toContain('Message number');
