@@ -181,7 +181,13 @@ export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSign
         aborted: signal.aborted,
       });
       if (plan.pauseUntil !== undefined) deps.scheduler.pauseUntil(plan.pauseUntil);
-      if (plan.lowerConcurrency) deps.scheduler.setConcurrency(deps.scheduler.concurrency() - 1);
+      if (plan.lowerConcurrency) {
+        deps.scheduler.setConcurrency(deps.scheduler.concurrency() - 1);
+        const n = deps.scheduler.concurrency();
+        log.diag('warn', `server reports too many connections (${err.code}); now ${n} at once`, {
+          concurrency: n,
+        });
+      }
       const rec = { n: attempt, startedAt: new Date(started).toISOString(), durationMs, group, error };
       meta!.lastError = error;
       const fields = { ...base, durationMs, error, extra: { group } };
