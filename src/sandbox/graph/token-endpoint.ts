@@ -139,7 +139,8 @@ export class TokenEndpoint {
       this.stats.clientCredentials += 1;
       return { status: 200, body: { token_type: 'Bearer', ...this.issue(`app:${clientId}`) } };
     }
-    if (grant === 'urn:ietf:params:oauth:grant-type:device_code') {
+    // Entra ID takes the RFC 8628 name and MSAL's short one.
+    if (grant === 'urn:ietf:params:oauth:grant-type:device_code' || grant === 'device_code') {
       const code = this.codes.get(form.get('device_code') ?? '');
       if (!code || code.expiresAt <= this.now() || code.clientId !== clientId) {
         return this.refuse(400, 'expired_token', 'AADSTS70020: The provided value for the input parameter device_code is not valid.'); // prettier-ignore
