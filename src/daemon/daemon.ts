@@ -17,7 +17,13 @@ import { makeSpoolMonitor } from '../spool/spool-monitor.js';
 import { makeControlGate } from './control-gate.js';
 import { applyControl } from './control-ops.js';
 import { makeControlInbox } from './control-inbox.js';
-import { daemonInfoPath, graceFilePath, readRunningDaemon, type DaemonInfo, type GraceFile } from './daemon-state.js';
+import {
+  daemonInfoPath,
+  graceFilePath,
+  readRunningDaemon,
+  type DaemonInfo,
+  type GraceFile,
+} from './daemon-state.js';
 import { makeIntake } from './intake.js';
 import { makeItemWorker } from './item-worker.js';
 import { acquireQueueLock } from './queue-lock.js';
@@ -35,6 +41,16 @@ export interface DaemonDeps {
   fs?: FsLike;
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  /** Told about the daemon's state, for metrics and health (metrics/). */
+  observer?: DaemonObserver;
+}
+
+/** What the metrics listener learns from the daemon besides the log lines. */
+export interface DaemonObserver {
+  serverBackoff(untilMs: number): void;
+  /** Items by state (`grace` = files in their grace period) and the oldest undelivered item. */
+  queue(stats: Record<string, number>, oldestFirstSeenAtMs: number | undefined): void;
+  folderProblem(folder: string, problem: string | undefined): void;
 }
 
 export interface RunningDaemon {
@@ -67,8 +83,16 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   const { transport, close: closeTransport } = await deps.openTransport(config);
   cleanups.push({ name: 'transport', fn: closeTransport });
 
-  const scheduleMeta = (m: { id: string; state: string; nextAttemptAt?: string }) => {
+  // firstSeenAt of every item waiting for delivery, so metrics know the oldest without a disk scan.
+  const waiting = new Map<string, number>();
+  const scheduleMeta = (m: {
+    id: string;
+    state: string;
+    nextAttemptAt?: string;
+    firstSeenAt?: string;
+  }) => {
     if (m.state !== 'incoming' && m.state !== 'deferred') return;
+    if (m.firstSeenAt && deps.observer) waiting.set(m.id, Date.parse(m.firstSeenAt));
     scheduler.schedule(m.id, m.nextAttemptAt ? Date.parse(m.nextAttemptAt) : clock.now());
   };
 
@@ -88,7 +112,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     clock,
     scheduler: {
       schedule: (id, at) => scheduler.schedule(id, at),
-      pauseUntil: (t) => scheduler.pauseUntil(t),
+      pauseUntil: (t) => {
+        scheduler.pauseUntil(t);
+        deps.observer?.serverBackoff(t);
+      },
       setConcurrency: (n) => scheduler.setConcurrency(n),
       concurrency: () => scheduler.concurrency(),
     },
@@ -109,10 +136,15 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
         await worker(id, signal);
       } finally {
         gate.endAttempt(id);
+        // Deferred items are scheduled again by the worker; anything else has left the waiting set.
+        if (!scheduler.isScheduled(id)) waiting.delete(id);
       }
     },
     onError: (id, error) =>
-      log.diag('error', `internal error while delivering ${id}: ${error instanceof Error ? error.message : String(error)}`),
+      log.diag(
+        'error',
+        `internal error while delivering ${id}: ${error instanceof Error ? error.message : String(error)}`,
+      ),
   });
 
   const intake = makeIntake({
@@ -131,7 +163,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   for (const claimed of recovery.claimed) {
     await intake
       .admitClaimed(claimed, `(recovered) ${basename(claimed)}`, iso())
-      .catch((e: unknown) => log.diag('error', `could not re-admit ${claimed}: ${(e as Error).message}`));
+      .catch((e: unknown) =>
+        log.diag('error', `could not re-admit ${claimed}: ${(e as Error).message}`),
+      );
   }
   if (!policyHoldReason(config.policy)) {
     // The policy allows sending again: what it held goes back into the queue.
@@ -159,11 +193,31 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     fs,
     env: deps.env ?? process.env,
     platform: deps.platform ?? process.platform,
-    onDetected: (path) => log.event('spool.detected', 'success', 'new file in a spool folder; waiting out the grace period', { filePath: path }),
-    onCleared: (path) => log.event('spool.cleared', 'success', 'file left the spool folder within the grace period (the client handled it)', { filePath: path }),
+    onDetected: (path) =>
+      log.event(
+        'spool.detected',
+        'success',
+        'new file in a spool folder; waiting out the grace period',
+        { filePath: path },
+      ),
+    onCleared: (path) =>
+      log.event(
+        'spool.cleared',
+        'success',
+        'file left the spool folder within the grace period (the client handled it)',
+        { filePath: path },
+      ),
     onDue: (entry) => intake.takeDue(entry),
-    onFolderProblem: (folder, error) =>
-      log.diag('warn', `spool folder problem: ${folder}: ${error instanceof Error ? error.message : String(error)}`),
+    onFolderProblem: (folder, error) => {
+      deps.observer?.folderProblem(
+        folder,
+        (error as NodeJS.ErrnoException | undefined)?.code ?? String(error),
+      );
+      log.diag(
+        'warn',
+        `spool folder problem: ${folder}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    },
   });
   await monitor.start();
   cleanups.push({ name: 'spool monitor', fn: () => monitor.stop() });
@@ -175,10 +229,15 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
         const r = await applyControl(store, req, log, () => clock.now(), gate);
         return { ok: true, message: r.message, ...(r.pending ? { pending: true } : {}) };
       } catch (e) {
-        return { ok: false, message: e instanceof Error ? e.message : String(e), exitCode: isUsageError(e) ? 2 : 1 };
+        return {
+          ok: false,
+          message: e instanceof Error ? e.message : String(e),
+          exitCode: isUsageError(e) ? 2 : 1,
+        };
       }
     },
-    onError: (e) => log.diag('warn', `control request failed: ${e instanceof Error ? e.message : String(e)}`),
+    onError: (e) =>
+      log.diag('warn', `control request failed: ${e instanceof Error ? e.message : String(e)}`),
   });
   await inbox.start();
   cleanups.push({ name: 'control inbox', fn: () => inbox.stop() });
@@ -192,7 +251,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     spoolFolders: config.spool.paths,
   };
   await writeFileAtomic(fs, daemonInfoPath(config.stateDir), JSON.stringify(info, null, 2));
-  cleanups.push({ name: 'daemon.json', fn: () => rm(daemonInfoPath(config.stateDir), { force: true }) });
+  cleanups.push({
+    name: 'daemon.json',
+    fn: () => rm(daemonInfoPath(config.stateDir), { force: true }),
+  });
   let lastGrace = '';
   const publishGrace = async () => {
     const files: GraceFile[] = monitor.snapshot().map((g) => ({
@@ -215,6 +277,19 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       await rm(graceFilePath(config.stateDir), { force: true });
     },
   });
+
+  if (deps.observer) {
+    const observer = deps.observer;
+    const publishStats = async () => {
+      let oldest: number | undefined;
+      for (const t of waiting.values()) if (oldest === undefined || t < oldest) oldest = t;
+      observer.queue({ ...(await store.stats()), grace: monitor.snapshot().length }, oldest);
+    };
+    await publishStats();
+    const statsTimer = setInterval(() => void publishStats().catch(() => {}), 15_000);
+    statsTimer.unref();
+    cleanups.push({ name: 'queue stats', fn: async () => clearInterval(statsTimer) });
+  }
 
   const counts = await store.stats();
   log.event('daemon.started', 'success', `imspooler ${deps.version} started`, {
@@ -240,7 +315,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
             log.diag('warn', `shutdown: ${c.name}: ${e instanceof Error ? e.message : String(e)}`);
           }
         }
-        log.event('daemon.stopped', 'success', `imspooler stopped (${reason})`, { extra: { reason, abandoned } });
+        log.event('daemon.stopped', 'success', `imspooler stopped (${reason})`, {
+          extra: { reason, abandoned },
+        });
       })();
       return stopping;
     },

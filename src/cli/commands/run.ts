@@ -1,26 +1,40 @@
-import { startDaemon } from '../../daemon/daemon.js';
+import { systemClock } from '../../clock.js';
+import type { Config } from '../../config/config-types.js';
+import { startDaemon, type DaemonObserver } from '../../daemon/daemon.js';
 import { openTransport } from '../../daemon/open-transport.js';
 import { handleStopSignals } from '../../daemon/signals.js';
 import { makeEventLog } from '../../log/logger.js';
+import { makeHealthProbe } from '../../metrics/health-probe.js';
+import { makeMetrics, type Metrics } from '../../metrics/metrics.js';
+import { withMetrics } from '../../metrics/metrics-event-log.js';
+import { startMetricsServer, type MetricsServer } from '../../metrics/metrics-server.js';
 import { loadCommandConfig, packageVersion, type CommandContext } from '../context.js';
 
 /** `imspooler run`: the daemon in the foreground until SIGINT/SIGTERM (SIGBREAK on Windows). */
 export async function runCommand(ctx: CommandContext): Promise<number> {
   const config = await loadCommandConfig(ctx);
   const secrets: string[] = [];
-  const log = makeEventLog({
+  const fileLog = makeEventLog({
     level: config.log.level,
     file: config.log.file,
     stdout: true,
+    console: config.log.console,
+    ...(config.log.maxSize !== undefined ? { maxSize: config.log.maxSize } : {}),
+    ...(config.log.maxFiles !== undefined ? { maxFiles: config.log.maxFiles } : {}),
     secrets: () => secrets,
   });
+  const metrics = config.metrics.listen ? makeMetrics({ clock: systemClock }) : undefined;
+  const log = metrics ? withMetrics(fileLog, metrics) : fileLog;
+  let server: MetricsServer | undefined;
   let daemon;
   try {
+    if (metrics) server = await startMetrics(config, metrics);
     daemon = await startDaemon({
       config,
       log,
       version: packageVersion,
       env: ctx.env,
+      ...(metrics ? { observer: observerFor(metrics) } : {}),
       openTransport: async (c) => {
         const opened = await openTransport(c, ctx.env);
         secrets.push(...opened.secrets);
@@ -29,9 +43,12 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     });
   } catch (e) {
     log.diag('error', `daemon failed to start: ${e instanceof Error ? e.message : String(e)}`);
+    await server?.close();
     await log.close();
     throw e;
   }
+  if (server)
+    log.diag('info', `health and metrics at ${server.url}/healthz and ${server.url}/metrics`);
   const running = daemon;
   return new Promise<number>((resolve) => {
     handleStopSignals({
@@ -39,10 +56,37 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
       forceAfterMs: config.delivery.shutdownTimeout + 5000,
       stop: async (reason) => {
         await running.stop(`signal ${reason}`);
+        await server?.close();
         await log.close();
       },
       exit: resolve,
       warn: (m) => ctx.err(`imspooler: ${m}`),
     });
   });
+}
+
+function startMetrics(config: Config, metrics: Metrics): Promise<MetricsServer> {
+  const { degradedAfter } = config.metrics;
+  return startMetricsServer({
+    listen: config.metrics.listen!,
+    metrics,
+    health: makeHealthProbe({
+      metrics,
+      clock: systemClock,
+      stateDir: config.stateDir,
+      thresholds: {
+        ewsFailingMs: degradedAfter.ewsFailing,
+        oldestItemMs: degradedAfter.oldestItem,
+        diskFreeRatio: degradedAfter.diskFreeBelow,
+      },
+    }),
+  });
+}
+
+function observerFor(metrics: Metrics): DaemonObserver {
+  return {
+    serverBackoff: (until) => metrics.setServerBackoff(until),
+    queue: (stats, oldest) => metrics.setQueueStats(stats, oldest),
+    folderProblem: (folder, problem) => metrics.noteFolderProblem(folder, problem),
+  };
 }
