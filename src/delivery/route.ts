@@ -111,15 +111,10 @@ export function makeRouter(opts: RouterOptions): Router {
   };
 }
 
-/** A transport whose look-up can be told the sender (the Graph transport's). */
-type SenderAwareTransport = Transport & {
-  findSent(headerValue: string, signal?: AbortSignal, sender?: string): Promise<boolean>;
-};
-
 /** Options of {@link makeRoutingTransport}. */
 export interface RoutingTransportOptions {
   router: Router;
-  transports: Readonly<Record<TransportKind, SenderAwareTransport>>;
+  transports: Readonly<Record<TransportKind, Transport>>;
   /** Told each time a sender's transport is decided anew (for the log). */
   onDecision?: (sender: string, decision: RouteDecision) => void;
 }
@@ -128,9 +123,9 @@ export interface RoutingTransportOptions {
  * One transport in front of EWS and Graph: each send goes where the router says. A look-up
  * with the sender asks that transport; without it (an old caller), it asks both, EWS first.
  */
-export function makeRoutingTransport(opts: RoutingTransportOptions): SenderAwareTransport {
+export function makeRoutingTransport(opts: RoutingTransportOptions): Transport {
   const last = new Map<string, TransportKind>();
-  const pick = async (sender: string, signal?: AbortSignal): Promise<SenderAwareTransport> => {
+  const pick = async (sender: string, signal?: AbortSignal): Promise<Transport> => {
     const d = await opts.router.decide(sender, signal);
     const key = sender.toLowerCase();
     if (last.get(key) !== d.kind) {
@@ -150,7 +145,7 @@ export function makeRoutingTransport(opts: RoutingTransportOptions): SenderAware
       const t = await guard(pick(req.from, signal));
       await t.send(req, signal);
     },
-    async findSent(headerValue, signal, sender) {
+    async findSent(headerValue: string, signal?: AbortSignal, sender?: string) {
       if (sender) return (await guard(pick(sender, signal))).findSent(headerValue, signal, sender);
       for (const kind of ['ews', 'graph'] as const) {
         try {

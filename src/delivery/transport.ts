@@ -24,8 +24,11 @@ export interface Transport {
   readonly name: string;
   /** Sends and saves a copy (EWS `CreateItem` `SendAndSaveCopy` into `conversationhistory`). */
   send(request: SendRequest, signal?: AbortSignal): Promise<void>;
-  /** Is a saved copy carrying this `X-IMSpooler-Item-Id` value already there? */
-  findSent(headerValue: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Is a saved copy carrying this `X-IMSpooler-Item-Id` value already there? `sender` (the spool
+   * item's sender) names the mailbox to search where that depends on the sender (Graph, `auto`).
+   */
+  findSent(headerValue: string, signal?: AbortSignal, sender?: string): Promise<boolean>;
   /** One cheap authenticated call, for `check-config --probe`. Resolves to a description. */
   probe(signal?: AbortSignal): Promise<string>;
   close(): Promise<void>;

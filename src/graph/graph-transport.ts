@@ -37,10 +37,8 @@ export interface GraphTransportOptions {
   fetch?: typeof fetch;
 }
 
-/** The Graph transport also takes the sender in `findSent` (the mailbox to search). */
-export interface GraphTransport extends Transport {
-  findSent(headerValue: string, signal?: AbortSignal, sender?: string): Promise<boolean>;
-}
+/** The Graph transport: `findSent` searches the sender's mailbox when the mailbox is `sender`. */
+export type GraphTransport = Transport;
 
 /** Makes the Graph transport; each failure becomes a `DeliveryError`. */
 export function makeGraphTransport(opts: GraphTransportOptions): GraphTransport {
