@@ -54,8 +54,8 @@ describe('open() after a crash', () => {
 
   it('puts items caught in active back in incoming, marking a request in flight as unclear', async () => {
     const { id } = await admitContent(store, 'in flight');
-    let meta = await store.save((await store.get(id))!, 'active');
-    meta = await store.save({
+    const meta = await store.save((await store.get(id))!, 'active');
+    await store.save({
       ...meta,
       groups: {
         org: {
