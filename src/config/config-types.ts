@@ -4,6 +4,33 @@ export type AuthConfig =
   | { type: 'ntlm'; username: string; passwordEnv: string; domain?: string }
   | { type: 'oauth'; tokenEnv?: string; tokenCommand?: string };
 
+/** `delivery.graph`: the app registration, how it signs in, and whose mailbox sends. */
+export interface GraphConfig {
+  /** Graph's base URL (default `https://graph.microsoft.com/v1.0`). */
+  url: string;
+  /** The identity platform (default `https://login.microsoftonline.com`). */
+  authority: string;
+  /** Directory (tenant) ID or domain. */
+  tenant: string;
+  /** Application (client) ID of the app registration. */
+  clientId: string;
+  auth:
+    | { type: 'app'; clientSecretEnv?: string; certificateFile?: string; certificateThumbprint?: string }
+    | { type: 'deviceCode'; cacheFile: string };
+  /** `sender` (each sender's own mailbox), `me` (the signed-in user) or one mailbox address. */
+  mailbox: string;
+  timeout: number;
+}
+
+/** `delivery.routing`: for `delivery.transport: "auto"`. */
+export interface RoutingConfig {
+  /** Lower-case domain (subdomains included) to transport. */
+  domains: Record<string, 'ews' | 'graph'>;
+  default: 'ews' | 'graph';
+  /** Ask Autodiscover per mailbox first (default true). */
+  autodiscover: boolean;
+}
+
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 /**
@@ -25,13 +52,16 @@ export interface Config {
   };
   stateDir: string;
   delivery: {
-    transport: 'ews' | 'sandbox';
+    transport: 'ews' | 'sandbox' | 'graph' | 'auto';
     /** Requests in flight at most (default 2). */
     concurrency: number;
     /** How long a clean stop may take before in-flight work is abandoned (default 10 s). */
     shutdownTimeout: number;
     ews: {
+      /** The EWS endpoint, or the literal `autodiscover` (found by Autodiscover, docs/autodiscover.md). */
       url: string;
+      /** The address Autodiscover is asked about (default: the sender of the first message). */
+      autodiscoverEmail?: string;
       auth: AuthConfig;
       /** Per-request timeout (default 30 s). */
       timeout: number;
@@ -40,6 +70,10 @@ export interface Config {
       /** Verify TLS certificates (default true). */
       rejectUnauthorized: boolean;
     };
+    /** Microsoft Graph (docs/exchange-online.md). */
+    graph: GraphConfig;
+    /** Which senders `transport: "auto"` sends through EWS or Graph. */
+    routing: RoutingConfig;
     sandbox: {
       /** Where the in-process sandbox writes delivered messages as .eml files. */
       mailbox: string;

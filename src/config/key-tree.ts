@@ -21,6 +21,7 @@ export const KEY_TREE = {
     shutdownTimeout: true,
     ews: {
       url: true,
+      autodiscoverEmail: true,
       auth: {
         type: true,
         username: true,
@@ -33,6 +34,22 @@ export const KEY_TREE = {
       version: true,
       rejectUnauthorized: true,
     },
+    graph: {
+      url: true,
+      authority: true,
+      tenant: true,
+      clientId: true,
+      auth: {
+        type: true,
+        clientSecretEnv: true,
+        certificateFile: true,
+        certificateThumbprint: true,
+        cacheFile: true,
+      },
+      mailbox: true,
+      timeout: true,
+    },
+    routing: { domains: true, default: true, autodiscover: true },
     sandbox: { mailbox: true },
   },
   organization: { domains: true },

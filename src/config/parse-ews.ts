@@ -21,7 +21,7 @@ const AUTH_TYPES = Object.keys(AUTH_KEYS) as (keyof typeof AUTH_KEYS)[];
 const ALL_AUTH_KEYS = Object.keys(KEY_TREE.delivery.ews.auth);
 const VERSIONS = ['Exchange2013', 'Exchange2013_SP1', 'Exchange2016'] as const;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const URL_EXAMPLE = '"https://mail.contoso.com/EWS/Exchange.asmx"';
+const URL_EXAMPLE = '"https://mail.contoso.com/EWS/Exchange.asmx" (or "autodiscover")';
 
 /** Unused under the sandbox transport, which talks to its own loopback server without a secret. */
 const SANDBOX_AUTH: AuthConfig = { type: 'oauth' };
@@ -47,13 +47,29 @@ export function parseEws(
 ): EwsConfig {
   const raw = section(p, key, value, EWS_KEYS);
   const needed = transport === 'ews';
+  const autodiscoverEmail = parseAutodiscoverEmail(p, child(key, 'autodiscoverEmail'), raw.autodiscoverEmail); // prettier-ignore
   return {
     url: parseUrl(p, child(key, 'url'), raw.url, needed),
+    ...(autodiscoverEmail ? { autodiscoverEmail } : {}),
     auth: parseAuth(p, child(key, 'auth'), raw.auth, needed),
     timeout: duration(p, child(key, 'timeout'), raw.timeout, 30_000, { min: 100, max: 600_000 }),
     version: oneOf(p, child(key, 'version'), raw.version, 'Exchange2013', VERSIONS),
     rejectUnauthorized: boolean(p, child(key, 'rejectUnauthorized'), raw.rejectUnauthorized, true),
   };
+}
+
+/** `delivery.ews.url` value that asks Autodiscover for the endpoint. */
+export const AUTODISCOVER = 'autodiscover';
+
+function parseAutodiscoverEmail(p: Problems, key: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const address = text(p, key, value, 'an e-mail address such as "alice@contoso.com"');
+  if (address === undefined) return undefined;
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address)) {
+    p.bad(key, value, 'an e-mail address such as "alice@contoso.com"');
+    return undefined;
+  }
+  return address;
 }
 
 function parseUrl(p: Problems, key: string, value: unknown, needed: boolean): string {
@@ -69,6 +85,7 @@ function parseUrl(p: Problems, key: string, value: unknown, needed: boolean): st
   }
   const given = text(p, key, value, `an http:// or https:// URL such as ${URL_EXAMPLE}`);
   if (given === undefined) return '';
+  if (given === AUTODISCOVER) return given;
   let url: URL;
   try {
     url = new URL(given);

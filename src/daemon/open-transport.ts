@@ -1,5 +1,7 @@
 import type { Config } from '../config/config-types.js';
+import { AUTODISCOVER } from '../config/parse-ews.js';
 import { resolveSecret } from '../config/secrets.js';
+import { openAutodiscoverTransport } from '../delivery/autodiscover-open.js';
 import { makeEwsTransport } from '../delivery/ews-transport.js';
 import type { Transport } from '../delivery/transport.js';
 import { startSandbox } from '../sandbox/sandbox-server.js';
@@ -43,13 +45,11 @@ export async function openTransport(config: Config, env: NodeJS.ProcessEnv = pro
       : ews.auth.type === 'ntlm'
         ? { kind: 'ntlm' as const, username: secret.username, password: secret.password, ...(ews.auth.domain ? { domain: ews.auth.domain } : {}) }
         : { kind: 'basic' as const, username: secret.username, password: secret.password };
-  const transport = makeEwsTransport({
-    url: ews.url,
-    version: ews.version,
-    timeoutMs: ews.timeout,
-    credentials,
-    rejectUnauthorized: ews.rejectUnauthorized,
-  });
+  const make = (url: string) => makeEwsTransport({ url, version: ews.version, timeoutMs: ews.timeout, credentials, rejectUnauthorized: ews.rejectUnauthorized }); // prettier-ignore
+  const transport =
+    ews.url === AUTODISCOVER
+      ? openAutodiscoverTransport({ ews, credentials, stateDir: config.stateDir, env, makeTransport: make })
+      : make(ews.url);
   return {
     transport,
     close: () => transport.close(),
