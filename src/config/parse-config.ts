@@ -9,6 +9,7 @@ import type { Config } from './config-types.js';
 import { formatDuration } from './duration.js';
 import { KEY_TREE } from './key-tree.js';
 import { parseEws } from './parse-ews.js';
+import { parseGraph, parseRouting } from './parse-graph.js';
 import { parseLog, parseMetrics } from './parse-observability.js';
 import {
   Problems,
@@ -41,7 +42,7 @@ const DAY = 24 * HOUR;
 const MIB = 1024 * 1024;
 
 const keysOf = (tree: object): string[] => Object.keys(tree);
-const TRANSPORTS = ['ews', 'sandbox'] as const;
+const TRANSPORTS = ['ews', 'sandbox', 'graph', 'auto'] as const;
 const DOMAIN = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
 
 /** Validates and resolves a raw config, reporting every problem at once. */
@@ -125,7 +126,9 @@ function parseDelivery(
       min: 0,
       max: 10 * MINUTE,
     }),
-    ews: parseEws(p, 'delivery.ews', raw.ews, effective),
+    ews: parseEws(p, 'delivery.ews', raw.ews, effective === 'ews' || effective === 'auto' ? 'ews' : 'sandbox'), // prettier-ignore
+    graph: parseGraph(p, raw.graph, effective === 'graph' || effective === 'auto', baseDir, stateDir), // prettier-ignore
+    routing: parseRouting(p, raw.routing),
     sandbox: {
       mailbox: path(
         p,
