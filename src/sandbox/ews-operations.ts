@@ -1,3 +1,4 @@
+import { runItemAction } from './drafts/item-actions.js';
 import type { FaultController } from './faults.js';
 import { isSandboxItemId, SEARCHABLE_FIELDS, type MailboxStore } from './mailbox-store.js';
 import type { EwsRequest, MessageDraft } from './request-parser.js';
@@ -5,6 +6,7 @@ import {
   createItemResponse,
   findItemResponse,
   getItemResponse,
+  getFolderResponse,
   invalidRequestFault,
   schemaValidationFault,
   type ResponseError,
@@ -47,7 +49,17 @@ export async function runOperation(
           req.headers,
         ),
       );
+    case 'GetFolder':
+      return (
+        folderFault(req.folders, ctx.serverVersion) ??
+        ok(
+          getFolderResponse(
+            req.folders.map((id) => ({ id, totalCount: ctx.store.find([id], undefined).length })),
+          ),
+        )
+      );
     default:
+      if (req.action) return runItemAction(req.action, ctx.store);
       return { status: 500, body: invalidRequestFault(req.name), drop: false };
   }
 }

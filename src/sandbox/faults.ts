@@ -4,7 +4,7 @@
  * request-level ones `on` (the EWS operations it applies to; absent = all).
  */
 
-export type EwsOperation = 'CreateItem' | 'FindItem' | 'GetItem';
+export type EwsOperation = 'CreateItem' | 'FindItem' | 'GetItem' | 'GetFolder';
 
 /** Limits a fault to some requests. */
 export interface FaultScope {
@@ -69,7 +69,7 @@ export class FaultConfigError extends Error {
   }
 }
 
-const OPERATIONS: readonly EwsOperation[] = ['CreateItem', 'FindItem', 'GetItem'];
+const OPERATIONS: readonly EwsOperation[] = ['CreateItem', 'FindItem', 'GetItem', 'GetFolder'];
 const KEYS = new Set([
   'serverBusy', 'http401', 'http503', 'slowMs', 'dropBeforeAccept', 'dropAfterAccept',
   'recipientErrors', 'responseCode',

@@ -1,3 +1,4 @@
+import { parseItemAction, type ItemAction } from './drafts/item-actions.js';
 import { child, childrenNamed, MalformedXmlError, parseXml, type XmlNode } from './xml-tree.js';
 
 /** A request that Exchange would reject as failing schema validation (HTTP 500 fault). */
@@ -44,7 +45,9 @@ export type EwsRequest =
       headers: string[];
     }
   | { op: 'GetItem'; itemIds: string[]; headers: string[] }
-  | { op: 'Other'; name: string };
+  | { op: 'GetFolder'; folders: string[] }
+  /** Unimplemented operations; SendItem/DeleteItem carry their parsed `action`. */
+  | { op: 'Other'; name: string; action?: ItemAction };
 
 export interface ParsedEnvelope {
   request: EwsRequest;
@@ -91,6 +94,11 @@ function parseOperation(op: XmlNode): EwsRequest {
       return parseFindItem(op);
     case 'GetItem':
       return parseGetItem(op);
+    case 'GetFolder':
+      return parseGetFolder(op);
+    case 'SendItem':
+    case 'DeleteItem':
+      return { op: 'Other', name: op.name, action: parseItemAction(op) };
     default:
       return { op: 'Other', name: op.name };
   }
@@ -226,6 +234,14 @@ function parseRestriction(r: XmlNode | undefined): Restriction | undefined {
   }
   const field = child(eq, 'FieldURI')?.attrs['FieldURI'];
   return { kind: 'field', fieldURI: field ?? 'unsupported:path', value };
+}
+
+/** GetFolder, as `check-config --probe` binds the Conversation History folder. */
+function parseGetFolder(op: XmlNode): EwsRequest {
+  required(op, 'FolderShape', 'GetFolder');
+  const folders = required(op, 'FolderIds', 'GetFolder').children.map(folderIdOf);
+  if (folders.length === 0) throw new SchemaViolation("'FolderIds' is empty.");
+  return { op: 'GetFolder', folders };
 }
 
 function parseGetItem(op: XmlNode): EwsRequest {

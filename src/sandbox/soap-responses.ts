@@ -194,6 +194,44 @@ export function getItemResponse(
   );
 }
 
+/** Display names of the distinguished folders the sandbox knows. */
+const FOLDER_NAMES: Readonly<Record<string, string>> = {
+  conversationhistory: 'Conversation History',
+  drafts: 'Drafts',
+  sentitems: 'Sent Items',
+  inbox: 'Inbox',
+};
+
+/** GetFolderResponse: one folder per requested distinguished id, or ErrorFolderNotFound. */
+export function getFolderResponse(
+  folders: ReadonlyArray<{ id: string; totalCount: number }>,
+): string {
+  return operationResponse(
+    'GetFolder',
+    folders.map((f) => {
+      const name = FOLDER_NAMES[f.id];
+      if (!name) {
+        return responseMessage(
+          'GetFolderResponseMessage',
+          {
+            code: 'ErrorFolderNotFound',
+            message: 'The specified folder could not be found in the store.',
+          },
+          '<m:Folders/>',
+        );
+      }
+      const id = Buffer.from(`sandbox-folder:${f.id}`).toString('base64');
+      return responseMessage(
+        'GetFolderResponseMessage',
+        undefined,
+        `<m:Folders><t:Folder><t:FolderId Id="${id}" ChangeKey="AQAAAA=="/>${el('t:DisplayName', name)}` +
+          `<t:TotalCount>${f.totalCount}</t:TotalCount><t:ChildFolderCount>0</t:ChildFolderCount>` +
+          `<t:UnreadCount>0</t:UnreadCount></t:Folder></m:Folders>`,
+      );
+    }),
+  );
+}
+
 /** A SOAP 1.1 fault the way Exchange writes it (HTTP 500). `messageXml` is pre-built XML. */
 export function soapFault(f: {
   code: string;
