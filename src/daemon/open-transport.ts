@@ -1,7 +1,13 @@
 import type { Config } from '../config/config-types.js';
 import { AUTODISCOVER } from '../config/parse-ews.js';
 import { resolveSecret } from '../config/secrets.js';
-import { openAutodiscoverTransport } from '../delivery/autodiscover-open.js';
+import {
+  openAutodiscoverTransport,
+  TEST_AUTODISCOVER_ORIGIN_ENV,
+} from '../delivery/autodiscover-open.js';
+import { discoverEwsUrl } from '../delivery/autodiscover-client.js';
+import { kindForEwsUrl, type RouteDecision } from '../delivery/route.js';
+import { openAutoTransport, openGraphTransport } from '../graph/open-graph.js';
 import { makeEwsTransport } from '../delivery/ews-transport.js';
 import type { Transport } from '../delivery/transport.js';
 import { startSandbox } from '../sandbox/sandbox-server.js';
@@ -18,8 +24,14 @@ export interface OpenedTransport {
  * Opens the configured transport. `sandbox` runs the real EWS client against the embedded EWS
  * sandbox on a loopback port, so the demo exercises the same code path as production.
  */
-export async function openTransport(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<OpenedTransport> {
+export async function openTransport(
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+  /** Hears which transport `auto` picks for each sender and why (for the log). */
+  onRoute?: (sender: string, decision: RouteDecision) => void,
+): Promise<OpenedTransport> {
   const { ews } = config.delivery;
+  if (config.delivery.transport === 'graph') return openGraphTransport(config, env);
   if (config.delivery.transport === 'sandbox') {
     const sandbox = await startSandbox({ port: 0, mailboxDir: config.delivery.sandbox.mailbox });
     const transport = makeEwsTransport({
@@ -41,18 +53,35 @@ export async function openTransport(config: Config, env: NodeJS.ProcessEnv = pro
   const secret = await resolveSecret(ews.auth, env);
   const credentials =
     'token' in secret
-      ? { kind: 'oauth' as const, token: async () => (await resolveSecret(ews.auth, env) as { token: string }).token }
+      ? {
+          kind: 'oauth' as const,
+          token: async () => ((await resolveSecret(ews.auth, env)) as { token: string }).token,
+        }
       : ews.auth.type === 'ntlm'
-        ? { kind: 'ntlm' as const, username: secret.username, password: secret.password, ...(ews.auth.domain ? { domain: ews.auth.domain } : {}) }
+        ? {
+            kind: 'ntlm' as const,
+            username: secret.username,
+            password: secret.password,
+            ...(ews.auth.domain ? { domain: ews.auth.domain } : {}),
+          }
         : { kind: 'basic' as const, username: secret.username, password: secret.password };
   const make = (url: string) => makeEwsTransport({ url, version: ews.version, timeoutMs: ews.timeout, credentials, rejectUnauthorized: ews.rejectUnauthorized }); // prettier-ignore
   const transport =
     ews.url === AUTODISCOVER
-      ? openAutodiscoverTransport({ ews, credentials, stateDir: config.stateDir, env, makeTransport: make })
+      ? openAutodiscoverTransport({
+          ews,
+          credentials,
+          stateDir: config.stateDir,
+          env,
+          makeTransport: make,
+        })
       : make(ews.url);
-  return {
-    transport,
-    close: () => transport.close(),
-    secrets: 'token' in secret ? [secret.token] : [secret.password],
-  };
+  const opened = { transport, close: () => transport.close(), secrets: 'token' in secret ? [secret.token] : [secret.password] }; // prettier-ignore
+  if (config.delivery.transport !== 'auto') return opened;
+  // Autodiscover's EWS URL tells where a mailbox lives: Exchange Online's hosts mean Graph.
+  const origin = env[TEST_AUTODISCOVER_ORIGIN_ENV];
+  const urlFor = origin ? (u: URL) => `${origin.replace(/\/$/, '')}${u.pathname}${u.search}` : undefined; // prettier-ignore
+  const discover = async (sender: string, signal?: AbortSignal) =>
+    kindForEwsUrl((await discoverEwsUrl(sender, { credentials, timeoutMs: ews.timeout, rejectUnauthorized: ews.rejectUnauthorized, ...(urlFor ? { urlFor } : {}), ...(signal ? { signal } : {}) })).ewsUrl); // prettier-ignore
+  return openAutoTransport(config, env, opened, discover, onRoute);
 }
