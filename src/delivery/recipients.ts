@@ -1,4 +1,5 @@
 import type { GroupName } from '../queue/item-meta.js';
+import { isOrganization } from '../spool/addresses.js';
 import { FED_ITEM_CLASS, ORG_ITEM_CLASS } from './transport.js';
 
 /** The recipients of one group and the item class their copy gets. */
@@ -6,35 +7,6 @@ export interface RecipientGroup {
   to: string[];
   cc: string[];
   itemClass: string;
-}
-
-/** The domain of an address, lowercased; empty when it has no `@`. */
-function domainOf(address: string): string {
-  const at = address.lastIndexOf('@');
-  return at < 0
-    ? ''
-    : address
-        .slice(at + 1)
-        .trim()
-        .toLowerCase();
-}
-
-function normaliseDomain(raw: string): string {
-  // Accept "@contoso.com" and ".contoso.com" as written by hand in a config file.
-  return raw
-    .trim()
-    .toLowerCase()
-    .replace(/^[@.]+/, '');
-}
-
-/** Same organisation: the domain equals one of `orgDomains` or is a subdomain of one. */
-function isOrg(address: string, orgDomains: readonly string[]): boolean {
-  const d = domainOf(address);
-  if (d === '') return false;
-  return orgDomains.some((raw) => {
-    const org = normaliseDomain(raw);
-    return org !== '' && (d === org || d.endsWith(`.${org}`));
-  });
 }
 
 /**
@@ -55,7 +27,7 @@ export function groupRecipients(
     const key = address.toLowerCase();
     if (address === '' || seen.has(key)) return;
     seen.add(key);
-    const name: GroupName = isOrg(address, orgDomains) ? 'org' : 'fed';
+    const name: GroupName = isOrganization(address, orgDomains) ? 'org' : 'fed';
     const group = (groups[name] ??= {
       to: [],
       cc: [],

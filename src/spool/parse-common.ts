@@ -61,3 +61,9 @@ export function firstInvalidUtf8Offset(b: Uint8Array): number {
   }
   return -1;
 }
+
+/** `cc` without the addresses already in `to` (case-insensitive): each recipient gets one copy. */
+export function ccWithoutTo(to: readonly string[], cc: readonly string[]): string[] {
+  const toKeys = new Set(to.map((a) => a.toLowerCase()));
+  return cc.filter((a) => !toKeys.has(a.toLowerCase()));
+}

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { parseAddress } from './addresses.js';
 import {
+  ccWithoutTo,
   describeType,
   fail,
   firstInvalidUtf8Offset,
@@ -69,8 +70,7 @@ function checkDocument(doc: Obj): ParserOutcome {
   if (!Array.isArray(to)) return to;
   const cc = checkAddressList(doc.cc, 'cc');
   if (!Array.isArray(cc)) return cc;
-  const toKeys = new Set(to.map((a) => a.toLowerCase()));
-  const ccOnly = cc.filter((a) => !toKeys.has(a.toLowerCase()));
+  const ccOnly = ccWithoutTo(to, cc);
   if (to.length === 0 && ccOnly.length === 0) {
     return fail(
       'NoRecipients',

@@ -2,7 +2,7 @@ import { simpleParser } from 'mailparser';
 import type { AddressObject, EmailAddress, ParsedMail } from 'mailparser';
 import { parseAddress } from './addresses.js';
 import { htmlToText } from './parse-html-text.js';
-import { fail, quoteValue, stripUtf8Bom, type ParserOutcome } from './parse-common.js';
+import { ccWithoutTo, fail, quoteValue, stripUtf8Bom, type ParserOutcome } from './parse-common.js';
 import type { SpoolParser, TranscriptMessage } from './spool-item.js';
 
 /** How far into a file {@link mimeParser} looks for a header block. */
@@ -70,8 +70,7 @@ function fromParsedMail(mail: ParsedMail): ParserOutcome {
   if (!Array.isArray(to)) return to;
   const cc = checkMailboxes(mailboxes(mail.cc), 'Cc');
   if (!Array.isArray(cc)) return cc;
-  const toKeys = new Set(to.map((a) => a.toLowerCase()));
-  const ccOnly = cc.filter((a) => !toKeys.has(a.toLowerCase()));
+  const ccOnly = ccWithoutTo(to, cc);
   if (to.length === 0 && ccOnly.length === 0) {
     return fail(
       'NoRecipients',
