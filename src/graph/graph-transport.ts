@@ -33,6 +33,12 @@ export interface GraphTransportOptions {
    * true): that needs Send As rights on the sender's mailbox.
    */
   setFrom?: boolean;
+  /**
+   * `sendMail` is accepted (202) before the saved copy exists. A look-up that finds nothing
+   * within this many ms of this process's own send waits until then and looks once more, so a
+   * quick retry after an unclear outcome does not send twice (default 10 s).
+   */
+  settleMs?: number;
   clock?: Clock;
   fetch?: typeof fetch;
 }
@@ -47,7 +53,8 @@ export function makeGraphTransport(opts: GraphTransportOptions): GraphTransport 
   const now = () => opts.clock?.now() ?? Date.now();
   const host = safeHost(base);
   // The mailbox each header value was sent from, for look-ups in the same run without a sender.
-  const sentFrom = new Map<string, string>();
+  const sentFrom = new Map<string, { from: string; at: number }>();
+  const settleMs = opts.settleMs ?? 10_000;
   const inFlight = new Set<AbortController>();
   let closed = false;
 
@@ -135,19 +142,27 @@ export function makeGraphTransport(opts: GraphTransportOptions): GraphTransport 
           { id: ITEM_HEADER_PROPERTY, value: req.headerValue },
         ],
       };
-      sentFrom.set(req.headerValue, req.from);
+      sentFrom.set(req.headerValue, { from: req.from, at: now() });
       await call('send', 'POST', `${path}/sendMail`, { message, saveToSentItems: true }, signal);
     },
     async findSent(headerValue: string, signal?: AbortSignal, sender?: string) {
-      const path = mailboxPath(sender ?? sentFrom.get(headerValue), 'find');
+      const mine = sentFrom.get(headerValue);
+      const path = mailboxPath(sender ?? mine?.from, 'find');
       const filter = encodeURIComponent(propertyFilter(ITEM_HEADER_PROPERTY, headerValue));
-      const { text } = await call('find', 'GET', `${path}/messages?$filter=${filter}&$select=id&$top=1`, undefined, signal); // prettier-ignore
-      try {
-        const value = (JSON.parse(text) as { value?: unknown }).value;
-        return Array.isArray(value) && value.length > 0;
-      } catch {
-        throw new DeliveryError('InvalidResponse', `Graph find: ${host} answered with something other than JSON`); // prettier-ignore
-      }
+      const look = async () => {
+        const { text } = await call('find', 'GET', `${path}/messages?$filter=${filter}&$select=id&$top=1`, undefined, signal); // prettier-ignore
+        try {
+          const value = (JSON.parse(text) as { value?: unknown }).value;
+          return Array.isArray(value) && value.length > 0;
+        } catch {
+          throw new DeliveryError('InvalidResponse', `Graph find: ${host} answered with something other than JSON`); // prettier-ignore
+        }
+      };
+      if (await look()) return true;
+      const wait = mine ? mine.at + settleMs - now() : 0;
+      if (wait <= 0) return false;
+      await pause(wait, signal);
+      return look();
     },
     async probe(signal?: AbortSignal) {
       const token = await bearer(false).then(() => opts.tokens.description);
@@ -169,6 +184,19 @@ export function makeGraphTransport(opts: GraphTransportOptions): GraphTransport 
       for (const c of inFlight) c.abort();
     },
   };
+}
+
+/** Waits, unless the signal ends it first (then the look-up that follows fails as aborted). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 /** Scheme, host and port only. */
