@@ -13,7 +13,10 @@ export type EventAction =
   | 'item.deleted'
   | 'item.retry_requested'
   | 'daemon.started'
-  | 'daemon.stopped';
+  | 'daemon.stopped'
+  /** `imspooler drafts send|delete` on a draft a failed client left in Drafts. */
+  | 'drafts.sent'
+  | 'drafts.deleted';
 
 export type EventOutcome = 'success' | 'failure' | 'unknown';
 

@@ -25,6 +25,10 @@ export interface MailboxStore {
   /** Copies in these folders matching the restriction, newest first. */
   find(folders: readonly string[], restriction: Restriction | undefined): StoredCopy[];
   get(id: string): StoredCopy | undefined;
+  /** Moves a copy to another folder (DeleteItem MoveToDeletedItems). The .eml, if any, stays. */
+  move(id: string, folder: string): StoredCopy | undefined;
+  /** Forgets a copy (a sent draft, a hard delete). The .eml, if any, stays: it records a delivery. */
+  remove(id: string): StoredCopy | undefined;
 }
 
 /** Sender written when the request names none (Exchange would use the caller's mailbox). */
@@ -107,6 +111,15 @@ export async function openMailbox(
         .reverse();
     },
     get: (id) => copies.find((c) => c.id === id),
+    move(id, folder) {
+      const copy = copies.find((c) => c.id === id);
+      if (copy) copy.folder = folder;
+      return copy;
+    },
+    remove(id) {
+      const at = copies.findIndex((c) => c.id === id);
+      return at < 0 ? undefined : copies.splice(at, 1)[0];
+    },
   };
 }
 

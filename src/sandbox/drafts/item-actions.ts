@@ -1,0 +1,96 @@
+/**
+ * `SendItem` and `DeleteItem` on items the sandbox holds, as `imspooler drafts send|delete` uses
+ * them on drafts a failed client left behind: send a saved draft (and save a copy), or delete it.
+ */
+import type { MailboxStore } from '../mailbox-store.js';
+import { isSandboxItemId } from '../mailbox-store.js';
+import { SchemaViolation } from '../request-parser.js';
+import { escapeXml, type ResponseError } from '../soap-responses.js';
+import { child, childrenNamed, type XmlNode } from '../xml-tree.js';
+
+/** A parsed SendItem or DeleteItem. */
+export type ItemAction =
+  | { op: 'SendItem'; itemIds: string[]; saveCopy: boolean; savedFolder: string | undefined }
+  | { op: 'DeleteItem'; itemIds: string[]; deleteType: 'HardDelete' | 'SoftDelete' | 'MoveToDeletedItems' }; // prettier-ignore
+
+const DELETE_TYPES = new Set(['HardDelete', 'SoftDelete', 'MoveToDeletedItems']);
+
+function itemIds(op: XmlNode): string[] {
+  const list = child(op, 'ItemIds');
+  if (!list) throw new SchemaViolation(`The element '${op.name}' has incomplete content: 'ItemIds' expected.`); // prettier-ignore
+  return childrenNamed(list, 'ItemId').map((n) => {
+    const id = n.attrs['Id'];
+    if (!id) throw new SchemaViolation("The required attribute 'Id' is missing.");
+    return id;
+  });
+}
+
+/** Parses `m:SendItem` / `m:DeleteItem`. Throws SchemaViolation like the rest of the parser. */
+export function parseItemAction(op: XmlNode): ItemAction {
+  if (op.name === 'SendItem') {
+    const save = op.attrs['SaveItemToFolder'];
+    if (save !== 'true' && save !== 'false') throw new SchemaViolation("The required attribute 'SaveItemToFolder' is missing or invalid."); // prettier-ignore
+    const folder = child(child(op, 'SavedItemFolderId'), 'DistinguishedFolderId')?.attrs['Id'];
+    return { op: 'SendItem', itemIds: itemIds(op), saveCopy: save === 'true', savedFolder: folder };
+  }
+  const type = op.attrs['DeleteType'] ?? '';
+  if (!DELETE_TYPES.has(type)) throw new SchemaViolation(`The 'DeleteType' attribute is invalid: '${type}'.`); // prettier-ignore
+  return { op: 'DeleteItem', itemIds: itemIds(op), deleteType: type as 'HardDelete' };
+}
+
+const NOT_FOUND: ResponseError = {
+  code: 'ErrorItemNotFound',
+  message: 'The specified object was not found in the store.',
+};
+
+/** Carries out the action; one response message per id, as Exchange answers. */
+export async function runItemAction(
+  action: ItemAction,
+  store: MailboxStore,
+): Promise<{ status: number; body: string; drop: false }> {
+  const results: Array<ResponseError | undefined> = [];
+  for (const id of action.itemIds) {
+    const copy = isSandboxItemId(id) ? store.get(id) : undefined;
+    if (!copy) {
+      results.push(isSandboxItemId(id) ? NOT_FOUND : { code: 'ErrorInvalidIdMalformed', message: 'Id is malformed.' }); // prettier-ignore
+      continue;
+    }
+    if (action.op === 'SendItem') {
+      if (copy.to.length + copy.cc.length === 0) {
+        results.push({ code: 'ErrorInvalidRecipients', message: "At least one recipient isn't valid." }); // prettier-ignore
+        continue;
+      }
+      const draft = { ...copy, bcc: [] };
+      const folder = action.savedFolder ?? 'sentitems';
+      await store.deliver(draft, action.saveCopy ? 'SendAndSaveCopy' : 'SendOnly', folder);
+      store.remove(id);
+    } else if (action.deleteType === 'MoveToDeletedItems') {
+      store.move(id, 'deleteditems');
+    } else {
+      store.remove(id);
+    }
+    results.push(undefined);
+  }
+  return { status: 200, body: actionResponse(action.op, results), drop: false };
+}
+
+const NS = {
+  s: 'http://schemas.xmlsoap.org/soap/envelope/',
+  m: 'http://schemas.microsoft.com/exchange/services/2006/messages',
+  t: 'http://schemas.microsoft.com/exchange/services/2006/types',
+};
+
+function actionResponse(op: string, results: ReadonlyArray<ResponseError | undefined>): string {
+  const messages = results.map((e) =>
+    e
+      ? `<m:${op}ResponseMessage ResponseClass="Error"><m:MessageText>${escapeXml(e.message)}</m:MessageText>` +
+        `<m:ResponseCode>${escapeXml(e.code)}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey></m:${op}ResponseMessage>`
+      : `<m:${op}ResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode></m:${op}ResponseMessage>`,
+  );
+  return (
+    `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${NS.s}"><s:Header>` +
+    `<h:ServerVersionInfo MajorVersion="15" MinorVersion="2" MajorBuildNumber="1544" MinorBuildNumber="4" Version="V2017_07_11" xmlns:h="${NS.t}"/>` +
+    `</s:Header><s:Body><m:${op}Response xmlns:m="${NS.m}" xmlns:t="${NS.t}"><m:ResponseMessages>` +
+    `${messages.join('')}</m:ResponseMessages></m:${op}Response></s:Body></s:Envelope>`
+  );
+}
