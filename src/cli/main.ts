@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isConfigError, isDeliveryError, isUsageError } from '../errors/errors.js';
 import { checkConfigCommand } from './commands/check-config.js';
 import { controlCommand } from './commands/control.js';
+import { draftsCommand } from './commands/drafts.js';
 import { runCommand } from './commands/run.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { serviceCli } from './commands/service.js';
@@ -83,6 +84,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     .option('--mailbox <dir>', 'folder for delivered messages (.eml)')
     .option('--faults <json>', 'fault switches, e.g. {"serverBusy":{"backOffMs":5000,"count":3}}')
     .action(async (o, cmd: Command) => void (exit = await sandboxCommand(ctx(cmd), o)));
+  program
+    .command('drafts <action> [id]')
+    .description('offline messages a failed client left in Drafts: list [--json], send ID, delete ID (logged)')
+    .option('--json', 'list as one JSON document')
+    .action(async (action: string, id: string | undefined, o: { json?: boolean }, cmd: Command) => void (exit = await draftsCommand(ctx(cmd), action, id, o)));
   program
     .command('check-config')
     .description('validate the config; --probe also makes one authenticated EWS call')
