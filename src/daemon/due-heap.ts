@@ -23,6 +23,12 @@ export class DueHeap {
     if (this.heap.length > 64 && this.heap.length > this.current.size * 4) this.rebuild();
   }
 
+  /** Moves every entry by `deltaMs` (order is unchanged, so the heap stays valid). */
+  shift(deltaMs: number): void {
+    for (const e of this.heap) e.at += deltaMs;
+    for (const [id, at] of this.current) this.current.set(id, at + deltaMs);
+  }
+
   delete(id: string): boolean {
     return this.current.delete(id);
   }

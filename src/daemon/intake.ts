@@ -48,6 +48,18 @@ export interface DueEntry {
   firstSeenAt?: number;
 }
 
+/** First and longest pause before admitting a stranded file again (the disk was full or failing). */
+const STRANDED_RETRY_MIN_MS = 500;
+const STRANDED_RETRY_MAX_MS = 30_000;
+/** Errors opening a claimed file that mean "not now" (Windows locks, permissions being fixed). */
+const READ_REFUSED = new Set(['EACCES', 'EPERM', 'EBUSY']);
+
+const errCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** The claimed file could not be opened for reading; it goes back to the spool folder. */
+class ReadRefused extends Error {}
+
 /**
  * Takes a due spool file into the queue: claim (atomic move out of the spool folder), then read,
  * parse and admit. Throws when the file is locked so the monitor tries again on its next pass.
@@ -56,11 +68,71 @@ export function makeIntake(deps: IntakeDeps) {
   const { store, fs, log } = deps;
   const iso = () => new Date(deps.clock.now()).toISOString();
 
+  // Admissions that failed after the file left the spool folder (disk full, I/O error) are retried
+  // here, with backoff, until the queue can be written again. Meanwhile no new file is claimed:
+  // the others wait safely in the spool folder.
+  const stranded = new Map<string, () => Promise<void>>();
+  let retryDelay = STRANDED_RETRY_MIN_MS;
+  let retryTimer: unknown;
+  let retrying: Promise<boolean> | undefined;
+
+  const retryStranded = (): Promise<boolean> =>
+    (retrying ??= (async () => {
+      for (const [path, again] of [...stranded]) {
+        stranded.delete(path);
+        try {
+          await again();
+        } catch (e) {
+          if (errCode(e) !== 'ENOENT') {
+            stranded.set(path, again);
+            return false;
+          }
+          // A step that did complete moved it on; the next start's recovery finishes the job.
+          log.diag('error', `could not finish taking ${path} into the queue: ${errText(e)}`);
+        }
+      }
+      retryDelay = STRANDED_RETRY_MIN_MS;
+      return true;
+    })().finally(() => (retrying = undefined)));
+
+  const armRetry = (): void => {
+    if (retryTimer !== undefined) return;
+    retryTimer = deps.clock.setTimeout(() => {
+      void retryStranded().then((done) => {
+        retryTimer = undefined;
+        if (done) return;
+        retryDelay = Math.min(retryDelay * 2, STRANDED_RETRY_MAX_MS);
+        armRetry();
+      });
+    }, retryDelay);
+  };
+
   /** Reads a claimed entry without following links, then admits it. Also used at crash recovery. */
   async function admitClaimed(
     claimedPath: string,
     source: string,
     firstSeenAt: string,
+  ): Promise<void> {
+    // What is left to do: everything, or once the bytes are read only the store's part (the
+    // claimed file may already have moved into the queue's data folder).
+    let step = () => readAndAdmit(claimedPath, source, firstSeenAt, (next) => (step = next));
+    try {
+      await step();
+    } catch (e) {
+      if (e instanceof ReadRefused) throw e;
+      stranded.set(claimedPath, () => step());
+      log.diag('warn', `could not take ${source} into the queue (${errText(e)}); trying again`, {
+        claimed_path: claimedPath,
+      });
+      armRetry();
+    }
+  }
+
+  async function readAndAdmit(
+    claimedPath: string,
+    source: string,
+    firstSeenAt: string,
+    setStep: (next: () => Promise<void>) => void,
   ): Promise<void> {
     const quarantine = async (code: string, message: string) => {
       await store.quarantineEntry(claimedPath, { source, code, message, firstSeenAt });
@@ -89,22 +161,26 @@ export function makeIntake(deps: IntakeDeps) {
       );
     }
     // O_NOFOLLOW: a link swapped in after the lstat above is refused rather than followed.
-    const handle = await fs.open(claimedPath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
     let bytes: Buffer;
     try {
-      bytes = await handle.readFile();
-    } finally {
-      await handle.close();
+      const handle = await fs.open(claimedPath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+      try {
+        bytes = await handle.readFile();
+      } finally {
+        await handle.close();
+      }
+    } catch (e) {
+      throw READ_REFUSED.has(errCode(e) ?? '') ? new ReadRefused(errText(e)) : e;
     }
     const parsed = await deps.parse(bytes);
     const id = parsed.ok ? parsed.item.id : deps.itemId(bytes);
-    const res = await store.admit(claimedPath, {
-      source,
-      firstSeenAt,
-      size: bytes.length,
-      id,
-      parsed,
-    });
+    const info = { source, firstSeenAt, size: bytes.length, id, parsed };
+    const admit = async () => report(await store.admit(claimedPath, info), id, source);
+    setStep(admit);
+    await admit();
+  }
+
+  function report(res: AdmitResult, id: string, source: string): void {
     crashPoint('admitted');
     switch (res.kind) {
       case 'queued':
@@ -140,6 +216,10 @@ export function makeIntake(deps: IntakeDeps) {
   }
 
   async function takeDue(entry: DueEntry): Promise<void> {
+    if (stranded.size > 0 && !(await retryStranded())) {
+      // Rejecting keeps the file in the spool folder; the monitor offers it again later.
+      throw new Error(`the queue cannot be written just now; ${entry.path} stays where it is`);
+    }
     const firstSeenAt = new Date(entry.firstSeenAt ?? deps.clock.now()).toISOString();
     const dest = store.claimPath(basename(entry.path));
     const r = await deps.claim(entry.path, dest);
@@ -158,7 +238,27 @@ export function makeIntake(deps: IntakeDeps) {
       throw new Error(`spool file is locked by another process; will try again: ${entry.path}`);
     }
     crashPoint('claimed');
-    await admitClaimed(dest, entry.path, firstSeenAt);
+    try {
+      await admitClaimed(dest, entry.path, firstSeenAt);
+    } catch (e) {
+      if (!(e instanceof ReadRefused)) throw e;
+      // Put it back where the client left it (a rename: no bytes are read or written), so the
+      // monitor tries again later and one unreadable file does not hold up the others.
+      const back = await fs.lstat(entry.path).then(
+        () => false,
+        () =>
+          fs.rename(dest, entry.path).then(
+            () => true,
+            () => false,
+          ),
+      );
+      log.diag(
+        'warn',
+        `cannot read ${entry.path} (${e.message}); ${back ? 'left in the spool folder' : 'kept'}, trying again later`,
+      );
+      if (!back) stranded.set(dest, () => admitClaimed(dest, entry.path, firstSeenAt));
+      throw e;
+    }
   }
 
   return { takeDue, admitClaimed, now: iso };

@@ -52,19 +52,30 @@ function asDeliveryError(e: unknown): DeliveryError {
  * after every request, so a kill at any instant leaves a state from which the item is neither lost
  * nor sent twice (a group caught in `sending` is looked up before it is sent again).
  */
-export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSignal) => Promise<void> {
+export function makeItemWorker(
+  deps: WorkerDeps,
+): (id: string, signal: AbortSignal) => Promise<void> {
   const { store, transport, log, clock } = deps;
 
-  return async function work(id, signal) {
+  // Items whose last run here stopped on an unexpected error (the disk full or failing while
+  // their progress was saved): left `active`, and due again after retry.minDelay.
+  const interrupted = new Set<string>();
+
+  const work = async (id: string, signal: AbortSignal): Promise<void> => {
     let meta = await store.get(id);
+    const resumable = meta?.state === 'active' && interrupted.has(id);
     // Held, deleted or already delivered since it was scheduled: nothing to do.
-    if (!meta || (meta.state !== 'incoming' && meta.state !== 'deferred')) return;
+    if (!meta || (meta.state !== 'incoming' && meta.state !== 'deferred' && !resumable)) return;
     const blocked = deps.policyHold?.();
     if (blocked) {
       meta.heldReason = blocked;
       meta.heldBy = 'policy';
       meta = await store.save(meta, 'held');
-      log.event('item.held', 'success', blocked, { itemId: id, filePath: meta.source, extra: { held_by: 'policy' } });
+      log.event('item.held', 'success', blocked, {
+        itemId: id,
+        filePath: meta.source,
+        extra: { held_by: 'policy' },
+      });
       return;
     }
     meta = await store.save(meta, 'active');
@@ -75,9 +86,15 @@ export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSign
     const parsed = await deps.parse(await store.readContent(id));
     if (!parsed.ok) {
       // It parsed when it was admitted; the data file must have been damaged since.
-      meta.lastError = { code: parsed.code, message: `stored content no longer parses: ${parsed.message}` };
+      meta.lastError = {
+        code: parsed.code,
+        message: `stored content no longer parses: ${parsed.message}`,
+      };
       meta = await store.save(meta, 'failed');
-      log.event('delivery.failed', 'failure', 'stored item is damaged', { ...base, error: meta.lastError });
+      log.event('delivery.failed', 'failure', 'stored item is damaged', {
+        ...base,
+        error: meta.lastError,
+      });
       return;
     }
     const item = parsed.item;
@@ -85,7 +102,12 @@ export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSign
       const groups = deps.groupRecipients(item.to, item.cc);
       for (const g of GROUP_ORDER) {
         const spec = groups[g];
-        if (spec) meta.groups[g] = { status: 'pending', recipients: { to: spec.to, cc: spec.cc }, itemClass: spec.itemClass };
+        if (spec)
+          meta.groups[g] = {
+            status: 'pending',
+            recipients: { to: spec.to, cc: spec.cc },
+            itemClass: spec.itemClass,
+          };
       }
     }
     const { subject, html } = deps.render(item);
@@ -153,7 +175,12 @@ export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSign
     }
 
     const durationMs = clock.now() - started;
-    meta.attempts.push({ n: attempt, startedAt: new Date(started).toISOString(), durationMs, outcome: 'success' });
+    meta.attempts.push({
+      n: attempt,
+      startedAt: new Date(started).toISOString(),
+      durationMs,
+      outcome: 'success',
+    });
     delete meta.lastError;
     delete meta.nextAttemptAt;
     await store.markDelivered(meta);
@@ -163,7 +190,13 @@ export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSign
       durationMs,
       extra: {
         groups: Object.fromEntries(
-          Object.entries(meta.groups).map(([g, p]) => [g, { item_class: p.itemClass, recipients: p.recipients.to.length + p.recipients.cc.length }]),
+          Object.entries(meta.groups).map(([g, p]) => [
+            g,
+            {
+              item_class: p.itemClass,
+              recipients: p.recipients.to.length + p.recipients.cc.length,
+            },
+          ]),
         ),
       },
     });
@@ -188,7 +221,13 @@ export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSign
           concurrency: n,
         });
       }
-      const rec = { n: attempt, startedAt: new Date(started).toISOString(), durationMs, group, error };
+      const rec = {
+        n: attempt,
+        startedAt: new Date(started).toISOString(),
+        durationMs,
+        group,
+        error,
+      };
       meta!.lastError = error;
       const fields = { ...base, durationMs, error, extra: { group } };
       switch (plan.kind) {
@@ -198,7 +237,10 @@ export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSign
           meta!.attempts.push({ ...rec, outcome: 'deferred', nextAttemptAt: at });
           meta = await store.save(meta!, 'deferred');
           deps.scheduler.schedule(id, plan.at);
-          log.event('delivery.deferred', plan.aborted ? 'unknown' : 'failure', plan.reason, { ...fields, nextAttemptAt: at });
+          log.event('delivery.deferred', plan.aborted ? 'unknown' : 'failure', plan.reason, {
+            ...fields,
+            nextAttemptAt: at,
+          });
           return;
         }
         case 'expire':
@@ -222,6 +264,19 @@ export function makeItemWorker(deps: WorkerDeps): (id: string, signal: AbortSign
           log.event('delivery.failed', 'failure', plan.reason, { ...fields, level: 'error' });
           return;
       }
+    }
+  };
+
+  return async (id, signal) => {
+    try {
+      await work(id, signal);
+      interrupted.delete(id);
+    } catch (e) {
+      // What was saved before the error is safe (a group caught in `sending` is looked up before
+      // it is sent again); without this the item would wait for the next start.
+      interrupted.add(id);
+      if (!signal.aborted) deps.scheduler.schedule(id, clock.now() + deps.retry.minDelay);
+      throw e;
     }
   };
 }

@@ -30,6 +30,9 @@ export interface Scheduler {
   stop(abortAfterMs: number): Promise<{ abandoned: number }>;
 }
 
+/** A wall clock set back by more than this is a jump (smaller steps are NTP slewing noise). */
+const BACKWARD_JUMP_MS = 1000;
+
 export function makeScheduler(options: SchedulerOptions): Scheduler {
   const { clock } = options;
   const due = new DueHeap();
@@ -40,9 +43,28 @@ export function makeScheduler(options: SchedulerOptions): Scheduler {
   let timerAt = Infinity;
   let stopping = false;
   let drained: (() => void) | undefined;
+  let lastNow = clock.now();
+
+  // Due times are wall-clock instants. When the wall clock is set back, every wait would grow by
+  // the jump (hours), so they are moved back with it: an item waits what it was asked to wait.
+  // A jump forward needs nothing: items become due, each is run once. `expected` is the wall
+  // time a timer was due to fire at (timers run on monotonic time), which measures the jump
+  // exactly; otherwise the last reading does, give or take the time since (at most a minute
+  // while anything waits, as timers are capped).
+  const now = (expected?: number): number => {
+    const t = clock.now();
+    const ref = Math.max(lastNow, expected ?? -Infinity);
+    if (t < ref - BACKWARD_JUMP_MS) {
+      due.shift(t - ref);
+      if (pause > 0) pause += t - ref;
+    }
+    lastNow = t;
+    return t;
+  };
 
   const arm = () => {
     if (stopping) return;
+    const t = now();
     const next = due.peek();
     // At capacity, the end of a run pumps again: a timer now would only spin.
     const at = next && running.size < limit ? Math.max(next.at, pause) : Infinity;
@@ -52,18 +74,18 @@ export function makeScheduler(options: SchedulerOptions): Scheduler {
     timerAt = at;
     if (at === Infinity) return;
     // Timers are capped so a wall-clock jump is noticed within a minute rather than never.
-    const delay = Math.min(Math.max(0, at - clock.now()), 60_000);
+    const delay = Math.min(Math.max(0, at - t), 60_000);
     timer = clock.setTimeout(() => {
       timer = undefined;
       timerAt = Infinity;
-      pump();
+      pump(t + delay);
     }, delay);
   };
 
-  const pump = () => {
-    const now = clock.now();
-    while (!stopping && running.size < limit && pause <= now) {
-      const id = due.popDue(now);
+  const pump = (expected?: number) => {
+    const t = now(expected);
+    while (!stopping && running.size < limit && pause <= t) {
+      const id = due.popDue(t);
       if (id === undefined) break;
       if (running.has(id)) continue;
       start(id);
@@ -86,6 +108,7 @@ export function makeScheduler(options: SchedulerOptions): Scheduler {
 
   return {
     schedule(id, at) {
+      now(); // a jump is applied to the waiting items before this one, already in the new time
       due.set(id, at);
       pump();
     },
@@ -96,6 +119,7 @@ export function makeScheduler(options: SchedulerOptions): Scheduler {
     isScheduled: (id) => due.has(id),
     isRunning: (id) => running.has(id),
     pauseUntil(until) {
+      now();
       if (until > pause) pause = until;
       arm();
     },
