@@ -54,6 +54,8 @@ export async function discoverEwsUrl(
 ): Promise<Discovered> {
   const log = opts.log ?? (() => undefined);
   const tried: string[] = [];
+  // An NTLM handshake that ends in 401 means the password was checked and refused.
+  let refusedAt: string | undefined;
   let address = email.trim();
   let redirects = 0;
   const redirected = (what: string): void => {
@@ -99,6 +101,7 @@ export async function discoverEwsUrl(
             continue;
           }
           tried.push(`${url}: HTTP ${outcome.status}`);
+          if (outcome.status === 401 && opts.credentials.kind === 'ntlm') refusedAt ??= url;
           break;
         }
         const next = outcome.answer;
@@ -124,6 +127,10 @@ export async function discoverEwsUrl(
         tried.push(`${url}: error ${next.code} ${sanitise(next.message)}`.trim());
         break;
       }
+    }
+    if (refusedAt) {
+      const text = `Autodiscover at ${refusedAt}: the server refused the NTLM credentials (check user name, domain and password)`; // prettier-ignore
+      throw new DeliveryError('AuthenticationFailed', text, { httpStatus: 401 });
     }
     throw new DeliveryError(
       'AutodiscoverFailed',

@@ -47,15 +47,15 @@ describe('Autodiscover against the sandbox over real HTTP', () => {
     expect(m.seen).toEqual(['https://contoso.com/autodiscover/autodiscover.xml']);
   });
 
-  it('authenticates with NTLM, and a wrong NTLM password finds nothing', async () => {
+  it('authenticates with NTLM, and a wrong NTLM password is a refusal, not "not found"', async () => {
     const account = { username: 'alice', domain: 'CONTOSO', password: 's3cret' };
     const s = await sandbox({ auth: { ntlm: account }, autodiscover: { mailboxes: { 'alice@contoso.com': {} } } }, open); // prettier-ignore
     const m = hostMap({ 'contoso.com': s.origin }, nowhere);
     const ntlm = (password: string): EwsCredentials => ({ kind: 'ntlm', username: 'alice', domain: 'CONTOSO', password }); // prettier-ignore
     expect((await discoverEwsUrl('alice@contoso.com', opts(m.urlFor, ntlm('s3cret')))).ewsUrl).toBe(s.url); // prettier-ignore
     const err = await failure(discoverEwsUrl('alice@contoso.com', opts(m.urlFor, ntlm('wrong'))));
-    expect(err.code).toBe('AutodiscoverFailed');
-    expect(err.message).toContain('https://contoso.com/autodiscover/autodiscover.xml: HTTP 401');
+    expect(err.code).toBe('AuthenticationFailed');
+    expect(err.message).toContain('https://contoso.com/autodiscover/autodiscover.xml');
     expect(err.message).not.toContain('wrong');
   });
 
