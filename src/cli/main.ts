@@ -1,15 +1,28 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { isConfigError, isDeliveryError, isUsageError } from '../errors/errors.js';
-import { checkConfigCommand } from './commands/check-config.js';
-import { controlCommand } from './commands/control.js';
-import { draftsCommand } from './commands/drafts.js';
-import { runCommand } from './commands/run.js';
-import { sandboxCommand } from './commands/sandbox.js';
-import { serviceCli } from './commands/service.js';
-import { showCommand } from './commands/show.js';
-import { statusCommand } from './commands/status.js';
+import type { checkConfigCommand as CheckConfig } from './commands/check-config.js';
+import type { controlCommand as Control } from './commands/control.js';
+import type { draftsCommand as Drafts } from './commands/drafts.js';
+import type { runCommand as Run } from './commands/run.js';
+import type { sandboxCommand as Sandbox } from './commands/sandbox.js';
+import type { serviceCli as Service } from './commands/service.js';
+import type { showCommand as Show } from './commands/show.js';
+import type { statusCommand as Status } from './commands/status.js';
 import { packageVersion, type CommandContext } from './context.js';
+
+// Each command's module is loaded when that command runs: the daemon's (EWS client, winston,
+// prom-client) takes over a second of CPU to load, which `status` and the other quick commands
+// should not pay (docs/performance.md).
+const runCommand: typeof Run = async (...a) => (await import('./commands/run.js')).runCommand(...a);
+const statusCommand: typeof Status = async (...a) => (await import('./commands/status.js')).statusCommand(...a);
+const showCommand: typeof Show = async (...a) => (await import('./commands/show.js')).showCommand(...a);
+const draftsCommand: typeof Drafts = async (...a) => (await import('./commands/drafts.js')).draftsCommand(...a);
+const controlCommand: typeof Control = async (...a) => (await import('./commands/control.js')).controlCommand(...a);
+const sandboxCommand: typeof Sandbox = async (...a) => (await import('./commands/sandbox.js')).sandboxCommand(...a);
+const checkConfigCommand: typeof CheckConfig = async (...a) =>
+  (await import('./commands/check-config.js')).checkConfigCommand(...a);
+const serviceCli: typeof Service = async (...a) => (await import('./commands/service.js')).serviceCli(...a);
 
 /** Maps a failure to the contract's exit codes: 2 for bad usage or config, 1 for the rest. */
 export function describeFailure(e: unknown, verbose: boolean): { code: number; lines: string[] } {

@@ -1,11 +1,11 @@
 /**
  * The file-system watcher behind the spool monitor. Its events are only hints that something in a
  * folder changed: the monitor `lstat`s the entry itself, and a periodic rescan catches whatever
- * chokidar loses (bursts, Windows).
+ * the watcher loses (bursts, Windows).
  */
-import { realpath } from 'node:fs/promises';
+import { watch as fsWatch, type FSWatcher } from 'node:fs';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { watch as chokidarWatch } from 'chokidar';
 
 export type WatchEventName = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir' | 'error';
 
@@ -23,38 +23,54 @@ export interface Closer {
 export type WatchFn = (dir: string, onEvent: WatchListener) => Closer | Promise<Closer>;
 
 /**
- * chokidar 5 on one folder: `depth: 0` (a watcher per file otherwise grows with every subfolder),
- * initial adds reported (they close the gap between the monitor's own scan and the watcher being
- * ready), symlinks not followed, no `awaitWriteFinish` (the grace timer does that job, and it does
- * not apply to initial files anyway).
+ * `fs.watch` on the folder itself (inotify, ReadDirectoryChangesW, FSEvents): one watch per
+ * folder, and each event names the entry that changed. chokidar was used here before, but it
+ * re-reads and `lstat`s the whole folder on every change in it (about twice a second while files
+ * are being claimed), which made taking N files cost O(N²) stats: a spool folder holding 10,000
+ * files spent most of its time listing itself (docs/performance.md). The monitor checks each named
+ * entry with one `lstat`, so here only the kind of entry is told apart: `addDir`/`unlinkDir` for
+ * subfolders (new `sip_*` profiles), `add`/`unlink` for the rest.
  */
 export const watchFolder: WatchFn = async (dir, onEvent) => {
-  // The folder itself may be a symlink an administrator set up; chokidar with followSymlinks off
-  // would watch the link rather than the folder, so it gets the real path. Entries are reported by
-  // name, so the monitor keeps using the configured path.
+  // The folder itself may be a symlink an administrator set up: watch what it points to. Entries
+  // are reported by name, so the monitor keeps using the configured path.
   const real = await realpath(dir).catch(() => dir);
-  const w = chokidarWatch(real, {
-    depth: 0,
-    ignoreInitial: false,
-    followSymlinks: false,
-    ignorePermissionErrors: true,
-    persistent: true,
+  const dirs = new Set<string>();
+  for (const e of await readdir(real, { withFileTypes: true }).catch(() => [])) {
+    if (e.isDirectory()) dirs.add(e.name);
+  }
+  let closed = false;
+  const classify = async (name: string, eventType: string): Promise<void> => {
+    const st = await lstat(path.join(real, name)).catch(() => null);
+    if (closed) return;
+    if (st === null) {
+      onEvent(dirs.delete(name) ? 'unlinkDir' : 'unlink', name);
+    } else if (st.isDirectory()) {
+      if (!dirs.has(name)) {
+        dirs.add(name);
+        onEvent('addDir', name);
+      }
+    } else onEvent(eventType === 'change' ? 'change' : 'add', name);
+  };
+  // Throws (the monitor then relies on the rescan) when the folder cannot be watched.
+  const w: FSWatcher = fsWatch(real, { persistent: true }, (eventType, filename) => {
+    if (closed) return;
+    // Some platforms do not say which entry changed: the folder is scanned instead.
+    if (filename === null || filename === undefined || filename === '') onEvent('change', null);
+    else void classify(filename.toString(), eventType);
   });
-  const key = (p: string): string => (process.platform === 'win32' ? p.toLowerCase() : p);
-  const root = key(path.resolve(real));
-  w.on('all', (event, p) => {
-    if (
-      event !== 'add' &&
-      event !== 'change' &&
-      event !== 'unlink' &&
-      event !== 'addDir' &&
-      event !== 'unlinkDir'
-    )
-      return;
-    const abs = path.resolve(real, p);
-    if (key(abs) === root) onEvent(event, null);
-    else if (key(path.dirname(abs)) === root) onEvent(event, path.basename(abs));
+  w.on('error', (e) => {
+    if (!closed) onEvent('error', null, e);
   });
-  w.on('error', (e) => onEvent('error', null, e));
-  return { close: () => w.close() };
+  // A file created between the monitor's scan and this watch would go unseen until the rescan:
+  // one more look at the folder closes that gap.
+  queueMicrotask(() => {
+    if (!closed) onEvent('change', null);
+  });
+  return {
+    close: async () => {
+      closed = true;
+      w.close();
+    },
+  };
 };
