@@ -225,7 +225,11 @@ describe('operator commands against the real daemon', () => {
   }, 180_000);
 
   it('hold and delete while deliveries are in flight: nothing lost, nothing sent twice', async () => {
-    world = await makeWorld({ delivery: { concurrency: 2 } }, { slowMs: { ms: 6000 } });
+    // Slow answers, well within the EWS timeout: every attempt ends with a clear answer.
+    world = await makeWorld(
+      { delivery: { concurrency: 2, ews: { timeout: '30s' } } },
+      { slowMs: { ms: 4000 } },
+    );
     const daemon = world.start();
     await daemon.waitForLine(started, 'daemon.started');
     const ids: string[] = [];
@@ -267,7 +271,14 @@ describe('operator commands against the real daemon', () => {
       },
       'everything delivered or deleted but what is held',
       60_000,
-    );
+    ).catch(async (e: unknown) => {
+      // What the queue and the daemon said, so a failure here can be understood from CI output.
+      const queue = JSON.stringify([...(await onDisk(world!))]);
+      const log = daemon.lines
+        .map((l) => `${action(l)}/${l.event?.outcome}/${l.imspooler?.item?.id?.slice(0, 8)}`)
+        .join(' ');
+      throw new Error(`${(e as Error).message}; queue ${queue}; log ${log}`);
+    });
     expect(await show(world, queued[0]!)).toMatchObject({ state: 'held', attempts: [] });
     for (const id of (await onDisk(world)).keys())
       expect((await world.cli('release', id)).code).toBe(0);
