@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,6 +108,28 @@ describe('imspooler drafts against the sandbox over real HTTP', () => {
     expect((await fsp.readdir(w.mailbox)).filter((f) => f.endsWith('.eml'))).toHaveLength(0);
     const lines = await w.logLines();
     expect(lines.map((l) => field(l, 'event.action'))).toEqual(['drafts.deleted']);
+  });
+
+  it('runs as `imspooler drafts` (the built CLI): usage errors exit 2, list exits 0', async () => {
+    const w = await world();
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'imspooler.js');
+        execFile(
+          process.execPath,
+          [bin, 'drafts', ...args, '--config', w.ctx.configFile!],
+          { env: { ...process.env, PW: 'pw' } },
+          (e, stdout, stderr) =>
+            // prettier-ignore
+            resolve({ code: e ? Number(e.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const list = await cli('list', '--json');
+    expect(list.code).toBe(0);
+    expect((JSON.parse(list.stdout) as { drafts: unknown[] }).drafts).toHaveLength(2);
+    expect((await cli('send')).code).toBe(2);
+    expect((await cli('send', 'zz')).stderr).toMatch(/not a draft ID/);
+    expect((await cli('frobnicate')).code).toBe(2);
   });
 
   it('a wrong password is an error, not an empty list', async () => {
