@@ -9,28 +9,45 @@ import type { sandboxCommand as Sandbox } from './commands/sandbox.js';
 import type { serviceCli as Service } from './commands/service.js';
 import type { showCommand as Show } from './commands/show.js';
 import type { statusCommand as Status } from './commands/status.js';
-import { packageVersion, type CommandContext } from './context.js';
+import { loadCommandConfig, packageVersion, type CommandContext } from './context.js';
+import { graphSignInCommand } from '../graph/sign-in-command.js';
 
 // Each command's module is loaded when that command runs: the daemon's (EWS client, winston,
 // prom-client) takes over a second of CPU to load, which `status` and the other quick commands
 // should not pay (docs/performance.md).
 const runCommand: typeof Run = async (...a) => (await import('./commands/run.js')).runCommand(...a);
-const statusCommand: typeof Status = async (...a) => (await import('./commands/status.js')).statusCommand(...a);
-const showCommand: typeof Show = async (...a) => (await import('./commands/show.js')).showCommand(...a);
-const draftsCommand: typeof Drafts = async (...a) => (await import('./commands/drafts.js')).draftsCommand(...a);
-const controlCommand: typeof Control = async (...a) => (await import('./commands/control.js')).controlCommand(...a);
-const sandboxCommand: typeof Sandbox = async (...a) => (await import('./commands/sandbox.js')).sandboxCommand(...a);
+const statusCommand: typeof Status = async (...a) =>
+  (await import('./commands/status.js')).statusCommand(...a);
+const showCommand: typeof Show = async (...a) =>
+  (await import('./commands/show.js')).showCommand(...a);
+const draftsCommand: typeof Drafts = async (...a) =>
+  (await import('./commands/drafts.js')).draftsCommand(...a);
+const controlCommand: typeof Control = async (...a) =>
+  (await import('./commands/control.js')).controlCommand(...a);
+const sandboxCommand: typeof Sandbox = async (...a) =>
+  (await import('./commands/sandbox.js')).sandboxCommand(...a);
 const checkConfigCommand: typeof CheckConfig = async (...a) =>
   (await import('./commands/check-config.js')).checkConfigCommand(...a);
-const serviceCli: typeof Service = async (...a) => (await import('./commands/service.js')).serviceCli(...a);
+const serviceCli: typeof Service = async (...a) =>
+  (await import('./commands/service.js')).serviceCli(...a);
 
 /** Maps a failure to the contract's exit codes: 2 for bad usage or config, 1 for the rest. */
 export function describeFailure(e: unknown, verbose: boolean): { code: number; lines: string[] } {
   if (isConfigError(e)) {
-    return { code: 2, lines: ['imspooler: invalid configuration:', ...e.problems.map((p) => `  ${p.key}: ${p.message}`)] };
+    return {
+      code: 2,
+      lines: [
+        'imspooler: invalid configuration:',
+        ...e.problems.map((p) => `  ${p.key}: ${p.message}`),
+      ],
+    };
   }
   if (isUsageError(e)) return { code: 2, lines: [`imspooler: ${e.message}`] };
-  const msg = isDeliveryError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
+  const msg = isDeliveryError(e)
+    ? `${e.code}: ${e.message}`
+    : e instanceof Error
+      ? e.message
+      : String(e);
   const lines = [`imspooler: ${msg}`];
   if (verbose && e instanceof Error && e.stack) lines.push(e.stack);
   return { code: 1, lines };
@@ -65,20 +82,28 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     .command('status')
     .description('show the queue (works whether or not the daemon runs; changes nothing)')
     .option('--json', 'one JSON document')
-    .option('--state <states>', 'only these states, comma-separated (grace, queued, active, deferred, held, failed, quarantined)')
+    .option(
+      '--state <states>',
+      'only these states, comma-separated (grace, queued, active, deferred, held, failed, quarantined)',
+    )
     .action(async (o, cmd: Command) => void (exit = await statusCommand(ctx(cmd), o)));
   program
     .command('show <id>')
     .description('one item: origin, envelope, every attempt')
     .option('--json', 'as JSON')
     .option('--body', 'include the message text')
-    .action(async (id: string, o, cmd: Command) => void (exit = await showCommand(ctx(cmd), id, o)));
+    .action(
+      async (id: string, o, cmd: Command) => void (exit = await showCommand(ctx(cmd), id, o)),
+    );
   program
     .command('retry [id]')
     .description('make a deferred or failed item due now')
     .option('--all', 'every deferred and failed item')
     .action(async (id: string | undefined, o: { all?: boolean }, cmd: Command) => {
-      exit = await controlCommand(ctx(cmd), 'retry', { ...(id ? { id } : {}), ...(o.all ? { all: true } : {}) });
+      exit = await controlCommand(ctx(cmd), 'retry', {
+        ...(id ? { id } : {}),
+        ...(o.all ? { all: true } : {}),
+      });
     });
   for (const [name, text] of [
     ['hold', 'park an item: it is not sent until released'],
@@ -88,7 +113,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     program
       .command(`${name} <id>`)
       .description(text)
-      .action(async (id: string, _o, cmd: Command) => void (exit = await controlCommand(ctx(cmd), name, { id })));
+      .action(
+        async (id: string, _o, cmd: Command) =>
+          void (exit = await controlCommand(ctx(cmd), name, { id })),
+      );
   }
   program
     .command('sandbox')
@@ -99,21 +127,46 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     .action(async (o, cmd: Command) => void (exit = await sandboxCommand(ctx(cmd), o)));
   program
     .command('drafts <action> [id]')
-    .description('offline messages a failed client left in Drafts: list [--json], send ID, delete ID (logged)')
+    .description(
+      'offline messages a failed client left in Drafts: list [--json], send ID, delete ID (logged)',
+    )
     .option('--json', 'list as one JSON document')
-    .action(async (action: string, id: string | undefined, o: { json?: boolean }, cmd: Command) => void (exit = await draftsCommand(ctx(cmd), action, id, o)));
+    .action(
+      async (action: string, id: string | undefined, o: { json?: boolean }, cmd: Command) =>
+        void (exit = await draftsCommand(ctx(cmd), action, id, o)),
+    );
   program
     .command('check-config')
     .description('validate the config; --probe also makes one authenticated EWS call')
     .option('--probe', 'make one authenticated call to the server')
     .action(async (o, cmd: Command) => void (exit = await checkConfigCommand(ctx(cmd), o)));
   program
+    .command('graph-sign-in')
+    .description(
+      'sign in to Microsoft Graph with a device code (delivery.graph.auth.type "deviceCode")',
+    )
+    .action(async (_o, cmd: Command) => {
+      const c = ctx(cmd);
+      exit = await graphSignInCommand(await loadCommandConfig(c), c.out);
+    });
+  program
     .command('service <action>')
-    .description('install, uninstall or print the service definition (Scheduled Task, systemd user unit, LaunchAgent)')
-    .addOption(new Option('--platform <platform>', 'platform to render for').choices(['windows', 'linux', 'macos']))
+    .description(
+      'install, uninstall or print the service definition (Scheduled Task, systemd user unit, LaunchAgent)',
+    )
+    .addOption(
+      new Option('--platform <platform>', 'platform to render for').choices([
+        'windows',
+        'linux',
+        'macos',
+      ]),
+    )
     .option('--allow-sandbox', 'install even though the config uses the sandbox transport')
     .option('--dry-run', 'print what install/uninstall would write and run')
-    .action(async (action: string, o, cmd: Command) => void (exit = await serviceCli(ctx(cmd), action, o)));
+    .action(
+      async (action: string, o, cmd: Command) =>
+        void (exit = await serviceCli(ctx(cmd), action, o)),
+    );
 
   try {
     await program.parseAsync(argv, { from: 'user' });

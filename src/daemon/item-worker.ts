@@ -117,7 +117,7 @@ export function makeItemWorker(
       const headerValue = `${id}/${group}`;
       if (progress.status === 'sending' || progress.status === 'unclear') {
         // An earlier attempt ended without a clear answer: the server may have sent it.
-        if (await transport.findSent(headerValue, signal)) {
+        if (await transport.findSent(headerValue, signal, item.from)) {
           progress.status = 'sent';
           progress.sentAt = new Date(clock.now()).toISOString();
           meta = await store.save(meta!);

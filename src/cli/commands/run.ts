@@ -36,7 +36,14 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
       env: ctx.env,
       ...(metrics ? { observer: observerFor(metrics) } : {}),
       openTransport: async (c) => {
-        const opened = await openTransport(c, ctx.env);
+        // Routing ("auto") says once per sender which transport it chose and why.
+        const opened = await openTransport(c, ctx.env, (sender, decision) =>
+          log.diag('info', `mail for ${sender} goes through ${decision.kind}: ${decision.why}`, {
+            sender,
+            transport: decision.kind,
+            reason: decision.why,
+          }),
+        );
         secrets.push(...opened.secrets);
         return opened;
       },
