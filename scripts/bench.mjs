@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// `npm run bench [-- --quick] [-- --only throughput,latency,scale,idle] [-- --no-wait]`
+// Measures the real daemon (a child process, built dist/) against the EWS sandbox (its own
+// process) on loopback, prints a table and writes bench/results/<time>.json. See
+// docs/performance.md for what each number means and the results recorded so far.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { idle, latency, scale, throughput } from './bench/phases.mjs';
+import { load1, ROOT, sleep } from './bench/world.mjs';
+
+/** This checkout: results are written here even when BENCH_ROOT names another build. */
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const noWait = args.includes('--no-wait');
+const onlyArg = args.find((a) => a.startsWith('--only'));
+const only = onlyArg
+  ? new Set(
+      (onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf(onlyArg) + 1]).split(','),
+    )
+  : undefined;
+const want = (phase) => !only || only.has(phase);
+
+const sizes = quick
+  ? {
+      throughput: [200],
+      latency: { rate: 20, seconds: 5 },
+      scale: 1_000,
+      scaleRun: 2,
+      idle: 1_000,
+      idleSeconds: 5,
+    }
+  : {
+      throughput: [2_000, 10_000],
+      latency: { rate: 20, seconds: 45 },
+      scale: 100_000,
+      scaleRun: 10,
+      idle: 10_000,
+      idleSeconds: 30,
+    };
+
+/** The machine is shared: wait (up to 10 minutes) for the 1-minute load to fall below 1.5. */
+async function waitForQuiet() {
+  const deadline = Date.now() + 10 * 60_000;
+  let l = load1();
+  if (l < 1.5 || noWait || quick) return { load: l, waitedSeconds: 0 };
+  const t0 = Date.now();
+  process.stderr.write(
+    `bench: 1-minute load is ${l}; waiting for it to fall below 1.5 (up to 10 min)\n`,
+  );
+  while (Date.now() < deadline && (l = load1()) >= 1.5) await sleep(10_000);
+  if (l >= 1.5)
+    process.stderr.write(`bench: load still ${l}; measuring anyway (noted in the results)\n`);
+  return { load: l, waitedSeconds: Math.round((Date.now() - t0) / 1000) };
+}
+
+function machine() {
+  const cpus = os.cpus();
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: REPO,
+      encoding: 'utf8',
+    }).trim();
+  } catch {
+    /* not a git checkout */
+  }
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    commit,
+    build: ROOT === REPO ? 'this checkout' : ROOT,
+  };
+}
+
+const rows = [];
+const row = (metric, value, unit, target, pass) => rows.push({ metric, value, unit, target, pass });
+const fmt = (v, digits = 1) =>
+  typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : String(v);
+
+const results = { startedAt: new Date().toISOString(), quick, machine: machine() };
+results.loadAtStart = await waitForQuiet();
+const step = (name) => process.stderr.write(`bench: ${name} (load ${load1()})\n`);
+
+if (want('throughput')) {
+  results.throughput = [];
+  for (const n of sizes.throughput) {
+    step(`throughput, ${n} items`);
+    const r = await throughput(n);
+    results.throughput.push(r);
+    row(
+      `throughput ${n} items`,
+      fmt(r.itemsPerSecond),
+      'items/s',
+      '>= 400',
+      r.itemsPerSecond >= 400,
+    );
+    row(`  ceiling (plain client)`, fmt(r.ceiling.itemsPerSecond), 'items/s', '', undefined);
+    row(`  ratio to ceiling`, fmt(r.ratio, 2), '', '>= 0.6', r.ratio >= 0.6);
+  }
+  const n = sizes.throughput[0];
+  step(`throughput, ${n} items, log.file null`);
+  const r = await throughput(n, { logFile: false, ceiling: false });
+  results.throughput.push(r);
+  row(`throughput ${n}, log.file null`, fmt(r.itemsPerSecond), 'items/s', '(info)', undefined);
+}
+if (want('latency')) {
+  step(`latency, ${sizes.latency.rate}/s for ${sizes.latency.seconds} s`);
+  const r = await latency(sizes.latency.rate, sizes.latency.seconds);
+  results.latency = r;
+  row(`latency p50 (${r.ratePerSecond}/s drip)`, fmt(r.p50Ms, 0), 'ms', '(info)', undefined);
+  row(`latency p99 (${r.ratePerSecond}/s drip)`, fmt(r.p99Ms, 0), 'ms', '(info)', undefined);
+}
+if (want('scale')) {
+  step(`scale, ${sizes.scale} items`);
+  const r = await scale(sizes.scale, sizes.scaleRun);
+  results.scale = r;
+  row(
+    `start-up, ${sizes.scale} queued`,
+    fmt(r.startupSeconds, 2),
+    's',
+    '< 10',
+    r.startupSeconds < 10,
+  );
+  row(`peak RSS, ${sizes.scale} queued`, fmt(r.peakRssMb, 0), 'MB', '< 200', r.peakRssMb < 200);
+  row(
+    `status --json, ${sizes.scale}`,
+    fmt(r.statusJsonSeconds, 2),
+    's',
+    '< 3',
+    r.statusJsonSeconds < 3,
+  );
+  row(`  same, daemon delivering`, fmt(r.statusWhileRunningSeconds, 2), 's', '(info)', undefined);
+}
+if (want('idle')) {
+  step(`idle, ${sizes.idle} deferred, ${sizes.idleSeconds} s`);
+  const r = await idle(sizes.idle, sizes.idleSeconds);
+  results.idle = r;
+  row(`idle CPU, ${sizes.idle} deferred`, fmt(r.percent, 2), '% of a core', '< 1', r.percent < 1);
+}
+results.loadAtEnd = load1();
+results.table = rows;
+
+const head = ['metric', 'value', 'unit', 'target', 'result'];
+const cells = rows.map((r) => [
+  r.metric,
+  r.value,
+  r.unit,
+  r.target,
+  r.pass === undefined ? '' : r.pass ? 'pass' : 'FAIL',
+]);
+const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => String(c[i]).length)));
+const line = (c) =>
+  c
+    .map((v, i) => (i === 1 ? String(v).padStart(widths[i]) : String(v).padEnd(widths[i])))
+    .join('  ');
+const m = results.machine;
+console.log(
+  `imspooler bench${quick ? ' (--quick)' : ''}: ${m.cpus} x ${m.cpuModel}, ${m.memoryGb} GB, ${m.os}, node ${m.node}, commit ${m.commit}`,
+);
+console.log(`1-minute load: ${results.loadAtStart.load} at start, ${results.loadAtEnd} at end`);
+console.log(line(head));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const c of cells) console.log(line(c));
+
+const dir = join(REPO, 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `${results.startedAt.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`results: ${file}`);
