@@ -45,7 +45,7 @@ describe('health and metrics of the running daemon', () => {
       const r = await get(`${base}/healthz`);
       return r.status === 200 ? r : undefined;
     }, 'healthz ok again');
-    expect(JSON.parse(ok.body)).toMatchObject({ status: 'ok' });
+    expect(JSON.parse(ok!.body)).toMatchObject({ status: 'ok' });
     expect((await get(`${base}/metrics`)).body).toMatch(
       /imspooler_deliveries_total\{outcome="succeeded"\} 1/,
     );
