@@ -301,6 +301,15 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       recovered: { claimed: recovery.claimed.length },
     },
   });
+  const usesEws = config.delivery.transport === 'ews' || config.delivery.transport === 'auto';
+  if (usesEws && !config.delivery.ews.rejectUnauthorized) {
+    // Said at every start, so a test setting left in production keeps showing up in the logs.
+    log.diag(
+      'warn',
+      'TLS certificate verification is OFF (delivery.ews.rejectUnauthorized: false): anyone on the path to the server can read the messages and the credentials',
+      { tls_verification: false },
+    );
+  }
 
   let stopping: Promise<void> | undefined;
   return {

@@ -79,6 +79,9 @@ export function buildService(
   return svc;
 }
 
+const EMPTY_ENVELOPE =
+  '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>';
+
 /** Records that the request left, and the response text (for response codes the library drops). */
 function traced(api: XhrApi, trace: RequestTrace): XhrApi {
   const xhr = api.xhr.bind(api);
@@ -90,7 +93,16 @@ function traced(api: XhrApi, trace: RequestTrace): XhrApi {
       return res;
     } catch (e) {
       const text = (e as { responseText?: unknown } | null)?.responseText;
-      if (typeof text === 'string') trace.responseText = text;
+      if (typeof text === 'string') {
+        trace.responseText = text;
+        // The library parses an error body as SOAP and, on anything else (a proxy's HTML or text
+        // error page), throws where no promise catches it: the call then never settles and the
+        // process gets an unhandled rejection. An empty envelope keeps it on the normal path;
+        // the HTTP status still says what happened.
+        if (!/<(?:[\w-]+:)?Envelope[\s>]/.test(text)) {
+          (e as { responseText: string }).responseText = EMPTY_ENVELOPE;
+        }
+      }
       throw e;
     }
   };
