@@ -12,7 +12,7 @@ import type { SendRequest } from '../../src/delivery/transport.js';
 import { makeEventLog } from '../../src/log/logger.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox-server.js';
 import { jsonItem, makeWorld, waitUntil, type World } from '../e2e/harness.js';
-import { isAction, startDaemon, status, stopDaemon } from './helpers.js';
+import { isAction, startDaemon, stopDaemon } from './helpers.js';
 
 /**
  * Security (issue 4, part 5): secrets never in logs, errors or command output, also when things
@@ -55,7 +55,8 @@ describe('secrets', () => {
     const d = await startDaemon(world);
     await world.drop('s.json', jsonItem(500, ['bob@contoso.com']));
     await d.waitForLine(isAction('delivery.deferred'), 'a 401 deferral');
-    const id = (await status(world)).items[0]!.id;
+    const statusJson = await world.cli('status', '--json');
+    const id = (JSON.parse(statusJson.stdout) as { items: { id: string }[] }).items[0]!.id;
     const show = await world.cli('show', id, '--json');
     world.sandbox.faults.set({ http401: true });
     const probe = await world.cli('check-config', '--probe');
@@ -69,6 +70,7 @@ describe('secrets', () => {
       JSON.stringify(d.lines),
       d.stderr(),
       logFile,
+      statusJson.stdout,
       show.stdout,
       show.stderr,
       probe.stdout,
