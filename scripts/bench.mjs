@@ -87,12 +87,24 @@ const fmt = (v, digits = 1) =>
 const results = { startedAt: new Date().toISOString(), quick, machine: machine() };
 results.loadAtStart = await waitForQuiet();
 const step = (name) => process.stderr.write(`bench: ${name} (load ${load1()})\n`);
+/** Runs one measurement; a failure is recorded and the others still run. */
+const attempt = async (name, fn) => {
+  try {
+    return await fn();
+  } catch (e) {
+    process.stderr.write(`bench: ${name} failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    (results.errors ??= []).push({ name, error: String(e) });
+    row(name, 'error', '', '', false);
+    return undefined;
+  }
+};
 
 if (want('throughput')) {
   results.throughput = [];
   for (const n of sizes.throughput) {
     step(`throughput, ${n} items`);
-    const r = await throughput(n);
+    const r = await attempt(`throughput ${n} items`, () => throughput(n));
+    if (!r) continue;
     results.throughput.push(r);
     row(
       `throughput ${n} items`,
@@ -106,43 +118,52 @@ if (want('throughput')) {
   }
   const n = sizes.throughput[0];
   step(`throughput, ${n} items, log.file null`);
-  const r = await throughput(n, { logFile: false, ceiling: false });
-  results.throughput.push(r);
-  row(`throughput ${n}, log.file null`, fmt(r.itemsPerSecond), 'items/s', '(info)', undefined);
+  const r = await attempt(`throughput ${n}, log.file null`, () =>
+    throughput(n, { logFile: false, ceiling: false }),
+  );
+  if (r) {
+    results.throughput.push(r);
+    row(`throughput ${n}, log.file null`, fmt(r.itemsPerSecond), 'items/s', '(info)', undefined);
+  }
 }
 if (want('latency')) {
   step(`latency, ${sizes.latency.rate}/s for ${sizes.latency.seconds} s`);
-  const r = await latency(sizes.latency.rate, sizes.latency.seconds);
+  const r = await attempt('latency', () => latency(sizes.latency.rate, sizes.latency.seconds));
   results.latency = r;
-  row(`latency p50 (${r.ratePerSecond}/s drip)`, fmt(r.p50Ms, 0), 'ms', '(info)', undefined);
-  row(`latency p99 (${r.ratePerSecond}/s drip)`, fmt(r.p99Ms, 0), 'ms', '(info)', undefined);
+  if (r) row(`latency p50 (${r.ratePerSecond}/s drip)`, fmt(r.p50Ms, 0), 'ms', '(info)', undefined);
+  if (r) row(`latency p99 (${r.ratePerSecond}/s drip)`, fmt(r.p99Ms, 0), 'ms', '(info)', undefined);
 }
 if (want('scale')) {
   step(`scale, ${sizes.scale} items`);
-  const r = await scale(sizes.scale, sizes.scaleRun);
+  const r = await attempt('scale', () => scale(sizes.scale, sizes.scaleRun));
   results.scale = r;
-  row(
-    `start-up, ${sizes.scale} queued`,
-    fmt(r.startupSeconds, 2),
-    's',
-    '< 10',
-    r.startupSeconds < 10,
-  );
-  row(`peak RSS, ${sizes.scale} queued`, fmt(r.peakRssMb, 0), 'MB', '< 200', r.peakRssMb < 200);
-  row(
-    `status --json, ${sizes.scale}`,
-    fmt(r.statusJsonSeconds, 2),
-    's',
-    '< 3',
-    r.statusJsonSeconds < 3,
-  );
-  row(`  same, daemon delivering`, fmt(r.statusWhileRunningSeconds, 2), 's', '(info)', undefined);
+  if (r)
+    row(
+      `start-up, ${sizes.scale} queued`,
+      fmt(r.startupSeconds, 2),
+      's',
+      '< 10',
+      r.startupSeconds < 10,
+    );
+  if (r)
+    row(`peak RSS, ${sizes.scale} queued`, fmt(r.peakRssMb, 0), 'MB', '< 200', r.peakRssMb < 200);
+  if (r)
+    row(
+      `status --json, ${sizes.scale}`,
+      fmt(r.statusJsonSeconds, 2),
+      's',
+      '< 3',
+      r.statusJsonSeconds < 3,
+    );
+  if (r)
+    row(`  same, daemon delivering`, fmt(r.statusWhileRunningSeconds, 2), 's', '(info)', undefined);
 }
 if (want('idle')) {
   step(`idle, ${sizes.idle} deferred, ${sizes.idleSeconds} s`);
-  const r = await idle(sizes.idle, sizes.idleSeconds);
+  const r = await attempt('idle', () => idle(sizes.idle, sizes.idleSeconds));
   results.idle = r;
-  row(`idle CPU, ${sizes.idle} deferred`, fmt(r.percent, 2), '% of a core', '< 1', r.percent < 1);
+  if (r)
+    row(`idle CPU, ${sizes.idle} deferred`, fmt(r.percent, 2), '% of a core', '< 1', r.percent < 1);
 }
 results.loadAtEnd = load1();
 results.table = rows;
