@@ -64,9 +64,7 @@ export function makeEventLog(options: EventLogOptions): EventLog {
     },
     async close() {
       // The logger must end first: ending the file before it would lose the last lines.
-      const ended = new Promise<void>((resolve) => logger.once('finish', () => resolve()));
       logger.end();
-      await ended;
       await rotating?.close();
     },
   };

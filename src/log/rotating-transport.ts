@@ -133,6 +133,10 @@ export function makeRotatingFileTransport(opts: RotatingFileOptions): RotatingFi
     options: { flags: 'a', mode: 0o600 },
   });
   const stream = transport.logStream as NodeJS.WritableStream & NodeJS.EventEmitter;
+  const streamDone = new Promise<void>((resolve) => {
+    stream.once('finish', () => resolve());
+    stream.once('close', () => resolve());
+  });
   const onError =
     opts.onError ??
     ((err: Error) =>
@@ -153,22 +157,27 @@ export function makeRotatingFileTransport(opts: RotatingFileOptions): RotatingFi
     transport,
     pattern: join(dir, name + extension),
     auditFile,
-    close: () => closeTransport(transport, stream),
+    close: () => closeTransport(transport, stream, streamDone),
   };
 }
 
 async function closeTransport(
   transport: DailyRotateFile,
   stream: NodeJS.WritableStream,
+  streamDone: Promise<void>,
 ): Promise<void> {
+  // Not unref'd: an unref'd timer lets Node exit mid-close (exit 13) when the stream never calls back.
   const bounded = (p: Promise<void>) =>
-    Promise.race([p, new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
-  // First every line the logger already handed over, then the file itself.
-  if (!transport.writableFinished) {
-    const finished = new Promise<void>((resolve) => transport.once('finish', () => resolve()));
-    if (!transport.writableEnded) transport.end();
-    await bounded(finished);
-  }
-  // `end` on a stream that already ended still calls back (with an error we do not need).
-  await bounded(new Promise<void>((resolve) => stream.end(() => resolve())));
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      void p.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  // Ending the logger ends the transport, which ends the file stream; if the logger was not
+  // ended (or had no lines), end the stream ourselves. `streamDone` was armed at creation, so a
+  // 'finish' that already happened is not waited for in vain.
+  if (!(stream as { writableEnded?: boolean }).writableEnded) transport.end();
+  await bounded(streamDone);
 }

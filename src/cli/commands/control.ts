@@ -59,10 +59,7 @@ export async function controlCommand(
     return 0;
   } finally {
     await lock.release();
-    // Bounded: the line is written at once; a close that never settles must not hang the command.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([log.close(), new Promise((r) => (timer = setTimeout(r, 1500)))]);
-    clearTimeout(timer);
+    await log.close();
   }
 }
 
