@@ -57,6 +57,14 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   if (server)
     log.diag('info', `health and metrics at ${server.url}/healthz and ${server.url}/metrics`);
   const running = daemon;
+  // A library bug that rejects outside any awaited promise must not take the daemon down: the
+  // queue is crash-safe, but a restart loop would hide the cause. Log it and carry on.
+  process.on('unhandledRejection', (reason) =>
+    log.diag(
+      'error',
+      `internal error (unhandled rejection): ${reason instanceof Error ? reason.message : String(reason)}`,
+    ),
+  );
   return new Promise<number>((resolve) => {
     handleStopSignals({
       platform: process.platform,
