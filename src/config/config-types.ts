@@ -15,7 +15,12 @@ export interface GraphConfig {
   /** Application (client) ID of the app registration. */
   clientId: string;
   auth:
-    | { type: 'app'; clientSecretEnv?: string; certificateFile?: string; certificateThumbprint?: string }
+    | {
+        type: 'app';
+        clientSecretEnv?: string;
+        certificateFile?: string;
+        certificateThumbprint?: string;
+      }
     | { type: 'deviceCode'; cacheFile: string };
   /** `sender` (each sender's own mailbox), `me` (the signed-in user) or one mailbox address. */
   mailbox: string;

@@ -38,7 +38,11 @@ export interface EventFields {
 export interface EventLog {
   event(action: EventAction, outcome: EventOutcome, message: string, fields?: EventFields): void;
   /** Diagnostics that are not outcomes (start-up details, warnings). */
-  diag(level: 'error' | 'warn' | 'info' | 'debug', message: string, extra?: Record<string, unknown>): void;
+  diag(
+    level: 'error' | 'warn' | 'info' | 'debug',
+    message: string,
+    extra?: Record<string, unknown>,
+  ): void;
   /** Flushes and closes file transports. */
   close(): Promise<void>;
 }

@@ -41,5 +41,7 @@ export interface SpoolParser {
   /** Cheap sniff of the first bytes: does this look like my format? */
   detect(bytes: Buffer): boolean;
   /** Full parse. Never throws: every problem is a ParseFailure. `id` is filled in by the caller. */
-  parse(bytes: Buffer): Promise<{ ok: true; item: Omit<SpoolItem, 'id'> } | ({ ok: false } & ParseFailure)>;
+  parse(
+    bytes: Buffer,
+  ): Promise<{ ok: true; item: Omit<SpoolItem, 'id'> } | ({ ok: false } & ParseFailure)>;
 }
