@@ -73,29 +73,29 @@ interface Range {
   max: number;
 }
 
-/** A duration in milliseconds within [min, max]. */
-export function duration(
-  p: Problems,
-  key: string,
-  value: unknown,
-  fallback: number,
-  range: Range,
-): number {
-  if (value === undefined) return fallback;
-  const ms = parseDuration(value);
-  if (ms === undefined || ms < range.min || ms > range.max) {
-    p.bad(
-      key,
-      value,
-      `a duration from ${formatDuration(range.min)} to ${formatDuration(range.max)}: seconds as a number, or a string such as "500ms", "30s", "2m", "72h"`,
-    );
-    return fallback;
-  }
-  return ms;
+/** How a measured value (a duration, a size) is read, shown, and described to the user. */
+interface Measure {
+  parse: (value: unknown) => number | undefined;
+  format: (n: number) => string;
+  noun: string;
+  forms: string;
 }
 
-/** A size in bytes within [min, max]. */
-export function byteSize(
+const DURATION: Measure = {
+  parse: parseDuration,
+  format: formatDuration,
+  noun: 'a duration',
+  forms: 'seconds as a number, or a string such as "500ms", "30s", "2m", "72h"',
+};
+const SIZE: Measure = {
+  parse: parseByteSize,
+  format: formatByteSize,
+  noun: 'a size',
+  forms: 'bytes as a whole number, or a string such as "512KiB", "10MiB"',
+};
+
+function measured(
+  m: Measure,
   p: Problems,
   key: string,
   value: unknown,
@@ -103,17 +103,35 @@ export function byteSize(
   range: Range,
 ): number {
   if (value === undefined) return fallback;
-  const bytes = parseByteSize(value);
-  if (bytes === undefined || bytes < range.min || bytes > range.max) {
+  const n = m.parse(value);
+  if (n === undefined || n < range.min || n > range.max) {
     p.bad(
       key,
       value,
-      `a size from ${formatByteSize(range.min)} to ${formatByteSize(range.max)}: bytes as a whole number, or a string such as "512KiB", "10MiB"`,
+      `${m.noun} from ${m.format(range.min)} to ${m.format(range.max)}: ${m.forms}`,
     );
     return fallback;
   }
-  return bytes;
+  return n;
 }
+
+/** A duration in milliseconds within [min, max]. */
+export const duration = (
+  p: Problems,
+  key: string,
+  value: unknown,
+  fallback: number,
+  range: Range,
+): number => measured(DURATION, p, key, value, fallback, range);
+
+/** A size in bytes within [min, max]. */
+export const byteSize = (
+  p: Problems,
+  key: string,
+  value: unknown,
+  fallback: number,
+  range: Range,
+): number => measured(SIZE, p, key, value, fallback, range);
 
 /** A whole number within [min, max]. */
 export function integer(
