@@ -113,7 +113,12 @@ export async function makeWorld(name, configOverrides = {}) {
   const sandbox = await startSandboxProcess(mailbox);
   const config = merge(
     {
-      spool: { paths: [spool], grace: '0s', rescan: '60s' },
+      spool: {
+        paths: [spool],
+        grace: '0s',
+        rescan: '60s',
+        watcher: process.env.BENCH_WATCHER ?? 'native',
+      },
       stateDir,
       delivery: {
         transport: 'ews',

@@ -54,6 +54,11 @@ export interface Config {
     rescan: number;
     /** Larger files are quarantined as `TooLarge` (default 10 MiB). */
     maxBytes: number;
+    /**
+     * File watcher: `chokidar` (default) or `native` (`fs.watch`, cheaper for folders holding
+     * thousands of files). Either way a periodic rescan catches what the watcher misses.
+     */
+    watcher: 'chokidar' | 'native';
   };
   stateDir: string;
   delivery: {

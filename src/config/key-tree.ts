@@ -13,7 +13,7 @@ export const AUTH_KEYS = {
 } as const;
 
 export const KEY_TREE = {
-  spool: { paths: true, grace: true, rescan: true, maxBytes: true },
+  spool: { paths: true, grace: true, rescan: true, maxBytes: true, watcher: true },
   stateDir: true,
   delivery: {
     transport: true,

@@ -84,6 +84,7 @@ function parseSpool(p: Problems, value: unknown, baseDir: string): Config['spool
     grace: duration(p, 'spool.grace', raw.grace, 2 * MINUTE, { min: 0, max: DAY }),
     rescan: duration(p, 'spool.rescan', raw.rescan, MINUTE, { min: 10, max: DAY }),
     maxBytes: byteSize(p, 'spool.maxBytes', raw.maxBytes, 10 * MIB, { min: 1024, max: 1024 * MIB }),
+    watcher: oneOf(p, 'spool.watcher', raw.watcher, 'chokidar', ['chokidar', 'native'] as const),
   };
 }
 

@@ -13,6 +13,8 @@ import { claimFile } from '../spool/claim.js';
 import { itemIdFor } from '../spool/item-id.js';
 import { parseSpoolItem } from '../spool/parse-item.js';
 import { renderTranscriptHtml, subjectFor } from '../spool/render-transcript.js';
+import { watchFolderChokidar } from '../spool/chokidar-watch.js';
+import { watchFolderNative } from '../spool/folder-watch.js';
 import { makeSpoolMonitor } from '../spool/spool-monitor.js';
 import { makeControlGate } from './control-gate.js';
 import { applyControl } from './control-ops.js';
@@ -188,6 +190,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   const monitor = makeSpoolMonitor({
     paths: config.spool.paths,
     graceMs: config.spool.grace,
+    watch: config.spool.watcher === 'native' ? watchFolderNative : watchFolderChokidar,
     rescanMs: config.spool.rescan,
     clock,
     fs,

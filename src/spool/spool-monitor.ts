@@ -7,7 +7,8 @@
 import type { Clock } from '../clock.js';
 import type { FsLike } from '../platform/fs-seam.js';
 import { pathFor, resolveSpoolPaths, type DiscoveryEnv } from './discover.js';
-import { watchFolder, type Closer, type WatchEventName, type WatchFn } from './folder-watch.js';
+import { watchFolderChokidar } from './chokidar-watch.js';
+import type { Closer, WatchEventName, WatchFn } from './folder-watch.js';
 import { makeGraceTracker, type GraceEntry, type ObserveResult } from './grace-tracker.js';
 import { scanFolder, statEntry, type FolderState, type ScannedEntry } from './scan-folder.js';
 
@@ -31,7 +32,7 @@ export interface SpoolMonitorDeps {
   fs: Pick<FsLike, 'readdir' | 'lstat'>;
   env: DiscoveryEnv;
   platform: NodeJS.Platform;
-  /** Defaults to chokidar (folder-watch.ts). */
+  /** Defaults to chokidar (chokidar-watch.ts); `watchFolderNative` is the fs.watch alternative. */
   watch?: WatchFn;
   /** A new file entered its grace period (`spool.detected`). */
   onDetected(path: string): void;
@@ -76,7 +77,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
   const { clock, fs } = deps;
   const p = pathFor(deps.platform);
-  const watch = deps.watch ?? watchFolder;
+  const watch = deps.watch ?? watchFolderChokidar;
   const retryMs = deps.retryMs ?? Math.min(deps.rescanMs, 10_000);
   const tracker = makeGraceTracker(deps.graceMs);
   const folders = new Map<string, FolderInfo>();

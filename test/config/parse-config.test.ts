@@ -36,6 +36,7 @@ describe('parseConfig defaults', () => {
       grace: 120_000,
       rescan: 60_000,
       maxBytes: 10 * 1024 * 1024,
+      watcher: 'chokidar',
     });
     expect(config.stateDir).toBe(join(baseDir, 'var'));
     expect(config.delivery).toMatchObject({
