@@ -222,8 +222,6 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       );
     },
   });
-  await monitor.start();
-  cleanups.push({ name: 'spool monitor', fn: () => monitor.stop() });
 
   const inbox = makeControlInbox({
     stateDir: config.stateDir,
@@ -304,6 +302,14 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       recovered: { claimed: recovery.claimed.length },
     },
   });
+  // The first scan may hand over a large backlog; the daemon is already up meanwhile (daemon.json
+  // written, control requests answered, status shows it running).
+  void monitor
+    .start()
+    .catch((e: unknown) =>
+      log.diag('error', `spool monitor failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  cleanups.push({ name: 'spool monitor', fn: () => monitor.stop() });
   const usesEws = config.delivery.transport === 'ews' || config.delivery.transport === 'auto';
   if (usesEws && !config.delivery.ews.rejectUnauthorized) {
     // Said at every start, so a test setting left in production keeps showing up in the logs.

@@ -57,6 +57,10 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   if (server)
     log.diag('info', `health and metrics at ${server.url}/healthz and ${server.url}/metrics`);
   const running = daemon;
+  // `imspooler run | head` closes stdout: the log file still gets every line, so carry on.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') log.diag('warn', `stdout: ${e.message}`);
+  });
   // A library bug that rejects outside any awaited promise must not take the daemon down: the
   // queue is crash-safe, but a restart loop would hide the cause. Log it and carry on.
   process.on('unhandledRejection', (reason) =>
