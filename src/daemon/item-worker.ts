@@ -48,9 +48,12 @@ function asDeliveryError(e: unknown): DeliveryError {
 }
 
 /**
- * Delivers one queued item: each recipient group is one CreateItem. Progress is saved before and
- * after every request, so a kill at any instant leaves a state from which the item is neither lost
- * nor sent twice (a group caught in `sending` is looked up before it is sent again).
+ * Delivers one queued item: each recipient group is one CreateItem. A group is saved as `sending`
+ * before its request goes out and as `sent` after it (for the last group the delivered tombstone
+ * is that record), so a kill at any instant leaves a state from which the item is neither lost
+ * nor sent twice (a group caught in `sending` is looked up before it is sent again). A
+ * single-group item costs three durable writes: admission, `sending` (with the move to
+ * `active`), tombstone.
  */
 export function makeItemWorker(
   deps: WorkerDeps,
@@ -78,7 +81,8 @@ export function makeItemWorker(
       });
       return;
     }
-    meta = await store.save(meta, 'active');
+    // The move to `active` is not saved on its own: it rides on the first save below (the first
+    // group marked `sending`, or found already sent). Until then nothing durable has changed.
     const attempt = meta.attempts.length + 1;
     const started = clock.now();
     const base = { itemId: id, filePath: meta.source, attempt };
@@ -111,6 +115,12 @@ export function makeItemWorker(
       }
     }
     const { subject, html } = deps.render(item);
+    const lastGroup = GROUP_ORDER.filter((g) => meta!.groups[g]).at(-1);
+    // `active` until the item leaves it: every save of progress also makes the item `active`, so
+    // a crash with a group in `sending` leaves it where open() turns `sending` into `unclear`.
+    const saveProgress = async () => {
+      meta = await store.save(meta!, meta!.state === 'active' ? undefined : 'active');
+    };
 
     const deliverGroup = async (group: GroupName) => {
       const progress = meta!.groups[group]!;
@@ -120,12 +130,12 @@ export function makeItemWorker(
         if (await transport.findSent(headerValue, signal, item.from)) {
           progress.status = 'sent';
           progress.sentAt = new Date(clock.now()).toISOString();
-          meta = await store.save(meta!);
+          await saveProgress();
           return;
         }
       }
       progress.status = 'sending';
-      meta = await store.save(meta!);
+      await saveProgress();
       crashPoint('sending-saved');
       try {
         await transport.send(
@@ -151,7 +161,10 @@ export function makeItemWorker(
       crashPoint('answer-received');
       meta!.groups[group]!.status = 'sent';
       meta!.groups[group]!.sentAt = new Date(clock.now()).toISOString();
-      meta = await store.save(meta!);
+      // The last group's `sent` is not saved: markDelivered's tombstone, written next with nothing
+      // awaited in between, records it. A crash before the tombstone leaves the group `sending`,
+      // which is looked up (FindItem) before any resend.
+      if (group !== lastGroup) await saveProgress();
       crashPoint('outcome-recorded');
     };
 
