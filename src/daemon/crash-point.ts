@@ -14,7 +14,7 @@ export type CrashStep =
   | 'admitted' // metadata and data written in the queue
   | 'sending-saved' // group marked `sending`, request not yet sent
   | 'answer-received' // server accepted, outcome not yet recorded
-  | 'outcome-recorded' // group marked `sent`, item not yet removed from the queue
+  | 'outcome-recorded' // success taken (earlier groups saved `sent`), item not yet removed
   | 'delivered'; // item removed from the queue, success not yet logged
 
 export function crashPoint(step: CrashStep): void {
