@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [-- --only throughput,latency,scale,idle] [-- --no-wait]`
+// `npm run bench [-- --quick] [-- --only throughput,queue,latency,scale,idle] [-- --no-wait]`
 // Measures the real daemon (a child process, built dist/) against the EWS sandbox (its own
 // process) on loopback, prints a table and writes bench/results/<time>.json. See
 // docs/performance.md for what each number means and the results recorded so far.
@@ -9,6 +9,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { idle, latency, scale, throughput } from './bench/phases.mjs';
+import { queueCost } from './bench/queue-cost.mjs';
 import { load1, ROOT, sleep } from './bench/world.mjs';
 
 /** This checkout: results are written here even when BENCH_ROOT names another build. */
@@ -27,6 +28,7 @@ const want = (phase) => !only || only.has(phase);
 const sizes = quick
   ? {
       throughput: [200],
+      queue: 200,
       latency: { rate: 20, seconds: 5 },
       scale: 1_000,
       scaleRun: 2,
@@ -36,6 +38,7 @@ const sizes = quick
     }
   : {
       throughput: [2_000, 10_000],
+      queue: 2_000,
       latency: { rate: 20, seconds: 45 },
       scale: 100_000,
       scaleRun: 10,
@@ -126,6 +129,17 @@ if (want('throughput')) {
   if (r) {
     results.throughput.push(r);
     row(`throughput ${n}, log.file null`, fmt(r.itemsPerSecond), 'items/s', '(info)', undefined);
+  }
+}
+if (want('queue')) {
+  step(`queue cost, ${sizes.queue} items`);
+  const r = await attempt('queue cost', () => queueCost(sizes.queue));
+  results.queue = r;
+  if (r) {
+    row('queue alone: CPU per item', fmt(r.cpuMsPerItem, 2), 'ms', '(info)', undefined);
+    row('  of it in the kernel', fmt(r.systemMsPerItem, 2), 'ms', '(info)', undefined);
+    row('  fsyncs per item', fmt(r.fsyncsPerItem, 1), '', '(info)', undefined);
+    row('  items per CPU-second', fmt(r.itemsPerCpuSecond, 0), 'items', '(info)', undefined);
   }
 }
 if (want('latency')) {
