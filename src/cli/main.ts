@@ -4,13 +4,13 @@ import { isConfigError, isDeliveryError, isUsageError } from '../errors/errors.j
 import type { checkConfigCommand as CheckConfig } from './commands/check-config.js';
 import type { controlCommand as Control } from './commands/control.js';
 import type { draftsCommand as Drafts } from './commands/drafts.js';
+import type { graphSignInCommand as GraphSignIn } from '../graph/sign-in-command.js';
 import type { runCommand as Run } from './commands/run.js';
 import type { sandboxCommand as Sandbox } from './commands/sandbox.js';
 import type { serviceCli as Service } from './commands/service.js';
 import type { showCommand as Show } from './commands/show.js';
 import type { statusCommand as Status } from './commands/status.js';
 import { loadCommandConfig, packageVersion, type CommandContext } from './context.js';
-import { graphSignInCommand } from '../graph/sign-in-command.js';
 
 // Each command's module is loaded when that command runs: the daemon's (EWS client, winston,
 // prom-client) takes over a second of CPU to load, which `status` and the other quick commands
@@ -30,6 +30,9 @@ const checkConfigCommand: typeof CheckConfig = async (...a) =>
   (await import('./commands/check-config.js')).checkConfigCommand(...a);
 const serviceCli: typeof Service = async (...a) =>
   (await import('./commands/service.js')).serviceCli(...a);
+// Through open-graph.js this loads MSAL and the EWS client.
+const graphSignInCommand: typeof GraphSignIn = async (...a) =>
+  (await import('../graph/sign-in-command.js')).graphSignInCommand(...a);
 
 /** Maps a failure to the contract's exit codes: 2 for bad usage or config, 1 for the rest. */
 export function describeFailure(e: unknown, verbose: boolean): { code: number; lines: string[] } {
