@@ -2,14 +2,8 @@ import { constants } from 'node:fs';
 import { UsageError } from '../errors/errors.js';
 import { errnoCode } from '../platform/rename-retry.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from './item-meta.js';
-import {
-  existsNoFollow,
-  parseMeta,
-  readdirOrEmpty,
-  readFiles,
-  readMeta,
-  type MetaRead,
-} from './meta-io.js';
+import { existsNoFollow, readdirOrEmpty, readMeta, type MetaRead } from './meta-io.js';
+import { listMetaFiles, scanMeta, winnerOf } from './meta-scan.js';
 import { idOfMetaName, isSafeId } from './queue-layout.js';
 import type { StoreContext } from './store-context.js';
 
@@ -52,27 +46,26 @@ export function makeReadOps(ctx: StoreContext) {
     return perState.flat();
   };
 
+  const forEach = async (
+    states: readonly ItemState[],
+    visit: (meta: ItemMeta) => void,
+  ): Promise<void> => {
+    await scanMeta(ctx, await listMetaFiles(ctx, states), (items) => {
+      for (const item of items) {
+        // Vanished (delivered or moved meanwhile) or unreadable: skip; open() repairs the latter.
+        const meta = winnerOf(item);
+        if (meta) visit(meta);
+      }
+    });
+  };
+
   const list = async (states: readonly ItemState[] = ITEM_STATES): Promise<ItemMeta[]> => {
-    const entries = await listIds(states);
-    const files = await readFiles(
-      fs,
-      entries.map(({ state, id }) => layout.metaPath(state, id)),
-      ctx.concurrency,
-    );
-    const byId = new Map<string, ItemMeta>();
-    for (const [i, file] of files.entries()) {
-      // Vanished (delivered or moved meanwhile) or unreadable: skip; open() repairs the latter.
-      if (file instanceof Error) continue;
-      const { state, id } = entries[i]!;
-      const r = parseMeta(file, id, state);
-      if (r.kind !== 'ok') continue;
-      const prev = byId.get(r.meta.id);
-      if (!prev || r.meta.seq > prev.seq) byId.set(r.meta.id, r.meta);
-    }
+    const all: ItemMeta[] = [];
+    await forEach(states, (m) => all.push(m));
     // Plain code-unit order: ISO timestamps and hex IDs sort correctly without localeCompare,
     // which is far slower at 100,000 items.
     const key = (m: ItemMeta): string => `${m.firstSeenAt}\u0000${m.id}`;
-    return [...byId.values()]
+    return all
       .map((m) => ({ m, k: key(m) }))
       .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
       .map((x) => x.m);
@@ -139,5 +132,5 @@ export function makeReadOps(ctx: StoreContext) {
     >;
   };
 
-  return { get, list, resolveId, readContent, stats };
+  return { get, list, forEach, resolveId, readContent, stats };
 }

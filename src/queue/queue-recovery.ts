@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { TMP_SUFFIX } from './atomic-write.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from './item-meta.js';
-import { errnoCode } from '../platform/rename-retry.js';
-import { parseMeta, readdirOrEmpty, readFiles, type MetaRead } from './meta-io.js';
+import { readdirOrEmpty } from './meta-io.js';
+import { listMetaFiles, scanMeta, winnerOf, type ScannedItem } from './meta-scan.js';
 import { CLAIMED_SUFFIX, claimedName, idOfMetaName, isSafeId } from './queue-layout.js';
 import type { StoreContext } from './store-context.js';
 
@@ -37,9 +37,13 @@ const STRAY_TMP = new RegExp(`^\\..+\\.[0-9a-f]{12}\\${TMP_SUFFIX}$`);
  * Brings the folders back to a consistent state after a crash at any instant. Each step of every
  * write path leaves a recognisable trace (see docs/queue.md); this turns each trace into the state
  * the interrupted operation was heading for, or back into one that is safe to redo. Nothing is
- * dropped silently: whatever can't be repaired ends up in `failed` with a reason.
+ * dropped silently: whatever can't be repaired ends up in `failed` with a reason. `onItem` gets
+ * every item left in the queue, as it stands after its repair, one at a time.
  */
-export async function recoverQueue(ctx: StoreContext): Promise<RecoveryReport> {
+export async function recoverQueue(
+  ctx: StoreContext,
+  onItem: (meta: ItemMeta) => void,
+): Promise<RecoveryReport> {
   const { fs, layout } = ctx;
   const report: RecoveryReport = {
     claimed: [],
@@ -78,32 +82,8 @@ export async function recoverQueue(ctx: StoreContext): Promise<RecoveryReport> {
     } else report.claimed.push(path);
   }
 
-  // 3. Every metadata copy, grouped by item.
-  const entries = (
-    await Promise.all(
-      ITEM_STATES.map(async (state) =>
-        (await readdirOrEmpty(fs, layout.stateDir(state))).flatMap((n) => {
-          const id = idOfMetaName(n);
-          return id ? [{ state, id }] : [];
-        }),
-      ),
-    )
-  ).flat();
-  const files = await readFiles(
-    fs,
-    entries.map((e) => layout.metaPath(e.state, e.id)),
-    ctx.concurrency,
-  );
-  const reads = entries.map((e, i): { id: string; state: ItemState; read: MetaRead } => {
-    const f = files[i];
-    if (f instanceof Buffer) return { ...e, read: parseMeta(f, e.id, e.state) };
-    // Only this process writes here now, so anything but "gone" is a real disk problem.
-    if (errnoCode(f) === 'ENOENT') return { ...e, read: { kind: 'missing' } };
-    throw f ?? new Error('internal: read count mismatch');
-  });
-  const copies = new Map<string, { state: ItemState; read: MetaRead }[]>();
-  for (const r of reads) copies.set(r.id, [...(copies.get(r.id) ?? []), r]);
-
+  // 3. Every metadata copy, grouped by item: names first, then the files a chunk at a time.
+  const listed = await listMetaFiles(ctx, ITEM_STATES);
   const [dataIds, entryIds, deliveredIds] = await Promise.all([
     readdirOrEmpty(fs, layout.dataDir).then((ns) => new Set(ns.filter(isSafeId))),
     readdirOrEmpty(fs, layout.entriesDir).then((ns) => new Set(ns.filter(isSafeId))),
@@ -111,12 +91,13 @@ export async function recoverQueue(ctx: StoreContext): Promise<RecoveryReport> {
       (ns) => new Set(ns.flatMap((n) => idOfMetaName(n) ?? [])),
     ),
   ]);
-
-  for (const [id, found] of copies) {
+  const repair = async ({ id, copies: found }: ScannedItem): Promise<ItemMeta | undefined> => {
+    for (const c of found) {
+      // Only this process writes here now, so anything but "gone" is a real disk problem.
+      if (c.read.kind === 'unreadable') throw c.read.error;
+    }
     // 4. One copy per item: the highest seq wins; unreadable copies are set aside, not deleted.
-    let winner: ItemMeta | undefined;
-    for (const c of found)
-      if (c.read.kind === 'ok' && (!winner || c.read.meta.seq > winner.seq)) winner = c.read.meta;
+    const winner = winnerOf({ id, copies: found });
     const corruptReasons: string[] = [];
     for (const c of found) {
       if (c.read.kind === 'corrupt') {
@@ -133,17 +114,18 @@ export async function recoverQueue(ctx: StoreContext): Promise<RecoveryReport> {
     const hasContent = dataIds.has(id) || entryIds.has(id);
 
     if (!winner) {
-      if (corruptReasons.length === 0) continue; // every copy vanished meanwhile
+      if (corruptReasons.length === 0) return undefined; // every copy vanished meanwhile
       report.corruptMeta.push(id);
-      await ctx.writeMeta(placeholder(id, ctx.now(), hasContent, corruptReasons.join('; ')));
-      continue;
+      const stand = placeholder(id, ctx.now(), hasContent, corruptReasons.join('; '));
+      await ctx.writeMeta(stand);
+      return stand;
     }
     // 5. A tombstone means the delivery happened: finish removing the item, never resend it.
     if (deliveredIds.has(id)) {
       await ctx.unlink(layout.metaPath(winner.state, id));
       await ctx.unlink(layout.dataPath(id));
       report.deliveryFinished.push(id);
-      continue;
+      return undefined;
     }
     // 6. No content: nothing can be delivered; say so where a person will look.
     if (!hasContent) {
@@ -152,12 +134,11 @@ export async function recoverQueue(ctx: StoreContext): Promise<RecoveryReport> {
         code: 'ContentMissing',
         message: `the content file data/${id} is missing (deleted by hand, or lost in a crash); the item cannot be delivered`,
       };
-      if (winner.lastError?.code === 'ContentMissing') continue;
-      await ctx.save(
+      if (winner.lastError?.code === 'ContentMissing') return winner;
+      return ctx.save(
         { ...winner, lastError },
         winner.state === 'quarantined' ? 'quarantined' : 'failed',
       );
-      continue;
     }
     // 7. Interrupted mid-delivery: due again, and any group whose request may have gone out is
     // looked up in the saved-copy folder before it is sent again.
@@ -167,15 +148,24 @@ export async function recoverQueue(ctx: StoreContext): Promise<RecoveryReport> {
         const p = groups[g];
         if (p?.status === 'sending') groups[g] = { ...p, status: 'unclear' };
       }
-      await ctx.save({ ...winner, groups }, 'incoming');
       report.requeuedFromActive.push(id);
+      return ctx.save({ ...winner, groups }, 'incoming');
     }
-  }
+    return winner;
+  };
+  // Each item's files are all in one chunk and only that item's files are written while it is
+  // repaired, so reading later chunks after earlier repairs sees nothing half done.
+  await scanMeta(ctx, listed, async (items) => {
+    for (const item of items) {
+      const meta = await repair(item);
+      if (meta) onItem(meta);
+    }
+  });
 
   // 8. Content with no metadata: a crash between the two steps of admit (re-admit it) or of
   // markDelivered (finish it).
   for (const id of dataIds) {
-    if (copies.has(id)) continue;
+    if (listed.has(id)) continue;
     if (deliveredIds.has(id)) {
       await ctx.unlink(layout.dataPath(id));
       report.deliveryFinished.push(id);
@@ -188,19 +178,21 @@ export async function recoverQueue(ctx: StoreContext): Promise<RecoveryReport> {
   }
   // 9. A quarantined entry whose metadata was never written.
   for (const id of entryIds) {
-    if (copies.has(id)) continue;
+    if (listed.has(id)) continue;
     const st = await fs.lstat(layout.entryPath(id));
     const at = new Date(ctx.now()).toISOString();
     const reason = {
       code: 'RecoveredEntry',
       message: `found in quarantine-entries/ without its record after a crash; it was not read`,
     };
-    await ctx.writeMeta({
+    const meta: ItemMeta = {
       ...emptyMeta(id, 'quarantined', at, st.size, '(unknown: recovered after a crash)'),
       quarantine: reason,
       lastError: reason,
-    });
+    };
+    await ctx.writeMeta(meta);
     report.recoveredEntries.push(id);
+    onItem(meta);
   }
   return report;
 }

@@ -35,6 +35,12 @@ export interface QueueStoreOptions {
   busyRetry?: BusyRetryOptions;
 }
 
+/** Options of {@link QueueStore.open}. */
+export interface OpenOptions {
+  /** Called with every item in the queue after recovery (any state), one at a time. */
+  onItem?: (meta: ItemMeta) => void;
+}
+
 /** The small record left in `delivered/` when an item leaves the queue delivered. */
 export interface DeliveredTombstone {
   version: 1;
@@ -50,8 +56,12 @@ export interface DeliveredTombstone {
 /** The durable queue on disk. See docs/queue.md for the layout and the crash-safety argument. */
 export interface QueueStore {
   readonly layout: QueueLayout;
-  /** Creates the folders and repairs what a crash left half done. Daemon only, once, first. */
-  open(): Promise<RecoveryReport>;
+  /**
+   * Creates the folders and repairs what a crash left half done. Daemon only, once, first.
+   * `onItem` sees each item left in the queue as recovery read (and perhaps repaired) it, one at
+   * a time: the daemon keeps what it schedules from there instead of reading the queue again.
+   */
+  open(opts?: OpenOptions): Promise<RecoveryReport>;
   /** A fresh path in `claimed/` to move a spool file to. */
   claimPath(sourceFileName: string): string;
   /** Takes a claimed, already read and parsed file into the queue (or the quarantine). */
@@ -60,6 +70,11 @@ export interface QueueStore {
   quarantineEntry(claimedPath: string, info: QuarantineEntryInfo): Promise<ItemMeta>;
   /** Every item in the given states (default all), oldest first. */
   list(states?: readonly ItemState[]): Promise<ItemMeta[]>;
+  /**
+   * Every item in the given states, in no particular order, without holding them all at once:
+   * for callers that keep a little of each item (status at 100,000 items).
+   */
+  forEach(states: readonly ItemState[], visit: (meta: ItemMeta) => void): Promise<void>;
   /** One item by full ID, or undefined when it is not (or no longer) in the queue. */
   get(id: string): Promise<ItemMeta | undefined>;
   /** A full ID from a unique prefix of at least 8 hex characters; UsageError otherwise. */
@@ -181,11 +196,11 @@ export function makeQueueStore(opts: QueueStoreOptions): QueueStore {
     return removed.filter(Boolean).length;
   };
 
-  const open = async (): Promise<RecoveryReport> => {
+  const open = async (openOpts: OpenOptions = {}): Promise<RecoveryReport> => {
     for (const dir of [layout.root, ...layout.allDirs()]) {
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     }
-    const report = await recoverQueue(ctx);
+    const report = await recoverQueue(ctx, openOpts.onItem ?? (() => {}));
     report.tombstonesPruned = await pruneDelivered(opts.deliveredRetentionMs ?? 30 * DAY_MS);
     return report;
   };

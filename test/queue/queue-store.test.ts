@@ -269,6 +269,35 @@ describe('list, get, stats', () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
+  it('reads a metadata file larger than the read buffer in full', async () => {
+    const { id } = await admitContent(store, 'many attempts');
+    const meta = (await store.get(id))!;
+    const attempts = Array.from({ length: 2000 }, (_, i) => ({
+      n: i + 1,
+      startedAt: new Date(T0 + i).toISOString(),
+      durationMs: 5,
+      outcome: 'deferred' as const,
+      error: { code: 'ErrorServerBusy', message: 'The server is busy.' },
+    }));
+    await fsp.writeFile(q('incoming', id), JSON.stringify({ ...meta, attempts }, null, 2));
+    expect((await fsp.stat(q('incoming', id))).size).toBeGreaterThan(64 * 1024);
+    const [listed] = await store.list();
+    expect(listed?.attempts).toHaveLength(2000);
+  });
+
+  it('visits each item once with forEach, the newer copy of two', async () => {
+    const a = (await admitContent(store, 'a')).id;
+    const b = (await admitContent(store, 'b')).id;
+    const meta = (await store.get(b))!;
+    await fsp.writeFile(
+      q('held', b),
+      JSON.stringify({ ...meta, state: 'held', seq: meta.seq + 1 }),
+    );
+    const seen: string[] = [];
+    await store.forEach(['incoming', 'held'], (m) => seen.push(`${m.id}:${m.state}`));
+    expect(seen.sort()).toEqual([`${a}:incoming`, `${b}:held`].sort());
+  });
+
   it('ignores files that are not item metadata', async () => {
     await fsp.writeFile(path.join(dir, 'queue', 'incoming', 'notes.txt'), 'hi');
     await fsp.writeFile(path.join(dir, 'queue', 'incoming', '..json'), '{}');

@@ -155,6 +155,58 @@ describe('open() after a crash', () => {
     expect((await store.get(id))?.quarantine?.code).toBe('RecoveredEntry');
   });
 
+  it('hands every item left in the queue to onItem once, as it stands after its repair', async () => {
+    const waiting = (await admitContent(store, 'waiting')).id;
+    const active = (await admitContent(store, 'was active')).id;
+    await store.save((await store.get(active))!, 'active');
+    const lost = (await admitContent(store, 'lost content')).id;
+    await fsp.unlink(path.join(dir, 'data', lost));
+    const done = (await admitContent(store, 'delivered meanwhile')).id;
+    const crashing = makeQueueStore({
+      stateDir: dir,
+      clock,
+      fs: fsWith({ unlink: async () => Promise.reject(errno('EIO')) }),
+    });
+    await expect(crashing.markDelivered((await store.get(done))!)).rejects.toThrow();
+    const seen = new Map<string, string>();
+    await makeQueueStore({ stateDir: dir, clock }).open({
+      onItem: (m) => {
+        expect(seen.has(m.id)).toBe(false);
+        seen.set(m.id, m.state);
+      },
+    });
+    expect(Object.fromEntries(seen)).toEqual({
+      [waiting]: 'incoming',
+      [active]: 'incoming',
+      [lost]: 'failed',
+    });
+  });
+
+  it('repairs a large queue read in chunks, keeping the newer of two copies', async () => {
+    const template = (await admitContent(store, 'template')).res;
+    if (template.kind !== 'queued') throw new Error('setup');
+    const ids = Array.from({ length: 700 }, (_, i) => sha(`bulk ${i}`));
+    await Promise.all(
+      ids.flatMap((id) => [
+        fsp.writeFile(path.join(dir, 'data', id), 'x'),
+        fsp.writeFile(q('incoming', id), JSON.stringify({ ...template.meta, id })),
+      ]),
+    );
+    const dup = ids[500]!;
+    await fsp.writeFile(
+      q('deferred', dup),
+      JSON.stringify({ ...template.meta, id: dup, state: 'deferred', seq: 9 }),
+    );
+    let visits = 0;
+    const report = await makeQueueStore({ stateDir: dir, clock }).open({
+      onItem: () => visits++,
+    });
+    expect(visits).toBe(701);
+    expect(report.duplicatesResolved).toEqual([dup]);
+    expect(await exists(q('incoming', dup))).toBe(false);
+    expect((await store.get(dup))?.seq).toBe(9);
+  });
+
   it('finds nothing to do on a clean queue, and prunes old tombstones', async () => {
     const { id } = await admitContent(store, 'done');
     await store.markDelivered((await store.get(id))!);
