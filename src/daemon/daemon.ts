@@ -31,6 +31,7 @@ import { makeItemWorker } from './item-worker.js';
 import { acquireQueueLock } from './queue-lock.js';
 import { policyHoldReason } from './policy.js';
 import { makeScheduler } from './scheduler.js';
+import { collectStartupItems } from './startup-items.js';
 
 /** Collaborators of the daemon; everything that touches the world is injected. */
 export interface DaemonDeps {
@@ -80,7 +81,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   cleanups.push({ name: 'queue lock', fn: () => lock.release() });
 
   const store = makeQueueStore({ stateDir: config.stateDir, fs, clock });
-  const recovery = await store.open();
+  // Recovery reads every item anyway; what scheduling needs is kept from that read.
+  const startup = collectStartupItems({ keepFirstSeen: deps.observer !== undefined });
+  const recovery = await store.open({ onItem: startup.onItem });
 
   const { transport, close: closeTransport } = await deps.openTransport(config);
   cleanups.push({ name: 'transport', fn: closeTransport });
@@ -171,20 +174,23 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   }
   if (!policyHoldReason(config.policy)) {
     // The policy allows sending again: what it held goes back into the queue.
-    for (const m of await store.list(['held'])) {
-      if (m.heldBy !== 'policy') continue;
+    for (const id of startup.heldByPolicy.splice(0)) {
+      const m = await store.get(id);
+      if (m?.state !== 'held' || m.heldBy !== 'policy') continue;
       delete m.heldReason;
       delete m.heldBy;
       m.nextAttemptAt = iso();
-      await store.save(m, 'incoming');
+      const released = await store.save(m, 'incoming');
       log.event('item.released', 'success', 'released: the policy allows offline messages again', {
         itemId: m.id,
         filePath: m.source,
         extra: { released_by: 'policy' },
       });
+      scheduleMeta(released);
     }
   }
-  for (const m of await store.list(['incoming', 'deferred'])) scheduleMeta(m);
+  // Emptied first: from here the scheduler's heap is the only list of waiting items.
+  for (const w of startup.waiting.splice(0)) scheduleMeta(w);
   cleanups.push({ name: 'scheduler', fn: () => scheduler.stop(config.delivery.shutdownTimeout) });
 
   const monitor = makeSpoolMonitor({
