@@ -113,9 +113,26 @@ export function parseStateFilter(value: string | undefined): FilterState[] | und
 export function buildStatusDoc(input: {
   now: number;
   daemon: { pid: number; startedAt: string } | undefined;
-  items: ItemMeta[];
+  items: readonly ItemMeta[];
   grace: StatusDoc['grace'];
   /** `--state`: only these in `items` and `grace` (counts stay whole). */
+  states?: readonly FilterState[];
+}): StatusDoc {
+  return assembleStatusDoc({ ...input, items: input.items.map(toStatusItem) });
+}
+
+/** Code-unit order: ISO timestamps and hex IDs sort as with localeCompare, many times faster. */
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Pure: as buildStatusDoc, from items already made StatusItems (status makes each one as it reads
+ * the item, so 100,000 whole metadata objects are never held at once). Sorts `items` in place.
+ */
+export function assembleStatusDoc(input: {
+  now: number;
+  daemon: { pid: number; startedAt: string } | undefined;
+  items: StatusItem[];
+  grace: StatusDoc['grace'];
   states?: readonly FilterState[];
 }): StatusDoc {
   const counts = {
@@ -127,20 +144,15 @@ export function buildStatusDoc(input: {
     failed: 0,
     quarantined: 0,
   };
-  for (const m of input.items) {
-    if (m.state === 'incoming') counts.queued++;
-    else counts[m.state]++;
-  }
+  for (const i of input.items) counts[i.state]++;
   const states = input.states;
-  const items = input.items
-    .map(toStatusItem)
-    .filter((i) => !states || states.includes(i.state))
-    .sort(
-      (a, b) =>
-        STATE_ORDER[a.state] - STATE_ORDER[b.state] ||
-        a.firstSeenAt.localeCompare(b.firstSeenAt) ||
-        a.id.localeCompare(b.id),
-    );
+  const items = states ? input.items.filter((i) => states.includes(i.state)) : input.items;
+  items.sort(
+    (a, b) =>
+      STATE_ORDER[a.state] - STATE_ORDER[b.state] ||
+      cmp(a.firstSeenAt, b.firstSeenAt) ||
+      cmp(a.id, b.id),
+  );
   return {
     generatedAt: new Date(input.now).toISOString(),
     daemon: input.daemon

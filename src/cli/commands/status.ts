@@ -1,8 +1,15 @@
 import { readGraceFiles, readRunningDaemon } from '../../daemon/daemon-state.js';
 import { UsageError } from '../../errors/errors.js';
+import { ITEM_STATES } from '../../queue/item-meta.js';
 import { makeQueueStore } from '../../queue/queue-store.js';
 import { renderStatusTable } from '../../status/render-table.js';
-import { buildStatusDoc, parseStateFilter, type FilterState } from '../../status/status-doc.js';
+import {
+  assembleStatusDoc,
+  parseStateFilter,
+  toStatusItem,
+  type FilterState,
+  type StatusItem,
+} from '../../status/status-doc.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';
 
 /**
@@ -23,11 +30,14 @@ export async function statusCommand(
   const config = await loadCommandConfig(ctx);
   const store = makeQueueStore({ stateDir: config.stateDir });
   const daemon = await readRunningDaemon(config.stateDir);
-  const [items, grace] = await Promise.all([
-    store.list(),
+  // Each item is cut down to what status shows as it is read: whole metadata objects of 100,000
+  // items held at once cost more in garbage collection than reading them.
+  const items: StatusItem[] = [];
+  const [, grace] = await Promise.all([
+    store.forEach(ITEM_STATES, (m) => items.push(toStatusItem(m))),
     daemon ? readGraceFiles(config.stateDir) : [],
   ]);
-  const doc = buildStatusDoc({
+  const doc = assembleStatusDoc({
     now: Date.now(),
     daemon,
     items,
