@@ -7,10 +7,8 @@ import {
 } from '../delivery/autodiscover-open.js';
 import { discoverEwsUrl } from '../delivery/autodiscover-client.js';
 import { kindForEwsUrl, type RouteDecision } from '../delivery/route.js';
-import { openAutoTransport, openGraphTransport } from '../graph/open-graph.js';
 import { makeEwsTransport } from '../delivery/ews-transport.js';
 import type { Transport } from '../delivery/transport.js';
-import { startSandbox } from '../sandbox/sandbox-server.js';
 
 /** A transport and how to release it (the in-process sandbox is a server to close too). */
 export interface OpenedTransport {
@@ -31,8 +29,12 @@ export async function openTransport(
   onRoute?: (sender: string, decision: RouteDecision) => void,
 ): Promise<OpenedTransport> {
   const { ews } = config.delivery;
-  if (config.delivery.transport === 'graph') return openGraphTransport(config, env);
+  // Graph (MSAL) and the sandbox server are loaded only when configured: about 10 MB of the
+  // daemon's memory otherwise (docs/performance.md).
+  if (config.delivery.transport === 'graph')
+    return (await import('../graph/open-graph.js')).openGraphTransport(config, env);
   if (config.delivery.transport === 'sandbox') {
+    const { startSandbox } = await import('../sandbox/sandbox-server.js');
     const sandbox = await startSandbox({ port: 0, mailboxDir: config.delivery.sandbox.mailbox });
     const transport = makeEwsTransport({
       url: sandbox.url,
@@ -83,5 +85,6 @@ export async function openTransport(
   const urlFor = origin ? (u: URL) => `${origin.replace(/\/$/, '')}${u.pathname}${u.search}` : undefined; // prettier-ignore
   const discover = async (sender: string, signal?: AbortSignal) =>
     kindForEwsUrl((await discoverEwsUrl(sender, { credentials, timeoutMs: ews.timeout, rejectUnauthorized: ews.rejectUnauthorized, ...(urlFor ? { urlFor } : {}), ...(signal ? { signal } : {}) })).ewsUrl); // prettier-ignore
+  const { openAutoTransport } = await import('../graph/open-graph.js');
   return openAutoTransport(config, env, opened, discover, onRoute);
 }
