@@ -1,5 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/config-types.js';
 import { groupRecipients } from '../delivery/recipients.js';
@@ -7,7 +6,6 @@ import type { Transport } from '../delivery/transport.js';
 import { isUsageError } from '../errors/errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
-import { writeFileAtomic } from '../queue/atomic-write.js';
 import { makeQueueStore } from '../queue/queue-store.js';
 import { claimFile } from '../spool/claim.js';
 import { itemIdFor } from '../spool/item-id.js';
@@ -19,17 +17,13 @@ import { makeSpoolMonitor } from '../spool/spool-monitor.js';
 import { makeControlGate } from './control-gate.js';
 import { applyControl } from './control-ops.js';
 import { makeControlInbox } from './control-inbox.js';
-import {
-  daemonInfoPath,
-  graceFilePath,
-  readRunningDaemon,
-  type DaemonInfo,
-  type GraceFile,
-} from './daemon-state.js';
+import { readRunningDaemon } from './daemon-state.js';
 import { makeIntake } from './intake.js';
 import { makeItemWorker } from './item-worker.js';
 import { acquireQueueLock } from './queue-lock.js';
 import { policyHoldReason } from './policy.js';
+import { publishDaemonState } from './publish-state.js';
+import { resumeQueue } from './resume-queue.js';
 import { makeScheduler } from './scheduler.js';
 import { collectStartupItems } from './startup-items.js';
 
@@ -164,33 +158,16 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     onQueued: (meta) => scheduleMeta(meta),
   });
 
-  // Crash recovery: files claimed but not admitted, then everything waiting in the queue.
-  for (const claimed of recovery.claimed) {
-    await intake
-      .admitClaimed(claimed, `(recovered) ${basename(claimed)}`, iso())
-      .catch((e: unknown) =>
-        log.diag('error', `could not re-admit ${claimed}: ${(e as Error).message}`),
-      );
-  }
-  if (!policyHoldReason(config.policy)) {
-    // The policy allows sending again: what it held goes back into the queue.
-    for (const id of startup.heldByPolicy.splice(0)) {
-      const m = await store.get(id);
-      if (m?.state !== 'held' || m.heldBy !== 'policy') continue;
-      delete m.heldReason;
-      delete m.heldBy;
-      m.nextAttemptAt = iso();
-      const released = await store.save(m, 'incoming');
-      log.event('item.released', 'success', 'released: the policy allows offline messages again', {
-        itemId: m.id,
-        filePath: m.source,
-        extra: { released_by: 'policy' },
-      });
-      scheduleMeta(released);
-    }
-  }
-  // Emptied first: from here the scheduler's heap is the only list of waiting items.
-  for (const w of startup.waiting.splice(0)) scheduleMeta(w);
+  await resumeQueue({
+    recovery,
+    startup,
+    store,
+    admitClaimed: intake.admitClaimed,
+    policyHold: () => policyHoldReason(config.policy),
+    schedule: scheduleMeta,
+    log,
+    iso,
+  });
   cleanups.push({ name: 'scheduler', fn: () => scheduler.stop(config.delivery.shutdownTimeout) });
 
   const monitor = makeSpoolMonitor({
@@ -250,40 +227,19 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   cleanups.push({ name: 'control inbox', fn: () => inbox.stop() });
 
   // status reads these while the daemon runs.
-  const info: DaemonInfo = {
-    pid: process.pid,
-    startedAt: iso(),
-    version: deps.version,
-    transport: transport.name,
-    spoolFolders: config.spool.paths,
-  };
-  await writeFileAtomic(fs, daemonInfoPath(config.stateDir), JSON.stringify(info, null, 2));
-  cleanups.push({
-    name: 'daemon.json',
-    fn: () => rm(daemonInfoPath(config.stateDir), { force: true }),
-  });
-  let lastGrace = '';
-  const publishGrace = async () => {
-    const files: GraceFile[] = monitor.snapshot().map((g) => ({
-      path: g.path,
-      firstSeenAt: new Date(g.firstSeenAt).toISOString(),
-      dueAt: new Date(g.dueAt).toISOString(),
-      size: g.size,
-    }));
-    const text = JSON.stringify(files);
-    if (text === lastGrace) return;
-    lastGrace = text;
-    await writeFileAtomic(fs, graceFilePath(config.stateDir), text).catch(() => {});
-  };
-  const graceTimer = setInterval(() => void publishGrace(), 1000);
-  graceTimer.unref();
-  cleanups.push({
-    name: 'grace snapshot',
-    fn: async () => {
-      clearInterval(graceTimer);
-      await rm(graceFilePath(config.stateDir), { force: true });
+  const unpublish = await publishDaemonState({
+    fs,
+    stateDir: config.stateDir,
+    info: {
+      pid: process.pid,
+      startedAt: iso(),
+      version: deps.version,
+      transport: transport.name,
+      spoolFolders: config.spool.paths,
     },
+    graceSnapshot: () => monitor.snapshot(),
   });
+  cleanups.push({ name: 'daemon.json and grace.json', fn: unpublish });
 
   if (deps.observer) {
     const observer = deps.observer;
