@@ -147,8 +147,13 @@ function ewsCodeName(n: number | undefined, raw: string | undefined): string {
   return raw ?? 'ErrorUnknown';
 }
 
+/**
+ * The message of an error the server named: its own words. The code travels beside it
+ * (`error.code`, `lastError.code`) and every reader prints the two together, so repeating the code
+ * here would show as "ErrorServerBusy: ErrorServerBusy: ..." in `show` and in CLI errors.
+ */
 function withText(code: string, text: string): string {
-  return text ? `${code}: ${text}` : code;
+  return text || `the server answered ${code} without a message`;
 }
 
 function backOffOf(details: unknown): number | undefined {

@@ -36,7 +36,8 @@ describe('toDeliveryError', () => {
       backOffMs: 1234,
       unclear: false,
     });
-    expect(e.message).toBe('ErrorServerBusy: busy');
+    // The code is beside the message, not in it: readers print `code: message`.
+    expect(e.message).toBe('busy');
   });
 
   it('prefers the server-written code when the library fell back to ErrorInternalServerError', () => {
