@@ -38,7 +38,7 @@ const secretKeyAdvice = (name: string): string | undefined => {
   return undefined;
 };
 
-/** `delivery.ews`; `url` and `auth` are required only when the transport is `ews`. */
+/** `delivery.ews`; `url` and `auth` are required only when the transport uses EWS (`ews`, `auto`). */
 export function parseEws(
   p: Problems,
   key: string,
@@ -47,11 +47,12 @@ export function parseEws(
 ): EwsConfig {
   const raw = section(p, key, value, EWS_KEYS);
   const needed = transport === 'ews';
+  const why = 'when delivery.transport is "ews" or "auto"';
   const autodiscoverEmail = parseAutodiscoverEmail(p, child(key, 'autodiscoverEmail'), raw.autodiscoverEmail); // prettier-ignore
   return {
-    url: parseUrl(p, child(key, 'url'), raw.url, needed),
+    url: parseUrl(p, child(key, 'url'), raw.url, needed && why),
     ...(autodiscoverEmail ? { autodiscoverEmail } : {}),
-    auth: parseAuth(p, child(key, 'auth'), raw.auth, needed),
+    auth: parseAuth(p, child(key, 'auth'), raw.auth, needed && why),
     timeout: duration(p, child(key, 'timeout'), raw.timeout, 30_000, { min: 100, max: 600_000 }),
     version: oneOf(p, child(key, 'version'), raw.version, 'Exchange2013', VERSIONS),
     rejectUnauthorized: boolean(p, child(key, 'rejectUnauthorized'), raw.rejectUnauthorized, true),
@@ -72,15 +73,10 @@ function parseAutodiscoverEmail(p: Problems, key: string, value: unknown): strin
   return address;
 }
 
-function parseUrl(p: Problems, key: string, value: unknown, needed: boolean): string {
+/** `neededWhy`: why the key is required here, or false when it may be left out. */
+function parseUrl(p: Problems, key: string, value: unknown, neededWhy: string | false): string {
   if (value === undefined) {
-    if (needed)
-      required(
-        p,
-        key,
-        'when delivery.transport is "ews"',
-        `the EWS endpoint, such as ${URL_EXAMPLE}`,
-      );
+    if (neededWhy) required(p, key, neededWhy, `the EWS endpoint, such as ${URL_EXAMPLE}`);
     return '';
   }
   const given = text(p, key, value, `an http:// or https:// URL such as ${URL_EXAMPLE}`);
@@ -105,13 +101,18 @@ function parseUrl(p: Problems, key: string, value: unknown, needed: boolean): st
   return url.href;
 }
 
-function parseAuth(p: Problems, key: string, value: unknown, needed: boolean): AuthConfig {
+function parseAuth(
+  p: Problems,
+  key: string,
+  value: unknown,
+  neededWhy: string | false,
+): AuthConfig {
   if (value === undefined) {
-    if (needed) {
+    if (neededWhy) {
       required(
         p,
         key,
-        'when delivery.transport is "ews"',
+        neededWhy,
         `an object with "type": one of ${AUTH_TYPES.map((t) => `"${t}"`).join(', ')}`,
       );
     }

@@ -257,6 +257,16 @@ describe('parseConfig problems', () => {
     expect(keys(problems({}))).toEqual(['delivery.ews.url', 'delivery.ews.auth']);
   });
 
+  it('requires url and auth for auto too, and says so', () => {
+    const found = problems({ delivery: { transport: 'auto' } }).filter((p) =>
+      p.key.startsWith('delivery.ews.'),
+    );
+    expect(keys(found)).toEqual(['delivery.ews.url', 'delivery.ews.auth']);
+    for (const p of found) {
+      expect(p.message).toContain('is required when delivery.transport is "ews" or "auto"');
+    }
+  });
+
   it('refuses a password in the config and explains passwordEnv, without echoing it', () => {
     const found = problems({
       delivery: {
