@@ -92,7 +92,8 @@ export async function readTexts(
   }
   const out: (string | Error)[] = [];
   for (let i = 0; i < paths.length; i++) {
-    if (i > 0 && i % 256 === 0) await yieldToEventLoop();
+    // Also before the first file: callers read a chunk per call, often exactly 256 files.
+    if (i % 256 === 0) await yieldToEventLoop();
     try {
       out.push(readTextSync(paths[i] as string));
     } catch (e) {
