@@ -135,8 +135,11 @@ export function makeIntake(deps: IntakeDeps) {
     setStep: (next: () => Promise<void>) => void,
   ): Promise<void> {
     const quarantine = async (code: string, message: string) => {
-      await store.quarantineEntry(claimedPath, { source, code, message, firstSeenAt });
+      const meta = await store.quarantineEntry(claimedPath, { source, code, message, firstSeenAt });
+      // Not a content ID (nothing was read), but the one status and show use for this entry, so
+      // support staff can find its log line by it.
       log.event('item.quarantined', 'failure', message, {
+        itemId: meta.id,
         filePath: source,
         error: { code, message },
       });

@@ -96,6 +96,9 @@ describe('named bad input', () => {
     const s = await status(world);
     expect(s.counts.quarantined).toBe(Object.keys(expected).length);
     expect(new Set(s.items.map((i) => i.state))).toEqual(new Set(['quarantined']));
+    // Every quarantine line names the ID status shows, read or not: support can find it in the log.
+    const loggedIds = d.actions('item.quarantined').map((l) => l.imspooler?.item?.id);
+    expect(new Set(loggedIds)).toEqual(new Set(s.items.map((i) => i.id)));
     // Quarantine is final: nothing is retried by itself.
     expect(world.sandbox.stats.createItem).toBe(1);
     expect(await stopDaemon(d)).toBe(0);
