@@ -83,6 +83,9 @@ function parseAuth(
   if (!isPlainObject(value)) return { type: 'deviceCode', cacheFile: defaultCache };
   if (raw.type === undefined) required(p, child(key, 'type'), 'in delivery.graph.auth', '"app" or "deviceCode"'); // prettier-ignore
   const type = oneOf(p, child(key, 'type'), raw.type, 'app', ['app', 'deviceCode'] as const);
+  // Without a valid type the other keys can't be judged: checking them against a guessed type
+  // would add problems that go away once the type is set.
+  if (raw.type !== type) return { type: 'deviceCode', cacheFile: defaultCache };
   for (const name of ALL_AUTH_KEYS) {
     if (raw[name] !== undefined && !(AUTH_KEYS[type] as readonly string[]).includes(name)) {
       p.add(child(key, name), `is not used with auth.type "${type}"; allowed with it: ${AUTH_KEYS[type].join(', ')}`); // prettier-ignore

@@ -85,4 +85,15 @@ describe('delivery.graph and delivery.routing', () => {
     ])); // prettier-ignore
     expect(ps.find((p) => p.key === 'delivery.graph.clientSecret')?.message).toMatch(/clientSecretEnv/); // prettier-ignore
   });
+
+  it('with auth.type missing or unknown, says only that, not what a guessed type would need', () => {
+    const graph = {
+      tenant: 'contoso.onmicrosoft.com',
+      clientId: '8a2d3c1e-0f4b-4c6d-9e7a-1b2c3d4e5f60',
+    };
+    for (const auth of [{ cacheFile: 'c.enc' }, { type: 'user', cacheFile: 'c.enc' }]) {
+      const ps = problems({ delivery: { transport: 'graph', graph: { ...graph, auth } } });
+      expect(ps.map((p) => p.key)).toEqual(['delivery.graph.auth.type']);
+    }
+  });
 });
