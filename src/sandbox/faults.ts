@@ -110,11 +110,11 @@ function scope(key: string, v: unknown, allowOn = true): FaultScope {
   }
   if (v['on'] !== undefined) {
     const on = v['on'];
-    if (
-      !allowOn ||
-      !Array.isArray(on) ||
-      !on.every((o) => OPERATIONS.includes(o as EwsOperation))
-    ) {
+    if (!allowOn) {
+      // The connection drops after the server acted: only CreateItem acts, so there is no choice.
+      throw new FaultConfigError(`${key}.on: not allowed here; ${key} applies to CreateItem only`);
+    }
+    if (!Array.isArray(on) || !on.every((o) => OPERATIONS.includes(o as EwsOperation))) {
       throw new FaultConfigError(`${key}.on: expected a list of ${OPERATIONS.join(', ')}`);
     }
     out.on = on as EwsOperation[];

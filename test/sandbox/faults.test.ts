@@ -34,7 +34,8 @@ describe('normalizeFaults', () => {
     [{ slowMs: -1 }, 'slowMs'],
     [{ responseCode: 'NoSuchThing' }, 'responseCode'],
     [{ serverBusy: { on: ['DeleteItem'] } }, 'serverBusy.on'],
-    [{ dropAfterAccept: { on: ['FindItem'] } }, 'dropAfterAccept.on'],
+    [{ dropAfterAccept: { on: ['FindItem'] } }, 'dropAfterAccept.on: not allowed here'],
+    [{ dropAfterAccept: { on: ['CreateItem'] } }, 'applies to CreateItem only'],
     [[], 'expected a JSON object'],
   ])('rejects %j', (input, message) => {
     expect(() => normalizeFaults(input)).toThrow(FaultConfigError);
