@@ -12,6 +12,18 @@ export type MetaRead =
   | { kind: 'corrupt'; reason: string; raw: Buffer | string };
 
 /**
+ * The newest readable copy among several of one item (normally one; two after a crash mid-move):
+ * the highest `seq` wins. Copies that are missing, corrupt or unreadable don't count.
+ */
+export function newest(
+  reads: readonly (MetaRead | { kind: 'unreadable' })[],
+): ItemMeta | undefined {
+  let best: ItemMeta | undefined;
+  for (const r of reads) if (r.kind === 'ok' && (!best || r.meta.seq > best.seq)) best = r.meta;
+  return best;
+}
+
+/**
  * Reads and checks one metadata file. A file that vanished (moved or delivered meanwhile) is
  * `missing`; one that does not hold this item's metadata is `corrupt`, never a thrown error, so a
  * single bad file can't stop a listing of the whole queue.

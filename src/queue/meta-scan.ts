@@ -1,6 +1,6 @@
 import { errnoCode } from '../platform/rename-retry.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from './item-meta.js';
-import { parseMeta, readdirOrEmpty, readTexts, type MetaRead } from './meta-io.js';
+import { newest, parseMeta, readdirOrEmpty, readTexts, type MetaRead } from './meta-io.js';
 import { idOfMetaName } from './queue-layout.js';
 import type { StoreContext } from './store-context.js';
 
@@ -96,10 +96,6 @@ async function readOnce(
   }
 }
 
-/** The copy with the highest seq among the readable ones, or undefined. */
-export function winnerOf(item: ScannedItem): ItemMeta | undefined {
-  let best: ItemMeta | undefined;
-  for (const { read } of item.copies)
-    if (read.kind === 'ok' && (!best || read.meta.seq > best.seq)) best = read.meta;
-  return best;
-}
+/** The copy of a scanned item that counts (see {@link newest}), or undefined. */
+export const winnerOf = (item: ScannedItem): ItemMeta | undefined =>
+  newest(item.copies.map((c) => c.read));

@@ -42,8 +42,8 @@ export function queueLayout(root: string): QueueLayout {
   >;
   const layout: QueueLayout = {
     root,
-    stateDir: (state) => stateDirs[state] ?? join(q, state),
-    metaPath: (state, id) => `${stateDirs[state] ?? join(q, state)}${sep}${id}.json`,
+    stateDir: (state) => stateDirs[state],
+    metaPath: (state, id) => `${stateDirs[state]}${sep}${id}.json`,
     dataDir,
     dataPath: (id) => join(dataDir, id),
     entriesDir,

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { UsageError } from '../errors/errors.js';
 import { errnoCode } from '../platform/rename-retry.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from './item-meta.js';
-import { existsNoFollow, readdirOrEmpty, readMeta, type MetaRead } from './meta-io.js';
+import { existsNoFollow, newest, readdirOrEmpty, readMeta } from './meta-io.js';
 import { listMetaFiles, scanMeta, winnerOf } from './meta-scan.js';
 import { idOfMetaName, isSafeId } from './queue-layout.js';
 import type { StoreContext } from './store-context.js';
@@ -11,13 +11,6 @@ import type { StoreContext } from './store-context.js';
 export function checkId(id: string): void {
   if (!isSafeId(id))
     throw new UsageError(`not an item ID: ${JSON.stringify(String(id).slice(0, 80))}`);
-}
-
-/** The newest readable copy among several (normally one; two after a crash mid-move). */
-export function newest(reads: readonly MetaRead[]): ItemMeta | undefined {
-  let best: ItemMeta | undefined;
-  for (const r of reads) if (r.kind === 'ok' && (!best || r.meta.seq > best.seq)) best = r.meta;
-  return best;
 }
 
 /** Read side of the store. Never writes, so `status` and `show` may use it while the daemon runs. */
@@ -29,21 +22,6 @@ export function makeReadOps(ctx: StoreContext) {
     return newest(
       await Promise.all(ITEM_STATES.map((s) => readMeta(fs, layout.metaPath(s, id), id, s))),
     );
-  };
-
-  /** IDs from folder listings only, without opening a file. */
-  const listIds = async (
-    states: readonly ItemState[],
-  ): Promise<{ state: ItemState; id: string }[]> => {
-    const perState = await Promise.all(
-      states.map(async (state) =>
-        (await readdirOrEmpty(fs, layout.stateDir(state))).flatMap((name) => {
-          const id = idOfMetaName(name);
-          return id ? [{ state, id }] : [];
-        }),
-      ),
-    );
-    return perState.flat();
   };
 
   const forEach = async (
@@ -78,8 +56,9 @@ export function makeReadOps(ctx: StoreContext) {
         `${JSON.stringify(String(prefixOrId).slice(0, 80))} is not an item ID: give at least 8 of its hex characters (0-9, a-f)`,
       );
     }
-    const all = new Set((await listIds(ITEM_STATES)).map((e) => e.id));
-    const ids = [...all].filter((id) => id.startsWith(p)).sort();
+    // Folder listings only: no file is opened to resolve a prefix.
+    const listed = await listMetaFiles(ctx, ITEM_STATES);
+    const ids = [...listed.keys()].filter((id) => id.startsWith(p)).sort();
     if (ids.length === 1) return ids[0] as string;
     if (ids.length > 1) {
       const shown = ids.slice(0, 5).map((id) => id.slice(0, Math.max(16, p.length + 4)));
