@@ -6,6 +6,7 @@ import type { Transport } from '../delivery/transport.js';
 import { isUsageError } from '../errors/errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
+import type { ItemState } from '../queue/item-meta.js';
 import { makeQueueStore } from '../queue/queue-store.js';
 import { claimFile } from '../spool/claim.js';
 import { itemIdFor } from '../spool/item-id.js';
@@ -241,20 +242,22 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   });
   cleanups.push({ name: 'daemon.json and grace.json', fn: unpublish });
 
+  // One listing of the state folders serves both the metrics and the daemon.started line.
+  const counts = await store.stats();
   if (deps.observer) {
     const observer = deps.observer;
-    const publishStats = async () => {
+    const publishStats = async (known?: Record<ItemState, number>) => {
       let oldest: number | undefined;
       for (const t of waiting.values()) if (oldest === undefined || t < oldest) oldest = t;
-      observer.queue({ ...(await store.stats()), grace: monitor.snapshot().length }, oldest);
+      const stats = known ?? (await store.stats());
+      observer.queue({ ...stats, grace: monitor.snapshot().length }, oldest);
     };
-    await publishStats();
+    await publishStats(counts);
     const statsTimer = setInterval(() => void publishStats().catch(() => {}), 15_000);
     statsTimer.unref();
     cleanups.push({ name: 'queue stats', fn: async () => clearInterval(statsTimer) });
   }
 
-  const counts = await store.stats();
   log.event('daemon.started', 'success', `imspooler ${deps.version} started`, {
     extra: {
       transport: transport.name,
