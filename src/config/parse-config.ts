@@ -127,7 +127,7 @@ function parseDelivery(
       min: 0,
       max: 10 * MINUTE,
     }),
-    ews: parseEws(p, 'delivery.ews', raw.ews, effective === 'ews' || effective === 'auto' ? 'ews' : 'sandbox'), // prettier-ignore
+    ews: parseEws(p, 'delivery.ews', raw.ews, effective === 'ews' || effective === 'auto'),
     graph: parseGraph(p, raw.graph, effective === 'graph' || effective === 'auto', baseDir, stateDir), // prettier-ignore
     routing: parseRouting(p, raw.routing),
     sandbox: {

@@ -43,16 +43,16 @@ export function parseEws(
   p: Problems,
   key: string,
   value: unknown,
-  transport: 'ews' | 'sandbox',
+  /** The transport delivers through EWS (`ews`, or `auto` for mailboxes on premises). */
+  usesEws: boolean,
 ): EwsConfig {
   const raw = section(p, key, value, EWS_KEYS);
-  const needed = transport === 'ews';
-  const why = 'when delivery.transport is "ews" or "auto"';
+  const neededWhy = usesEws && 'when delivery.transport is "ews" or "auto"';
   const autodiscoverEmail = parseAutodiscoverEmail(p, child(key, 'autodiscoverEmail'), raw.autodiscoverEmail); // prettier-ignore
   return {
-    url: parseUrl(p, child(key, 'url'), raw.url, needed && why),
+    url: parseUrl(p, child(key, 'url'), raw.url, neededWhy),
     ...(autodiscoverEmail ? { autodiscoverEmail } : {}),
-    auth: parseAuth(p, child(key, 'auth'), raw.auth, needed && why),
+    auth: parseAuth(p, child(key, 'auth'), raw.auth, neededWhy),
     timeout: duration(p, child(key, 'timeout'), raw.timeout, 30_000, { min: 100, max: 600_000 }),
     version: oneOf(p, child(key, 'version'), raw.version, 'Exchange2013', VERSIONS),
     rejectUnauthorized: boolean(p, child(key, 'rejectUnauthorized'), raw.rejectUnauthorized, true),
