@@ -1,7 +1,20 @@
 #!/usr/bin/env node
 // Thin launcher: the compiled entry point lives in dist/ (built by `npm ci` through `prepare`).
+// npm scripts and `npx` run this with the project's own runtime (the `node` dependency); a bare
+// `node bin/imspooler.js` may find an older system Node, so say so plainly instead of failing
+// later on a missing built-in such as node:sqlite.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 13)) {
+  process.stderr.write(
+    `imspooler: needs Node.js 22.13 or later, this is ${process.version}; ` +
+      'run it as `npx imspooler` from the repository (which uses the Node.js it installs) ' +
+      'or use the self-contained program\n',
+  );
+  process.exit(1);
+}
 
 const entry = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
