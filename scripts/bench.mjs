@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [-- --only throughput,queue,latency,scale,idle] [-- --no-wait]`
+// `npm run bench [-- --quick] [-- --only throughput,intake,queue,latency,scale,idle] [-- --no-wait]`
 // Measures the real daemon (a child process, built dist/) against the EWS sandbox (its own
 // process) on loopback, prints a table and writes bench/results/<time>.json. See
 // docs/performance.md for what each number means and the results recorded so far.
@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { idle, latency, scale, throughput } from './bench/phases.mjs';
+import { idle, intake, latency, scale, throughput } from './bench/phases.mjs';
 import { queueCost } from './bench/queue-cost.mjs';
 import { load1, ROOT, sleep } from './bench/world.mjs';
 
@@ -28,6 +28,7 @@ const want = (phase) => !only || only.has(phase);
 const sizes = quick
   ? {
       throughput: [200],
+      intake: 500,
       queue: 200,
       latency: { rate: 20, seconds: 5 },
       scale: 1_000,
@@ -38,6 +39,7 @@ const sizes = quick
     }
   : {
       throughput: [2_000, 10_000],
+      intake: Number(process.env.BENCH_INTAKE_FILES ?? 20_000),
       queue: 2_000,
       latency: { rate: 20, seconds: 45 },
       scale: 100_000,
@@ -129,6 +131,22 @@ if (want('throughput')) {
   if (r) {
     results.throughput.push(r);
     row(`throughput ${n}, log.file null`, fmt(r.itemsPerSecond), 'items/s', '(info)', undefined);
+  }
+}
+if (want('intake')) {
+  const watcher = process.env.BENCH_WATCHER ?? 'chokidar';
+  step(`intake, ${sizes.intake} files at once, ${watcher}`);
+  const r = await attempt('intake', () => intake(sizes.intake, { watcher }));
+  results.intake = r;
+  if (r) {
+    row(
+      `intake ${r.items} files at once${r.timedOut ? ` (${r.claimed} in time)` : ''}`,
+      fmt(r.itemsPerSecond),
+      'items/s',
+      '>= 400',
+      r.itemsPerSecond >= 400 && !r.timedOut,
+    );
+    row(`  daemon CPU per item`, fmt(r.daemonCpuMsPerItem, 2), 'ms', '(info)', undefined);
   }
 }
 if (want('queue')) {

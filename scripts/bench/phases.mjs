@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import http from 'node:http';
 import { rename, writeFile } from 'node:fs/promises';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seedQueue } from './seed-queue.mjs';
 import {
@@ -135,6 +135,86 @@ async function plainClient(body, count, concurrency) {
       seconds,
       itemsPerSecond: count / seconds,
       sandboxCpuSeconds: (sb.cpu.user + sb.cpu.system) / 1e6,
+    };
+  } finally {
+    await world.close();
+  }
+}
+
+/**
+ * Intake: the daemon runs idle with the default watcher (chokidar) and grace 0; then `count` files
+ * are dropped into the spool folder at once (written beside it first, then renamed in as fast as
+ * the bench can). Timed from the first rename to the last `item.claimed` line: watch, grace,
+ * claim and admission, whatever the store is. The server answers after `serverDelayMs`, so the
+ * daemon's few requests in flight wait and delivery takes no CPU from intake (the throughput phase
+ * measures the two together). Gives up after `deadlineSeconds` and reports what was claimed.
+ */
+export async function intake(
+  count,
+  { watcher = 'chokidar', deadlineSeconds = 600, serverDelayMs = 540_000 } = {},
+) {
+  const world = await makeWorld(`intake${count}`, {
+    spool: { watcher },
+    delivery: { ews: { timeout: '10m' } },
+  });
+  const loadBefore = load1();
+  try {
+    const staging = join(world.dir, 'staging');
+    mkdirSync(staging);
+    for (let i = 0; i < count; i++) {
+      writeFileSync(join(staging, `drop-${i}.json`), spoolJson(2_000_000 + i));
+    }
+    await world.sandbox.setFaults({ slowMs: serverDelayMs });
+    const d = world.startDaemon();
+    let t0;
+    let dropSeconds;
+    let daemonCpuSeconds;
+    let timedOut = false;
+    try {
+      await d.waitStarted(60_000);
+      // chokidar is ready a moment after daemon.started (the monitor starts after that line).
+      await sleep(2000);
+      const cpu0 = cpuSeconds(d.pid);
+      t0 = Date.now();
+      for (let i = 0; i < count; i++) {
+        renameSync(join(staging, `drop-${i}.json`), join(world.spool, `drop-${i}.json`));
+      }
+      dropSeconds = (Date.now() - t0) / 1000;
+      try {
+        await waitUntil(
+          () => {
+            if (d.proc.exitCode !== null)
+              throw new Error(`daemon exited: ${d.stderr.slice(0, 500)}`);
+            return (d.counts['item.claimed'] ?? 0) >= count;
+          },
+          `${count} claims`,
+          deadlineSeconds * 1000,
+        );
+      } catch (e) {
+        if (!String(e).includes('timed out')) throw e;
+        timedOut = true;
+      }
+      daemonCpuSeconds = cpuSeconds(d.pid) - cpu0;
+    } finally {
+      await d.stop();
+    }
+    const claimed = d.counts['item.claimed'] ?? 0;
+    const seconds = ((timedOut ? Date.now() : d.lastAt['item.claimed']) - t0) / 1000;
+    return {
+      items: count,
+      watcher,
+      claimed,
+      timedOut,
+      seconds,
+      itemsPerSecond: claimed / seconds,
+      dropSeconds,
+      daemonCpuSeconds,
+      daemonCpuMsPerItem: claimed ? (daemonCpuSeconds * 1000) / claimed : undefined,
+      daemonPeakRssMb: d.peakRssMb,
+      logLines: d.counts,
+      problems: d.problems,
+      loadBefore,
+      loadAfter: load1(),
     };
   } finally {
     await world.close();

@@ -28,6 +28,9 @@ import { resumeQueue } from './resume-queue.js';
 import { makeScheduler } from './scheduler.js';
 import { collectStartupItems } from './startup-items.js';
 
+/** Due spool files taken in at once (intake.ts keeps two copies of one content one item). */
+const INTAKE_CONCURRENCY = 8;
+
 /** Collaborators of the daemon; everything that touches the world is injected. */
 export interface DaemonDeps {
   config: Config;
@@ -175,6 +178,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     paths: config.spool.paths,
     graceMs: config.spool.grace,
     watch: config.spool.watcher === 'native' ? watchFolderNative : watchFolderChokidar,
+    // Several due files at once, so their admissions can share the store's commits.
+    dueConcurrency: INTAKE_CONCURRENCY,
     rescanMs: config.spool.rescan,
     clock,
     fs,

@@ -5,7 +5,12 @@
  * The clock runs from the file's last modification, not from when the daemon first saw it, so a
  * restarted daemon does not give old files another full grace period. A modification time in the
  * future (clock skew, a copied file) counts as "now".
+ *
+ * A folder may hold tens of thousands of files at once (a profile copied back, a client that was
+ * offline for weeks): the due times are kept in a heap, so a change costs O(log n) and finding the
+ * next due file never scans every entry.
  */
+import { DueHeap } from '../daemon/due-heap.js';
 
 /** What the tracker needs to know about a file, from `lstat`. */
 export interface ObservedFile {
@@ -43,8 +48,8 @@ export interface GraceTracker {
   observe(path: string, file: ObservedFile, now: number): ObserveResult;
   /** The file left the folder. Returns whether it was tracked (→ `spool.cleared`); false while claiming. */
   gone(path: string): boolean;
-  /** Entries whose grace has elapsed and that are not being claimed, earliest first. */
-  due(now: number): GraceEntry[];
+  /** Entries whose grace has elapsed and that are not being claimed, earliest first (at most `limit`). */
+  due(now: number, limit?: number): GraceEntry[];
   /** The earliest `dueAt` of entries not being claimed, for a single timer. */
   nextDueAt(): number | undefined;
   /** Marks an entry as being claimed: it is neither due nor cleared until `settle`. */
@@ -55,6 +60,10 @@ export interface GraceTracker {
   has(path: string): boolean;
   /** The tracked paths (for reconciliation after a rescan). */
   paths(): string[];
+  /** How many files are tracked in `folder` (all folders without one). */
+  count(folder?: string): number;
+  /** The tracked paths in one folder. */
+  pathsIn(folder: string): string[];
   /** A copy of every entry, earliest due first, for `status`. */
   snapshot(): GraceEntry[];
 }
@@ -62,15 +71,28 @@ export interface GraceTracker {
 /** Creates a tracker for the given grace period (ms). */
 export function makeGraceTracker(graceMs: number): GraceTracker {
   const entries = new Map<string, GraceEntry>();
+  /** dueAt of every entry not being claimed, keyed by path. */
+  const heap = new DueHeap();
+  const perFolder = new Map<string, number>();
   const byDue = (a: GraceEntry, b: GraceEntry): number =>
     a.dueAt - b.dueAt || (a.path < b.path ? -1 : 1);
+  const countFolder = (folder: string, delta: number): void => {
+    const n = (perFolder.get(folder) ?? 0) + delta;
+    if (n > 0) perFolder.set(folder, n);
+    else perFolder.delete(folder);
+  };
+  const forget = (e: GraceEntry): void => {
+    entries.delete(e.path);
+    heap.delete(e.path);
+    countFolder(e.folder, -1);
+  };
 
   return {
     observe(path, file, now) {
       const kind = file.kind ?? 'file';
       const prev = entries.get(path);
       if (prev === undefined) {
-        entries.set(path, {
+        const e: GraceEntry = {
           path,
           folder: file.folder ?? '',
           kind,
@@ -80,7 +102,10 @@ export function makeGraceTracker(graceMs: number): GraceTracker {
           firstSeenAt: now,
           dueAt: Math.min(file.mtimeMs, now) + graceMs,
           claiming: false,
-        });
+        };
+        entries.set(path, e);
+        heap.set(path, e.dueAt);
+        countFolder(e.folder, 1);
         return 'new';
       }
       if (prev.claiming) return 'claiming';
@@ -93,7 +118,7 @@ export function makeGraceTracker(graceMs: number): GraceTracker {
       // A change seen live happened just now; only a newer mtime tells us when exactly. A size change
       // under an unchanged (coarse) or older mtime (a copy that kept its date) restarts from now.
       const basis = file.mtimeMs > prev.mtimeMs ? Math.min(file.mtimeMs, now) : now;
-      entries.set(path, {
+      const next: GraceEntry = {
         ...prev,
         kind,
         size: file.size,
@@ -101,44 +126,52 @@ export function makeGraceTracker(graceMs: number): GraceTracker {
         ino: file.ino,
         folder: file.folder ?? prev.folder,
         dueAt: Math.max(basis + graceMs, prev.dueAt),
-      });
+      };
+      countFolder(prev.folder, -1);
+      countFolder(next.folder, 1);
+      entries.set(path, next);
+      heap.set(path, next.dueAt);
       return 'restarted';
     },
     gone(path) {
       const e = entries.get(path);
       if (e === undefined || e.claiming) return false;
-      entries.delete(path);
+      forget(e);
       return true;
     },
-    due(now) {
-      return [...entries.values()]
-        .filter((e) => !e.claiming && e.dueAt <= now)
-        .sort(byDue)
-        .map((e) => ({ ...e }));
+    due(now, limit = Infinity) {
+      // Taken off the heap in order, then put back: they stay due until begun or gone.
+      const out: GraceEntry[] = [];
+      for (let path; out.length < limit && (path = heap.popDue(now)) !== undefined;) {
+        const e = entries.get(path);
+        if (e !== undefined) out.push(e);
+      }
+      for (const e of out) heap.set(e.path, e.dueAt);
+      return out.map((e) => ({ ...e }));
     },
-    nextDueAt() {
-      let next: number | undefined;
-      for (const e of entries.values())
-        if (!e.claiming && (next === undefined || e.dueAt < next)) next = e.dueAt;
-      return next;
-    },
+    nextDueAt: () => heap.peek()?.at,
     begin(path) {
       const e = entries.get(path);
       if (e === undefined || e.claiming) return false;
       e.claiming = true;
+      heap.delete(path);
       return true;
     },
     settle(path, outcome) {
       const e = entries.get(path);
       if (e === undefined) return;
-      if (outcome === 'done') entries.delete(path);
+      if (outcome === 'done') forget(e);
       else {
         e.claiming = false;
         e.dueAt = outcome;
+        heap.set(path, outcome);
       }
     },
     has: (path) => entries.has(path),
     paths: () => [...entries.keys()],
+    pathsIn: (folder) =>
+      [...entries.values()].filter((e) => e.folder === folder).map((e) => e.path),
+    count: (folder) => (folder === undefined ? entries.size : (perFolder.get(folder) ?? 0)),
     snapshot: () => [...entries.values()].sort(byDue).map((e) => ({ ...e })),
   };
 }
