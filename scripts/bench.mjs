@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [-- --only throughput,intake,queue,latency,scale,idle] [-- --no-wait]`
+// `npm run bench [-- --quick] [-- --only throughput,intake,queue,latency,scale,idle,footprint] [-- --no-wait]`
 // Measures the real daemon (a child process, built dist/) against the EWS sandbox (its own
 // process) on loopback, prints a table and writes bench/results/<time>.json. See
 // docs/performance.md for what each number means and the results recorded so far.
@@ -205,6 +205,16 @@ if (want('idle')) {
       '(info)',
       undefined,
     );
+  }
+}
+if (want('footprint')) {
+  step(`footprint, empty queue, ${sizes.idleSeconds} s`);
+  const r = await attempt('footprint', () => idle(0, sizes.idleSeconds, sizes.idleSettle));
+  results.footprint = r;
+  if (r) {
+    row('idle RSS, empty queue', fmt(r.rssMb, 0), 'MB', '< 60', r.rssMb < 60);
+    row('  peak RSS (VmHWM)', fmt(r.peakRssMb, 0), 'MB', '(info)', undefined);
+    row('idle CPU, empty queue', fmt(r.percent, 3), '% of a core', '< 0.1', r.percent < 0.1);
   }
 }
 results.loadAtEnd = load1();

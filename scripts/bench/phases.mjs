@@ -344,7 +344,9 @@ function countItems(doc) {
 }
 
 /**
- * Idle cost: `count` deferred items due in a day, nothing in the spool folder. The daemon's CPU
+ * Idle cost: `count` deferred items due in a day (or an empty queue), nothing in the spool folder.
+ * Also the daemon's RSS (`VmRSS`) at the end and its peak (`VmHWM`): the footprint that counts on a
+ * terminal server running one daemon per user. The daemon's CPU
  * time (/proc, all threads) over the first `seconds` after `daemon.started`, and over `seconds`
  * once it has settled: about 25 s after start V8's memory reducer runs one full garbage collection
  * (a few hundred ms, whatever the queue holds), which is start-up cost, not polling.
@@ -352,10 +354,12 @@ function countItems(doc) {
 export async function idle(count, seconds, settleSeconds = 35) {
   const world = await makeWorld('idle');
   try {
-    seedQueue(world.stateDir, world.spool, count, {
-      state: 'deferred',
-      nextAttemptAt: Date.now() + 24 * 3600_000,
-    });
+    if (count > 0) {
+      seedQueue(world.stateDir, world.spool, count, {
+        state: 'deferred',
+        nextAttemptAt: Date.now() + 24 * 3600_000,
+      });
+    }
     const loadBefore = load1();
     const d = world.startDaemon();
     const measure = async () => {
@@ -368,12 +372,16 @@ export async function idle(count, seconds, settleSeconds = 35) {
     };
     let first;
     let steady;
+    let rssMb;
+    let peakRssMb;
     try {
       await d.waitStarted(60_000);
       first = await measure();
       const rest = settleSeconds - seconds;
       if (rest > 0) await sleep(rest * 1000);
       steady = await measure();
+      rssMb = memMb(d.pid, 'VmRSS');
+      peakRssMb = memMb(d.pid, 'VmHWM');
     } finally {
       await d.stop();
     }
@@ -383,6 +391,8 @@ export async function idle(count, seconds, settleSeconds = 35) {
       ...steady,
       afterStart: first,
       settleSeconds,
+      rssMb,
+      peakRssMb,
       requestsToServer: sb.stats.requests,
       deliveries: d.delivered,
       loadBefore,

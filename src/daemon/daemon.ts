@@ -21,6 +21,7 @@ import { makeControlInbox } from './control-inbox.js';
 import { readRunningDaemon } from './daemon-state.js';
 import { makeIntake } from './intake.js';
 import { makeItemWorker } from './item-worker.js';
+import { makeLazyTransport } from './lazy-transport.js';
 import { acquireQueueLock } from './queue-lock.js';
 import { policyHoldReason } from './policy.js';
 import { publishDaemonState } from './publish-state.js';
@@ -36,7 +37,10 @@ export interface DaemonDeps {
   config: Config;
   log: EventLog;
   version: string;
-  /** Opens the mail transport (EWS, or EWS against the in-process sandbox). */
+  /**
+   * Opens the mail transport (EWS, Graph, or EWS against the in-process sandbox). Called when the
+   * first item is due, not at start (lazy-transport.ts), and again after a failed attempt.
+   */
   openTransport: (config: Config) => Promise<{ transport: Transport; close: () => Promise<void> }>;
   clock?: Clock;
   fs?: FsLike;
@@ -83,8 +87,13 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   const startup = collectStartupItems({ keepFirstSeen: deps.observer !== undefined });
   const recovery = await store.open({ onItem: startup.onItem });
 
-  const { transport, close: closeTransport } = await deps.openTransport(config);
-  cleanups.push({ name: 'transport', fn: closeTransport });
+  const transport = makeLazyTransport({
+    name: config.delivery.transport,
+    open: () => deps.openTransport(config),
+    onOpened: () => log.diag('info', `${config.delivery.transport} transport opened for the first item due`), // prettier-ignore
+    onOpenFailed: (e) => log.diag('error', `${e.message}; the items are deferred and it is tried again`, { error_code: e.code }), // prettier-ignore
+  });
+  cleanups.push({ name: 'transport', fn: () => transport.close() });
 
   // firstSeenAt of every item waiting for delivery, so metrics know the oldest without a disk scan.
   const waiting = new Map<string, number>();
