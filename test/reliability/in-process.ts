@@ -41,6 +41,10 @@ export async function makeInProcessWorld(opts: {
   fs?: FsLike;
   clock?: Clock;
   config?: Record<string, unknown>;
+  /** Stands between the daemon and the real opener (which `open` calls), e.g. to fail once. */
+  openTransport?: (
+    open: () => ReturnType<typeof openTransport>,
+  ) => ReturnType<typeof openTransport>;
 }): Promise<InProcessWorld> {
   const dir = await fsp.mkdtemp(join(tmpdir(), 'imspooler-rel-'));
   const spool = join(dir, 'spool');
@@ -93,7 +97,10 @@ export async function makeInProcessWorld(opts: {
         env,
         fs: opts.fs ?? realFs,
         clock: opts.clock ?? systemClock,
-        openTransport: (c) => openTransport(c, env),
+        openTransport: (c) =>
+          opts.openTransport
+            ? opts.openTransport(() => openTransport(c, env))
+            : openTransport(c, env),
       });
       running.push(d);
       return d;
