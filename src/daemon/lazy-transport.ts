@@ -71,7 +71,11 @@ export function makeLazyTransport(deps: LazyTransportDeps): Transport & { isOpen
       const o = opening;
       opening = undefined;
       // Still opening: let it finish, then release what it opened.
-      if (o) await o.then((t) => t.close(), () => undefined);
+      if (o)
+        await o.then(
+          (t) => t.close(),
+          () => undefined,
+        );
     },
   };
 }
