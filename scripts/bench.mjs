@@ -136,7 +136,8 @@ if (want('throughput')) {
 if (want('intake')) {
   const watcher = process.env.BENCH_WATCHER ?? 'chokidar';
   step(`intake, ${sizes.intake} files at once, ${watcher}`);
-  const r = await attempt('intake', () => intake(sizes.intake, { watcher }));
+  const deadlineSeconds = Number(process.env.BENCH_INTAKE_DEADLINE ?? 600);
+  const r = await attempt('intake', () => intake(sizes.intake, { watcher, deadlineSeconds }));
   results.intake = r;
   if (r) {
     row(
@@ -214,6 +215,8 @@ if (want('footprint')) {
   if (r) {
     row('idle RSS, empty queue', fmt(r.rssMb, 0), 'MB', '< 60', r.rssMb < 60);
     row('  peak RSS (VmHWM)', fmt(r.peakRssMb, 0), 'MB', '(info)', undefined);
+    row('  private to the process (PSS anon)', fmt(r.anonMb, 0), 'MB', '(info)', undefined);
+    row('  mapped files, shared (PSS file)', fmt(r.fileMb, 0), 'MB', '(info)', undefined);
     row('idle CPU, empty queue', fmt(r.percent, 3), '% of a core', '< 0.1', r.percent < 0.1);
   }
 }

@@ -11,6 +11,7 @@ import {
   load1,
   makeWorld,
   memMb,
+  memSplitMb,
   PASSWORD,
   percentile,
   sleep,
@@ -374,6 +375,7 @@ export async function idle(count, seconds, settleSeconds = 35) {
     let steady;
     let rssMb;
     let peakRssMb;
+    let split;
     try {
       await d.waitStarted(60_000);
       first = await measure();
@@ -382,6 +384,7 @@ export async function idle(count, seconds, settleSeconds = 35) {
       steady = await measure();
       rssMb = memMb(d.pid, 'VmRSS');
       peakRssMb = memMb(d.pid, 'VmHWM');
+      split = memSplitMb(d.pid);
     } finally {
       await d.stop();
     }
@@ -393,6 +396,8 @@ export async function idle(count, seconds, settleSeconds = 35) {
       settleSeconds,
       rssMb,
       peakRssMb,
+      anonMb: split?.anon,
+      fileMb: split?.file,
       requestsToServer: sb.stats.requests,
       deliveries: d.delivered,
       loadBefore,

@@ -52,6 +52,17 @@ export function memMb(pid, field) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/**
+ * The kernel's split of a process's memory (/proc/<pid>/smaps_rollup), in MB: `anon` is its own
+ * (heap, stacks), `file` the pages of files it maps, mostly the node binary, which processes
+ * running the same binary share.
+ */
+export function memSplitMb(pid) {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { anon: kb('Pss_Anon') / 1024, file: kb('Pss_File') / 1024 };
+}
+
 /** The 1-minute load average. */
 export const load1 = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
