@@ -22,6 +22,7 @@ import { readRunningDaemon } from './daemon-state.js';
 import { makeIntake } from './intake.js';
 import { makeItemWorker } from './item-worker.js';
 import { makeLazyTransport } from './lazy-transport.js';
+import { checkTransportSecrets } from './transport-secrets.js';
 import { acquireQueueLock } from './queue-lock.js';
 import { policyHoldReason } from './policy.js';
 import { publishDaemonState } from './publish-state.js';
@@ -87,6 +88,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   const startup = collectStartupItems({ keepFirstSeen: deps.observer !== undefined });
   const recovery = await store.open({ onItem: startup.onItem });
 
+  await checkTransportSecrets(config, deps.env ?? process.env);
   const transport = makeLazyTransport({
     name: config.delivery.transport,
     open: () => deps.openTransport(config),

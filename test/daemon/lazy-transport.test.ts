@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeLazyTransport, type OpenedTransport } from '../../src/daemon/lazy-transport.js';
 import type { SendRequest, Transport } from '../../src/delivery/transport.js';
 import { isDeliveryError } from '../../src/errors/errors.js';
+import { makeWorld, type World } from '../e2e/harness.js';
 import { makeInProcessWorld, type InProcessWorld } from '../reliability/in-process.js';
 
 /** Polls until `cond` holds; fails after `ms` (no fixed sleeps for conditions). */
@@ -68,6 +69,24 @@ describe('the transport opens on the first item due (real daemon, sandbox)', () 
     expect(deferred[0]?.error?.code).toBe('TransportUnavailable');
     expect(attempts).toBe(2);
     expect(world.sandbox.stats.createItem).toBe(1);
+  });
+});
+
+describe('the secrets the transport will need (real daemon process)', () => {
+  let e2e: World | undefined;
+  afterEach(async () => {
+    await e2e?.close();
+    e2e = undefined;
+  });
+
+  it('are checked at start: a password variable that is not set stops the daemon with exit code 2', async () => {
+    e2e = await makeWorld({
+      delivery: { ews: { auth: { passwordEnv: 'IMSPOOLER_TEST_NOT_SET_PW' } } },
+    });
+    const d = e2e.start();
+    expect(await d.exited).toBe(2);
+    expect(d.stderr()).toContain('IMSPOOLER_TEST_NOT_SET_PW is not set');
+    expect(d.actions('daemon.started')).toEqual([]);
   });
 });
 
