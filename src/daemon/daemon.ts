@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/config-types.js';
-import { groupRecipients } from '../delivery/recipients.js';
+import { deliveryGroups } from '../delivery/recipients.js';
 import type { Transport } from '../delivery/transport.js';
 import { isUsageError } from '../errors/errors.js';
 import type { EventLog } from '../log/event-log.js';
@@ -120,7 +120,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       concurrency: () => scheduler.concurrency(),
     },
     parse: (bytes) => parseSpoolItem(bytes, { maxBytes: config.spool.maxBytes }),
-    groupRecipients: (to, cc) => groupRecipients(to, cc, config.organization.domains),
+    groupRecipients: (item) => deliveryGroups(item, config.organization.domains),
     render: (item) => ({ subject: subjectFor(item), html: renderTranscriptHtml(item) }),
     retry: config.retry,
     policyHold: () => policyHoldReason(config.policy),

@@ -5,6 +5,8 @@ import type { SpoolItem, TranscriptMessage } from './spool-item.js';
 export const MAX_SUBJECT_LENGTH = 255;
 /** The subject when an item gives none and its first message has no text. */
 export const DEFAULT_SUBJECT = 'Missed conversation';
+/** The same for a conversation-history item (it was not missed: it happened). */
+export const DEFAULT_HISTORY_SUBJECT = 'Conversation';
 /** How much of a message is looked at to find its first line. */
 const FIRST_LINE_WINDOW = 64 * 1024;
 
@@ -59,7 +61,8 @@ function displayTime(iso: string): string {
 /**
  * The subject delivered for an item: its own subject, else the first non-blank line of its first
  * message (the text, or the HTML without tags), on one line and cut to
- * {@link MAX_SUBJECT_LENGTH}; {@link DEFAULT_SUBJECT} when there is nothing to take it from.
+ * {@link MAX_SUBJECT_LENGTH}; {@link DEFAULT_SUBJECT} (or {@link DEFAULT_HISTORY_SUBJECT}) when
+ * there is nothing to take it from.
  */
 export function subjectFor(item: SpoolItem): string {
   const given = oneLine(item.subject ?? '');
@@ -73,7 +76,8 @@ export function subjectFor(item: SpoolItem): string {
     .split(/\r\n|\r|\n/)
     .map(oneLine)
     .find((l) => l !== '');
-  return line === undefined ? DEFAULT_SUBJECT : cut(line);
+  if (line !== undefined) return cut(line);
+  return item.kind === 'conversation-history' ? DEFAULT_HISTORY_SUBJECT : DEFAULT_SUBJECT;
 }
 
 /** Control characters (line breaks included) become spaces; runs of white space one space. */

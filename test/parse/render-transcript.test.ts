@@ -11,6 +11,7 @@ import type { SpoolItem } from '../../src/spool/spool-item.js';
 const base: SpoolItem = {
   id: 'a'.repeat(64),
   format: 'json',
+  kind: 'offline-im',
   from: 'alice@contoso.com',
   to: ['bob@contoso.com'],
   cc: [],
