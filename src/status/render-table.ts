@@ -1,4 +1,5 @@
 import { cleanText } from './clean-text.js';
+import type { ItemKind } from '../spool/spool-item.js';
 import type { StatusDoc, StatusItem } from './status-doc.js';
 
 /** Pure: "3m", "2h 5m", "4d" — how support staff read ages on the phone. */
@@ -13,6 +14,12 @@ export function formatAge(ms: number): string {
 }
 
 const clean = cleanText;
+
+/** The KIND column: short words, so the table keeps its width. */
+export const KIND_LABEL: Record<ItemKind, string> = {
+  'offline-im': 'im',
+  'conversation-history': 'history',
+};
 
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
@@ -33,6 +40,7 @@ function row(item: StatusItem, now: number): string[] {
   return [
     item.id.slice(0, 12),
     item.state,
+    item.kind === undefined ? '-' : KIND_LABEL[item.kind],
     formatAge(now - Date.parse(item.firstSeenAt)),
     String(item.attempts),
     next,
@@ -52,12 +60,13 @@ export function renderStatusTable(doc: StatusDoc): string {
       ? `daemon: running (pid ${doc.daemon.pid})`
       : 'daemon: not running (items wait until it starts)',
   );
-  const header = ['ID', 'STATE', 'AGE', 'TRIES', 'NEXT', 'LAST ERROR', 'FROM', 'TO'];
+  const header = ['ID', 'STATE', 'KIND', 'AGE', 'TRIES', 'NEXT', 'LAST ERROR', 'FROM', 'TO'];
   const rows = doc.items.map((i) => row(i, now));
   for (const g of doc.grace) {
     rows.push([
       '-',
       'grace',
+      '-',
       formatAge(now - Date.parse(g.firstSeenAt)),
       '0',
       `in ${formatAge(Date.parse(g.dueAt) - now)}`,
