@@ -28,18 +28,20 @@ export function textToHtml(text: string): string {
 /**
  * The HTML body delivered for an item. A MIME item's HTML part goes as it is, else its text
  * escaped; a JSON item becomes a transcript, each message with its time and sender, then its HTML
- * if given, else its text escaped. Pure: same item, same HTML.
+ * if given, else its text escaped. A conversation-history transcript names no sender: its
+ * messages came from every participant, and the format does not say which. Pure: same item,
+ * same HTML.
  */
 export function renderTranscriptHtml(item: SpoolItem): string {
   if (item.format === 'mime') return item.messages.map(messageBody).join('\n<hr>\n');
-  const sender = escapeHtml(item.from);
+  const sender = item.kind === 'conversation-history' ? '' : `<b>${escapeHtml(item.from)}</b>`;
   const rows = item.messages.map((m) => {
     const time = m.at
       ? `<time datetime="${escapeHtml(m.at)}">${escapeHtml(displayTime(m.at))}</time> `
       : '';
     return (
       `<div class="imspooler-message">` +
-      `<p class="imspooler-meta">${time}<b>${sender}</b></p>` +
+      `<p class="imspooler-meta">${time}${sender}</p>` +
       `<div class="imspooler-body">${messageBody(m)}</div>` +
       `</div>`
     );

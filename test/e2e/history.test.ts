@@ -136,4 +136,16 @@ describe('conversation-history items end to end (EWS sandbox)', () => {
     expect(q.error?.message).toContain('"voicemail"');
     expect(world.sandbox.stats.createItem).toBe(0);
   }, 30_000);
+
+  it('check-config --probe reports the Conversation History folder reachable (a GetFolder on it)', async () => {
+    world = await makeWorld();
+    const r = await world.cli('check-config', '--probe');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /probe OK: .*Conversation History folder "Conversation History" reachable/,
+    );
+    const get = world.sandbox.requests.find((q) => q.operation === 'GetFolder');
+    expect(get?.body).toContain('<t:DistinguishedFolderId Id="conversationhistory"');
+    expect(get?.status).toBe(200);
+  });
 });

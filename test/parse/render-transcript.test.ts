@@ -40,6 +40,20 @@ describe('renderTranscriptHtml: JSON items', () => {
     expect(html.indexOf('Are you free at 3?')).toBeLessThan(html.indexOf('Or at 4?'));
   });
 
+  it('names no sender in a conversation-history transcript (each participant wrote some)', () => {
+    const html = renderTranscriptHtml({
+      ...base,
+      kind: 'conversation-history',
+      messages: [
+        { at: '2026-11-24T09:58:03.000Z', text: 'Are you free at 3?' },
+        { at: '2026-11-24T09:59:10.000Z', text: 'Yes!' },
+      ],
+    });
+    expect(html).toContain('2026-11-24 09:58:03 UTC');
+    expect(html).toContain('Yes!');
+    expect(html).not.toContain('alice@contoso.com');
+  });
+
   it('escapes text, turning line breaks into <br>', () => {
     const html = renderTranscriptHtml({
       ...base,
@@ -141,5 +155,8 @@ describe('subjectFor', () => {
       DEFAULT_SUBJECT,
     );
     expect(subjectFor({ ...base, messages: [] })).toBe(DEFAULT_SUBJECT);
+    expect(subjectFor({ ...base, kind: 'conversation-history', messages: [] })).toBe(
+      'Conversation',
+    );
   });
 });
