@@ -190,7 +190,7 @@ export function makeIntake(deps: IntakeDeps) {
         log.event('item.claimed', 'success', 'spool file taken into the queue', {
           itemId: id,
           filePath: source,
-          extra: { format: res.meta.format, size: res.meta.size },
+          extra: { format: res.meta.format, kind: res.meta.kind, size: res.meta.size },
         });
         deps.onQueued(res.meta);
         return;

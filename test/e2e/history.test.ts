@@ -38,6 +38,8 @@ describe('conversation-history items end to end (EWS sandbox)', () => {
     await daemon.waitForLine(started, 'daemon.started');
     await world.drop('conv-1.json', historyItem(1));
 
+    const claimed = await daemon.waitForLine((l) => l.event?.action === 'item.claimed', 'claimed');
+    expect(claimed.imspooler).toMatchObject({ format: 'json', kind: 'conversation-history' });
     // The first attempt fails (503) and waits an hour: status and show say which kind it is.
     const deferred = await daemon.waitForLine(
       (l) => l.event?.action === 'delivery.deferred',
