@@ -8,6 +8,7 @@ import type { ConfigProblem } from '../errors/errors.js';
 import type { Config } from './config-types.js';
 import { formatDuration } from './duration.js';
 import { KEY_TREE } from './key-tree.js';
+import { nestingProblem } from './nesting.js';
 import { parseEws } from './parse-ews.js';
 import { parseGraph, parseRouting } from './parse-graph.js';
 import { parseLog, parseMetrics } from './parse-observability.js';
@@ -47,6 +48,9 @@ const DOMAIN = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(
 
 /** Validates and resolves a raw config, reporting every problem at once. */
 export function parseConfig(raw: unknown, opts: ParseConfigOptions): ParseConfigResult {
+  // Checked before anything walks the value: the walks recurse, and would overflow the stack.
+  const tooDeep = nestingProblem(raw);
+  if (tooDeep.length > 0) return { ok: false, problems: tooDeep };
   const p = new Problems();
   const top = section(p, '', raw, keysOf(KEY_TREE));
   // Nothing else can be meaningfully checked; "url is required" would only add noise.

@@ -186,8 +186,9 @@ export function text(
   expected = 'a non-empty string',
 ): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === 'string' && value.trim() !== '') return value;
-  p.bad(key, value, expected);
+  if (typeof value === 'string' && value.trim() !== '' && !value.includes('\0')) return value;
+  // A NUL passes JSON but no file name, command line or HTTP header takes it.
+  p.bad(key, value, typeof value === 'string' && value.includes('\0') ? `${expected}, without NUL characters (\\u0000)` : expected); // prettier-ignore
   return undefined;
 }
 
@@ -222,6 +223,11 @@ export function resolvePath(
 ): string | undefined {
   if (given === '~' || given.startsWith('~/') || given.startsWith('~\\')) {
     p.bad(key, given, 'an absolute path or one relative to the config file ("~" is not expanded)');
+    return undefined;
+  }
+  // No file system takes a NUL in a name; Node would refuse it later, in its own words.
+  if (given.includes('\0')) {
+    p.bad(key, given, 'a path without NUL characters (\\u0000)');
     return undefined;
   }
   return isAbsolute(given) ? resolve(given) : resolve(baseDir, given);

@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/parse-config.js';
+import { CLI } from '../e2e/harness.js';
+
+/** The real CLI, with a config written to a temp folder; no daemon is left running. */
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'imspooler-config-edges-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(config: string, ...args: string[]): Promise<Run> {
+  const file = join(dir, `c${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(file, config);
+  const env: NodeJS.ProcessEnv = { ...process.env, IMSPOOLER_CONFIG: file };
+  for (const name of Object.keys(env)) if (name.startsWith('IMSPOOLER__')) delete env[name];
+  return new Promise((done) =>
+    execFile(process.execPath, [CLI, ...args, '--config', file], { env }, (e, stdout, stderr) =>
+      done({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+/** The problem lines of an invalid-config report (everything after the heading). */
+const problemLines = (stderr: string): string[] =>
+  stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('imspooler: invalid configuration:'));
+
+const sandbox = { delivery: { transport: 'sandbox' }, spool: { paths: ['./spool'] } };
+const baseDir = resolve('/srv/imspooler');
+
+describe('issue 10.13: config edge cases end in a line naming the key, not in Node’s words', () => {
+  const deep = (n: number): string =>
+    `{"delivery":{"transport":"sandbox"},"policy":${'['.repeat(n)}${']'.repeat(n)}}`;
+
+  it('a config nested 200,000 levels deep: exit 2, one line naming the key', async () => {
+    const r = await cli(deep(200_000), 'check-config');
+    expect(r.stderr).not.toMatch(/call stack|RangeError/);
+    expect(r.code).toBe(2);
+    expect(problemLines(r.stderr)).toEqual([expect.stringMatching(/^ {2}policy: is nested more than 32 levels deep/)]); // prettier-ignore
+  });
+
+  it('the same for run, before anything starts', async () => {
+    const r = await cli(deep(200_000), 'run');
+    expect(r.code).toBe(2);
+    expect(problemLines(r.stderr)).toEqual([expect.stringMatching(/^ {2}policy: is nested/)]);
+  });
+
+  it('a deep document that is also not valid JSON is located, not overflowed', async () => {
+    const r = await cli(`{"policy":${'['.repeat(200_000)}`, 'check-config');
+    expect(r.stderr).not.toMatch(/call stack|RangeError/);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /invalid JSON at line 1, column \d+: nested more than 1000 levels deep/,
+    );
+  });
+
+  it('a value nested deep through an environment override is caught too (pure)', () => {
+    let value: unknown = 1;
+    for (let i = 0; i < 100_000; i++) value = [value];
+    const result = parseConfig({ ...sandbox, retry: { minDelay: value } }, { baseDir });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems).toEqual([{ key: 'retry', message: expect.stringMatching(/nested more than/) as string }]); // prettier-ignore
+  });
+
+  it('the real config shape is not mistaken for deep nesting', () => {
+    const result = parseConfig(
+      { ...sandbox, delivery: { transport: 'sandbox', ews: { auth: { type: 'oauth', tokenEnv: 'T' } } } }, // prettier-ignore
+      { baseDir },
+    );
+    expect(result.ok).toBe(true);
+  });
+
+  it('a stateDir containing NUL: check-config exits 2 naming stateDir', async () => {
+    const r = await cli(JSON.stringify({ ...sandbox, stateDir: './var\u0000x' }), 'check-config');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(problemLines(r.stderr)).toEqual([expect.stringMatching(/^ {2}stateDir: "\.\/var\\u0000x" is not allowed; expected .*without NUL/)]); // prettier-ignore
+  });
+
+  it('a stateDir containing NUL: run exits 2 with the same line, not a Node message', async () => {
+    const r = await cli(JSON.stringify({ ...sandbox, stateDir: './var\u0000x' }), 'run');
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(/ERR_INVALID_ARG|null bytes/);
+    expect(problemLines(r.stderr)).toEqual([expect.stringMatching(/^ {2}stateDir: .*without NUL/)]);
+  });
+
+  it('NUL is refused in every path and text key, each named (pure)', () => {
+    const result = parseConfig(
+      {
+        spool: { paths: ['./sp\u0000ool'] },
+        stateDir: './state',
+        delivery: { transport: 'ews', ews: { url: 'https://mail.contoso.com/EWS/Exchange.asmx', auth: { type: 'basic', username: 'al\u0000ice', passwordEnv: 'P' } } }, // prettier-ignore
+        log: { file: './l\u0000og' },
+      },
+      { baseDir },
+    );
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.problems.map((p) => p.key).sort()).toEqual([
+        'delivery.ews.auth.username',
+        'log.file',
+        'spool.paths[0]',
+      ]);
+    }
+  });
+});
