@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse-config.js';
+import { makeRedactor } from '../../src/log/redact.js';
 import { CLI } from '../e2e/harness.js';
 
 /** The real CLI, with a config written to a temp folder; no daemon is left running. */
@@ -117,5 +118,96 @@ describe('issue 10.13: config edge cases end in a line naming the key, not in No
         'spool.paths[0]',
       ]);
     }
+  });
+});
+
+describe('issue 10.10: a credential inside a URL is refused and never printed back', () => {
+  const SECRET = 'Hunter2-s3cret';
+  const ewsWith = (url: string): object => ({
+    spool: { paths: ['./spool'] },
+    delivery: { transport: 'ews', ews: { url, auth: { type: 'basic', username: 'alice', passwordEnv: 'P' } } }, // prettier-ignore
+  });
+  const graphWith = (graph: object): object => ({
+    spool: { paths: ['./spool'] },
+    delivery: { transport: 'graph', graph: { tenant: 'contoso.onmicrosoft.com', clientId: '11111111-2222-3333-4444-555555555555', auth: { type: 'app', clientSecretEnv: 'S' }, ...graph } }, // prettier-ignore
+  });
+
+  it('delivery.graph.url with user:password: exit 2 naming the key, the password nowhere', async () => {
+    const r = await cli(JSON.stringify(graphWith({ url: `https://u:${SECRET}@graph.example.com/v1.0` })), 'check-config'); // prettier-ignore
+    expect(r.code).toBe(2);
+    expect(r.stderr + r.stdout).not.toContain(SECRET);
+    expect(problemLines(r.stderr)).toEqual([expect.stringMatching(/^ {2}delivery\.graph\.url: must not carry a credential \(it holds a user name or password\)/)]); // prettier-ignore
+  });
+
+  it('a malformed EWS URL holding a password is not echoed', async () => {
+    const r = await cli(JSON.stringify(ewsWith(`https://alice:${SECRET}@[mail/EWS/Exchange.asmx`)), 'check-config'); // prettier-ignore
+    expect(r.code).toBe(2);
+    expect(r.stderr + r.stdout).not.toContain(SECRET);
+    expect(r.stderr).toMatch(/delivery\.ews\.url: must not carry a credential/);
+  });
+
+  it('?password= in the EWS URL: refused (it was accepted and printed by check-config)', async () => {
+    const r = await cli(JSON.stringify(ewsWith(`https://mail.contoso.com/EWS/Exchange.asmx?password=${SECRET}`)), 'check-config'); // prettier-ignore
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+    expect(r.code).toBe(2);
+    expect(problemLines(r.stderr)).toEqual([expect.stringMatching(/^ {2}delivery\.ews\.url: must not carry a credential \(it holds the query parameter "password"\)/)]); // prettier-ignore
+  });
+
+  it('the same through an environment override, with the variable named', async () => {
+    const file = join(dir, 'env-url.json');
+    await writeFile(file, JSON.stringify(ewsWith('https://mail.contoso.com/EWS/Exchange.asmx')));
+    const env = { ...process.env, IMSPOOLER__DELIVERY__EWS__URL: `https://mail.contoso.com/EWS/Exchange.asmx?access_token=${SECRET}` }; // prettier-ignore
+    const r = await new Promise<Run>((done) =>
+      execFile(
+        process.execPath,
+        [CLI, 'check-config', '--config', file],
+        { env },
+        (e, stdout, stderr) => done({ code: e ? Number(e.code) : 0, stdout, stderr }),
+      ),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+    expect(r.stderr).toMatch(/delivery\.ews\.url: must not carry a credential \(it holds the query parameter "access_token"\).*\(set by IMSPOOLER__DELIVERY__EWS__URL\)/); // prettier-ignore
+  });
+
+  const shapes = [
+    ['delivery.ews.url', (s: string) => ewsWith(`https://mail.contoso.com/EWS/Exchange.asmx?a=1&client_secret=${s}`)],
+    ['delivery.ews.url', (s: string) => ewsWith(`https://mail.contoso.com/EWS/Exchange.asmx?sig=${s}`)],
+    ['delivery.ews.url', (s: string) => ewsWith(`https://al:${s}@mail.contoso.com/EWS/Exchange.asmx`)],
+    ['delivery.ews.url', (s: string) => ewsWith(`https://al:p@${s}@mail.contoso.com/EWS/Exchange.asmx`)],
+    ['delivery.ews.url', (s: string) => ewsWith(`ftp://al:${s}@mail.contoso.com/`)],
+    ['delivery.graph.url', (s: string) => graphWith({ url: `https://graph.example.com/v1.0?api_key=${s}` })],
+    ['delivery.graph.authority', (s: string) => graphWith({ authority: `https://login.example.com/?token=${s}` })],
+    ['delivery.graph.authority', (s: string) => graphWith({ authority: `https://u:${s}@login.example.com:99999` })],
+  ] as const; // prettier-ignore
+
+  it.each(shapes)('%s: refused by name, the secret in no message (pure)', (key, config) => {
+    const result = parseConfig(config(SECRET), { baseDir });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => p.key)).toContain(key);
+    expect(JSON.stringify(result.problems)).not.toContain(SECRET);
+  });
+
+  it('a URL given where another type belongs is shown masked', () => {
+    const result = parseConfig(
+      { spool: { paths: ['./spool'] }, delivery: { transport: 'sandbox', ews: `https://u:${SECRET}@x/?password=${SECRET}` } }, // prettier-ignore
+      { baseDir },
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([{ key: 'delivery.ews', message: expect.stringContaining('"https://***@x/?password=***"') as string }]); // prettier-ignore
+  });
+
+  it('ordinary URLs pass and keep their query', () => {
+    const result = parseConfig(ewsWith('https://mail.contoso.com/EWS/Exchange.asmx?x=1'), { baseDir }); // prettier-ignore
+    expect(result.ok && result.config.delivery.ews.url).toBe('https://mail.contoso.com/EWS/Exchange.asmx?x=1'); // prettier-ignore
+  });
+
+  it('the logger masks URL credentials in any line, keeping addresses in paths readable', () => {
+    const redact = makeRedactor(() => []);
+    expect(
+      redact(`GET https://u:${SECRET}@h/users/alice@contoso.com/x?sig=${SECRET}&a=1 failed`),
+    ).toBe('GET https://***@h/users/alice@contoso.com/x?sig=***&a=1 failed');
   });
 });
