@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import path, { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse-config.js';
+import { overlapOf } from '../../src/config/path-overlap.js';
 import { makeRedactor } from '../../src/log/redact.js';
 import { CLI } from '../e2e/harness.js';
 
@@ -28,8 +30,12 @@ async function cli(config: string, ...args: string[]): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, IMSPOOLER_CONFIG: file };
   for (const name of Object.keys(env)) if (name.startsWith('IMSPOOLER__')) delete env[name];
   return new Promise((done) =>
-    execFile(process.execPath, [CLI, ...args, '--config', file], { env }, (e, stdout, stderr) =>
-      done({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [CLI, ...args, '--config', file],
+      { env, timeout: 30_000 },
+      (e, stdout, stderr) =>
+        done({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr }),
     ),
   );
 }
@@ -209,5 +215,54 @@ describe('issue 10.10: a credential inside a URL is refused and never printed ba
     expect(
       redact(`GET https://u:${SECRET}@h/users/alice@contoso.com/x?sig=${SECRET}&a=1 failed`),
     ).toBe('GET https://***@h/users/alice@contoso.com/x?sig=***&a=1 failed');
+  });
+});
+
+describe('issue 10.11: spool.paths and stateDir may not overlap', () => {
+  const withPaths = (paths: unknown, stateDir = './state'): object => ({
+    spool: { paths },
+    stateDir,
+    delivery: { transport: 'sandbox' },
+  });
+
+  it.each([
+    ['equal', ['./state'], 'is the same folder as stateDir'],
+    ['inside', ['./state/spool'], 'is inside stateDir'],
+    ['around', ['.'], 'contains stateDir'],
+    ['equal after resolving', ['./x/../state/'], 'is the same folder as stateDir'],
+  ])('a spool folder %s: check-config exits 2 naming both keys', async (_how, paths, words) => {
+    const r = await cli(JSON.stringify(withPaths(paths)), 'check-config');
+    expect(r.code).toBe(2);
+    expect(problemLines(r.stderr)).toEqual([expect.stringContaining(`  spool.paths[0]: `)]);
+    expect(r.stderr).toContain(words);
+    expect(r.stderr).toMatch(/Keep spool\.paths and stateDir apart/);
+  });
+
+  it('run refuses it too, before it takes anything (the spool file stays)', async () => {
+    const sub = await mkdtemp(join(dir, 'run-'));
+    await writeFile(join(sub, 'x.json'), '{}');
+    const r = await cli(JSON.stringify(withPaths([sub], join(sub, 'state'))), 'run');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/spool\.paths\[0\]: .* contains stateDir/);
+    expect(existsSync(join(sub, 'x.json'))).toBe(true);
+  });
+
+  it('apart folders, and "auto", are fine; the key names the entry as written', () => {
+    expect(parseConfig(withPaths(['./spool', 'auto', './state-2']), { baseDir }).ok).toBe(true);
+    const r = parseConfig(withPaths(['./a', './state/b']), { baseDir });
+    expect(!r.ok && r.problems.map((p) => p.key)).toEqual(['spool.paths[1]']);
+    const one = parseConfig(withPaths('./state'), { baseDir });
+    expect(!one.ok && one.problems.map((p) => p.key)).toEqual(['spool.paths']);
+  });
+
+  it('Windows: compared without regard to case, and across separators (path.win32)', () => {
+    const win = { pathApi: path.win32, caseInsensitive: true };
+    expect(overlapOf('C:\\Users\\Al\\STATE\\Spool', 'c:\\users\\al\\state', win)).toBe('inside');
+    expect(overlapOf('c:/users/al/state/', 'C:\\Users\\Al\\State', win)).toBe('same');
+    expect(overlapOf('C:\\Users\\Al', 'C:\\Users\\Al\\State', win)).toBe('contains');
+    expect(overlapOf('C:\\Users\\Al\\State2', 'C:\\Users\\Al\\State', win)).toBeUndefined();
+    expect(overlapOf('D:\\State', 'C:\\State', win)).toBeUndefined();
+    // The same names on Linux are different folders.
+    expect(overlapOf('/srv/STATE/spool', '/srv/state', { pathApi: path.posix, caseInsensitive: false })).toBeUndefined(); // prettier-ignore
   });
 });
