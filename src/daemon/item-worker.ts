@@ -1,7 +1,7 @@
 import pRetry from 'p-retry';
 import type { Clock } from '../clock.js';
 import type { Transport } from '../delivery/transport.js';
-import { DeliveryError, isDeliveryError } from '../errors/errors.js';
+import { DeliveryError, isContentMissing, isDeliveryError } from '../errors/errors.js';
 import type { EventLog } from '../log/event-log.js';
 import type { GroupName, ItemMeta, ItemState } from '../queue/item-meta.js';
 import type { ParseResult, SpoolItem } from '../spool/spool-item.js';
@@ -87,7 +87,22 @@ export function makeItemWorker(
     const started = clock.now();
     const base = { itemId: id, filePath: meta.source, attempt };
 
-    const parsed = await deps.parse(await store.readContent(id));
+    const content = await store.readContent(id).catch((e: unknown) => {
+      if (isContentMissing(e)) return e;
+      throw e;
+    });
+    if (isContentMissing(content)) {
+      // Not an interruption to try again after retry.minDelay: no attempt can ever succeed.
+      meta.lastError = { code: content.code, message: `${content.message}; the item cannot be delivered` }; // prettier-ignore
+      meta = await store.save(meta, 'failed');
+      log.event('delivery.failed', 'failure', "the item's content is missing; it is not retried", {
+        ...base,
+        error: meta.lastError,
+        level: 'error',
+      });
+      return;
+    }
+    const parsed = await deps.parse(content);
     if (!parsed.ok) {
       // It parsed when it was admitted; the data file must have been damaged since.
       meta.lastError = {

@@ -1,3 +1,4 @@
+import { redactUrlCredentials } from '../../config/url-credentials.js';
 import { openTransport } from '../../daemon/open-transport.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';
 
@@ -8,8 +9,10 @@ export async function checkConfigCommand(
 ): Promise<number> {
   const config = await loadCommandConfig(ctx);
   ctx.out(`config OK: ${config.configFile ?? '(defaults)'}`);
+  // Config refuses a URL with a credential; masking here too keeps check-config safe whatever it prints.
+  const url = redactUrlCredentials(config.delivery.ews.url);
   ctx.out(
-    `  transport: ${config.delivery.transport}${config.delivery.transport === 'ews' ? ` (${config.delivery.ews.url})` : ''}`,
+    `  transport: ${config.delivery.transport}${config.delivery.transport === 'ews' ? ` (${url})` : ''}`,
   );
   ctx.out(`  spool folders: ${config.spool.paths.join(', ')}`);
   ctx.out(`  state: ${config.stateDir}`);
