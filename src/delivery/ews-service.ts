@@ -1,3 +1,4 @@
+import './node-compat.js';
 import http from 'node:http';
 import https from 'node:https';
 import { XhrApi } from '@ewsjs/xhr';
