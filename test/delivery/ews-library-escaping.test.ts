@@ -1,3 +1,4 @@
+import '../../src/delivery/node-compat.js';
 import {
   BodyType,
   DefaultExtendedPropertySet,
