@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { basename } from 'node:path';
 import type { Clock } from '../clock.js';
-import type { EventLog } from '../log/event-log.js';
+import { emailOf, type EventLog } from '../log/event-log.js';
 import type { FsLike } from '../platform/fs-seam.js';
 import type { ItemMeta, ItemState } from '../queue/item-meta.js';
 import type { ParseResult } from '../spool/spool-item.js';
@@ -178,18 +178,21 @@ export function makeIntake(deps: IntakeDeps) {
     const parsed = await deps.parse(bytes);
     const id = parsed.ok ? parsed.item.id : deps.itemId(bytes);
     const info = { source, firstSeenAt, size: bytes.length, id, parsed };
-    const admit = async () => report(await store.admit(claimedPath, info), id, source);
+    const admit = async () => report(await store.admit(claimedPath, info), id, source, parsed);
     setStep(admit);
     await admit();
   }
 
-  function report(res: AdmitResult, id: string, source: string): void {
+  function report(res: AdmitResult, id: string, source: string, parsed: ParseResult): void {
+    // The addresses as read, for every line about this content (a duplicate's too).
+    const email = emailOf(parsed.ok ? parsed.item : undefined);
     crashPoint('admitted');
     switch (res.kind) {
       case 'queued':
         log.event('item.claimed', 'success', 'spool file taken into the queue', {
           itemId: id,
           filePath: source,
+          ...email,
           extra: { format: res.meta.format, size: res.meta.size },
         });
         deps.onQueued(res.meta);
@@ -202,6 +205,7 @@ export function makeIntake(deps: IntakeDeps) {
           {
             itemId: id,
             filePath: source,
+            ...email,
             extra: { duplicate_of_state: res.existingState },
           },
         );

@@ -48,7 +48,12 @@ export async function controlCommand(
 
   const lock = await acquireQueueLock(config.stateDir, 'cli');
   if (lock.kind === 'daemon') return viaDaemon(ctx, config.stateDir, req, lock.holder);
-  const log = makeEventLog({ level: config.log.level, file: config.log.file, stdout: false });
+  const log = makeEventLog({
+    level: config.log.level,
+    file: config.log.file,
+    stdout: false,
+    addresses: config.log.addresses,
+  });
   try {
     const r = await applyControl(store, req, log, Date.now);
     const later =
