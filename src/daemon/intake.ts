@@ -5,6 +5,7 @@ import { emailOf, type EventLog } from '../log/event-log.js';
 import type { FsLike } from '../platform/fs-seam.js';
 import type { ItemMeta, ItemState } from '../queue/item-meta.js';
 import type { ParseResult } from '../spool/spool-item.js';
+import type { DueEntry } from '../spool/spool-monitor.js';
 import { crashPoint } from './crash-point.js';
 
 /** What `admit` answers (queue/queue-store.ts). */
@@ -37,15 +38,6 @@ export interface IntakeDeps {
   itemId: (bytes: Buffer) => string;
   /** Called for every item that entered the queue and is due now. */
   onQueued: (meta: ItemMeta) => void;
-}
-
-/** A spool entry whose grace period is over (spool/spool-monitor.ts). */
-export interface DueEntry {
-  path: string;
-  kind: 'file' | 'notRegular';
-  size: number;
-  mtimeMs: number;
-  firstSeenAt?: number;
 }
 
 /** First and longest pause before admitting a stranded file again (the disk was full or failing). */
@@ -227,7 +219,7 @@ export function makeIntake(deps: IntakeDeps) {
       // Rejecting keeps the file in the spool folder; the monitor offers it again later.
       throw new Error(`the queue cannot be written just now; ${entry.path} stays where it is`);
     }
-    const firstSeenAt = new Date(entry.firstSeenAt ?? deps.clock.now()).toISOString();
+    const firstSeenAt = new Date(entry.firstSeenAt).toISOString();
     const dest = store.claimPath(basename(entry.path));
     const r = await deps.claim(entry.path, dest);
     if (r === 'gone') {
