@@ -107,6 +107,7 @@ function observerFor(metrics: Metrics): DaemonObserver {
   return {
     serverBackoff: (until) => metrics.setServerBackoff(until),
     queue: (stats, oldest) => metrics.setQueueStats(stats, oldest),
+    queueSource: (read) => metrics.setQueueSource(read),
     folderProblem: (folder, problem) => metrics.noteFolderProblem(folder, problem),
   };
 }
