@@ -2,7 +2,7 @@ import pRetry from 'p-retry';
 import type { Clock } from '../clock.js';
 import type { Transport } from '../delivery/transport.js';
 import { DeliveryError, isContentMissing, isDeliveryError } from '../errors/errors.js';
-import type { EventLog } from '../log/event-log.js';
+import { emailOf, type EventLog } from '../log/event-log.js';
 import type { GroupName, ItemMeta, ItemState } from '../queue/item-meta.js';
 import type { ParseResult, SpoolItem } from '../spool/spool-item.js';
 import { crashPoint } from './crash-point.js';
@@ -77,6 +77,7 @@ export function makeItemWorker(
       log.event('item.held', 'success', blocked, {
         itemId: id,
         filePath: meta.source,
+        ...emailOf(meta.envelope),
         extra: { held_by: 'policy' },
       });
       return;
@@ -85,7 +86,7 @@ export function makeItemWorker(
     // group marked `sending`, or found already sent). Until then nothing durable has changed.
     const attempt = meta.attempts.length + 1;
     const started = clock.now();
-    const base = { itemId: id, filePath: meta.source, attempt };
+    const base = { itemId: id, filePath: meta.source, attempt, ...emailOf(meta.envelope) };
 
     const content = await store.readContent(id).catch((e: unknown) => {
       if (isContentMissing(e)) return e;
