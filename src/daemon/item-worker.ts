@@ -2,8 +2,8 @@ import pRetry from 'p-retry';
 import type { Clock } from '../clock.js';
 import { conversationStart } from '../delivery/history.js';
 import type { SendRequest, Transport } from '../delivery/transport.js';
-import { DeliveryError, isDeliveryError } from '../errors/errors.js';
-import type { EventLog } from '../log/event-log.js';
+import { DeliveryError, isContentMissing, isDeliveryError } from '../errors/errors.js';
+import { emailOf, type EventLog } from '../log/event-log.js';
 import { GROUP_ORDER, type GroupName, type ItemMeta, type ItemState } from '../queue/item-meta.js';
 import type { ParseResult, SpoolItem } from '../spool/spool-item.js';
 import { crashPoint } from './crash-point.js';
@@ -75,6 +75,7 @@ export function makeItemWorker(
       log.event('item.held', 'success', blocked, {
         itemId: id,
         filePath: meta.source,
+        ...emailOf(meta.envelope),
         extra: { held_by: 'policy' },
       });
       return;
@@ -83,9 +84,24 @@ export function makeItemWorker(
     // group marked `sending`, or found already sent). Until then nothing durable has changed.
     const attempt = meta.attempts.length + 1;
     const started = clock.now();
-    const base = { itemId: id, filePath: meta.source, attempt };
+    const base = { itemId: id, filePath: meta.source, attempt, ...emailOf(meta.envelope) };
 
-    const parsed = await deps.parse(await store.readContent(id));
+    const content = await store.readContent(id).catch((e: unknown) => {
+      if (isContentMissing(e)) return e;
+      throw e;
+    });
+    if (isContentMissing(content)) {
+      // Not an interruption to try again after retry.minDelay: no attempt can ever succeed.
+      meta.lastError = { code: content.code, message: `${content.message}; the item cannot be delivered` }; // prettier-ignore
+      meta = await store.save(meta, 'failed');
+      log.event('delivery.failed', 'failure', "the item's content is missing; it is not retried", {
+        ...base,
+        error: meta.lastError,
+        level: 'error',
+      });
+      return;
+    }
+    const parsed = await deps.parse(content);
     if (!parsed.ok) {
       // It parsed when it was admitted; the data file must have been damaged since.
       meta.lastError = {

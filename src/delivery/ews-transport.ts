@@ -50,6 +50,8 @@ export interface EwsTransportOptions {
    * than the authenticated mailbox needs Send As rights (else `ErrorSendAsDenied`).
    */
   setFrom?: boolean;
+  /** Who signs in and where the secret comes from (never the secret), for 401 messages. */
+  signIn?: string;
 }
 
 /**
@@ -148,6 +150,7 @@ export function makeEwsTransport(opts: EwsTransportOptions): Transport {
             dispatched: trace.dispatched,
             responseCode: responseCodeIn(trace.responseText),
             ntlm: opts.credentials.kind === 'ntlm',
+            ...(opts.signIn ? { signIn: opts.signIn } : {}),
           });
           if (err.code === 'Http401') token = undefined;
           cleanup();

@@ -43,6 +43,8 @@ export interface SpoolItem {
 export interface ParseFailure {
   code: string;
   message: string;
+  /** The format the content was recognised as before it failed to parse (none: unrecognised). */
+  format?: SpoolItem['format'];
 }
 
 export type ParseResult = { ok: true; item: SpoolItem } | ({ ok: false } & ParseFailure);

@@ -48,6 +48,17 @@ export interface StatusDoc {
    * Present when `--state` narrowed `items` and `grace`; `counts` always cover the whole queue.
    */
   filter?: { states: FilterState[] };
+  /**
+   * Which queue this is: the state folder and the config file it came from (null: built-in
+   * defaults), so a forgotten or wrong `--config` shows at once.
+   */
+  readFrom?: ReadFrom;
+}
+
+/** Where a command found the queue it reports on. */
+export interface ReadFrom {
+  stateDir: string;
+  configFile: string | null;
 }
 
 export interface StatusItem {
@@ -129,6 +140,7 @@ export function buildStatusDoc(input: {
   grace: StatusDoc['grace'];
   /** `--state`: only these in `items` and `grace` (counts stay whole). */
   states?: readonly FilterState[];
+  readFrom?: ReadFrom;
 }): StatusDoc {
   return assembleStatusDoc({ ...input, items: input.items.map(toStatusItem) });
 }
@@ -146,6 +158,7 @@ export function assembleStatusDoc(input: {
   items: StatusItem[];
   grace: StatusDoc['grace'];
   states?: readonly FilterState[];
+  readFrom?: ReadFrom;
 }): StatusDoc {
   const counts = {
     grace: input.grace.length,
@@ -174,5 +187,6 @@ export function assembleStatusDoc(input: {
     items,
     grace: !states || states.includes('grace') ? input.grace : [],
     ...(states ? { filter: { states: [...states] } } : {}),
+    ...(input.readFrom ? { readFrom: input.readFrom } : {}),
   };
 }
