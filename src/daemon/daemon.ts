@@ -18,10 +18,9 @@ import { makeSpoolMonitor } from '../spool/spool-monitor.js';
 import { makeControlGate } from './control-gate.js';
 import { applyControl } from './control-ops.js';
 import { makeControlInbox } from './control-inbox.js';
-import { readRunningDaemon } from './daemon-state.js';
 import { makeIntake } from './intake.js';
 import { makeItemWorker } from './item-worker.js';
-import { acquireQueueLock } from './queue-lock.js';
+import { acquireQueueLock, type HeldLock } from './queue-lock.js';
 import { policyHoldReason } from './policy.js';
 import { publishDaemonState } from './publish-state.js';
 import { resumeQueue } from './resume-queue.js';
@@ -41,6 +40,21 @@ export interface DaemonDeps {
   platform?: NodeJS.Platform;
   /** Told about the daemon's state, for metrics and health (metrics/). */
   observer?: DaemonObserver;
+  /** The queue lock, taken by the caller ({@link takeDaemonLock}); taken here when absent. */
+  lock?: HeldLock;
+}
+
+/**
+ * Creates the state folder and takes its queue lock for a daemon; a daemon already there is an
+ * error with the contract's wording.
+ */
+export async function takeDaemonLock(stateDir: string, version: string): Promise<HeldLock> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const lock = await acquireQueueLock(stateDir, 'daemon', { version });
+  if (lock.kind === 'daemon') {
+    throw new Error(`another imspooler daemon (pid ${lock.holder.pid}) already uses ${stateDir}`);
+  }
+  return lock;
 }
 
 /** What the metrics listener learns from the daemon besides the log lines. */
@@ -64,16 +78,15 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   const cleanups: { name: string; fn: () => Promise<unknown> }[] = [];
   const iso = () => new Date(clock.now()).toISOString();
 
-  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
   // Held for the daemon's whole life: a CLI command applying a change right now finishes first,
-  // and later commands hand their requests to this daemon (see queue-lock.ts).
-  const lock = await acquireQueueLock(config.stateDir, 'daemon');
-  const other = lock.kind === 'daemon' ? lock.holder : await readRunningDaemon(config.stateDir);
-  if (lock.kind === 'daemon' || (other && other.pid !== process.pid)) {
-    if (lock.kind === 'acquired') await lock.release();
-    throw new Error(`another imspooler daemon (pid ${other?.pid}) already uses ${config.stateDir}`);
+  // and later commands hand their requests to this daemon (see queue-lock.ts). `run` takes it
+  // before anything else (the metrics port, the log), so a second daemon touches nothing.
+  let lock = deps.lock;
+  if (!lock) {
+    const taken = await takeDaemonLock(config.stateDir, deps.version);
+    cleanups.push({ name: 'queue lock', fn: () => taken.release() });
+    lock = taken;
   }
-  cleanups.push({ name: 'queue lock', fn: () => lock.release() });
 
   const store = makeQueueStore({ stateDir: config.stateDir, fs, clock });
   // Recovery reads every item anyway; what scheduling needs is kept from that read.
@@ -225,6 +238,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       log.diag('warn', `control request failed: ${e instanceof Error ? e.message : String(e)}`),
   });
   await inbox.start();
+  // A CLI command that dropped a request says so on the lock: read the inbox now, not at a poll.
+  lock.onWake(() => inbox.wake());
   cleanups.push({ name: 'control inbox', fn: () => inbox.stop() });
 
   // status reads these while the daemon runs.
