@@ -94,8 +94,7 @@ async function clearStale(path: string): Promise<void> {
 
 /**
  * Takes the queue lock of a state folder: listening on its {@link lockAddress}, which the operating
- * system frees when this process ends, however it ends. When the name is taken, whoever holds it
- * is asked who it is: a daemon is reported (`daemon`: the caller hands its request over, or a
+ * system frees when this process ends, however it ends. Whoever holds the name is asked who it is: a daemon is reported (`daemon`: the caller hands its request over, or a
  * second daemon stops); a CLI command changing the queue is waited for. A holder that is dying is
  * retried at once; one that does not answer is waited for until `waitMs`.
  */
@@ -117,20 +116,21 @@ export async function acquireQueueLock(
     ...(opts.version ? { version: opts.version } : {}),
   };
   for (;;) {
-    const held = await listen(addr, holder);
-    if (held) return held;
+    // Asked first, then taken. On Windows and Linux the listen alone is exclusive; asking first
+    // also keeps a second daemon out where it is not (Wine 8 ignores FILE_FLAG_FIRST_PIPE_INSTANCE
+    // and lets a second process listen on the same pipe name), at the cost of one refused connect.
     const found = await probeLock(addr, { timeoutMs: Math.max(100, deadline - now()) });
     if (found.kind === 'held' && found.holder.role === 'daemon') {
       return { kind: 'daemon', holder: found.holder };
     }
     let pause = 25;
     if (found.kind === 'free') {
-      // A socket file nobody listens on (macOS): its holder died. Take it over. (Named pipes and
-      // abstract sockets vanish with their holder: then it just let go, so listen again.)
-      if (addr.kind === 'file' && found.code !== 'ENOENT') {
-        await clearStale(addr.address);
-        pause = 0;
-      } else pause = 5;
+      // A socket file nobody listens on (macOS): its holder died, so it is taken over. Named pipes
+      // and abstract sockets vanish with their holder: nothing to clear.
+      if (addr.kind === 'file' && found.code !== 'ENOENT') await clearStale(addr.address);
+      const held = await listen(addr, holder);
+      if (held) return held;
+      pause = 5; // someone else took it just now: ask who
     } else if (found.kind === 'closed') {
       pause = 5; // its holder is dying right now
     }
