@@ -14,6 +14,7 @@ import { parseSpoolItem } from '../spool/parse-item.js';
 import { renderTranscriptHtml, subjectFor } from '../spool/render-transcript.js';
 import { watchFolderChokidar } from '../spool/chokidar-watch.js';
 import { watchFolderNative } from '../spool/folder-watch.js';
+import { resolveSpoolPaths } from '../spool/discover.js';
 import { makeSpoolMonitor } from '../spool/spool-monitor.js';
 import { makeControlGate } from './control-gate.js';
 import { applyControl } from './control-ops.js';
@@ -184,15 +185,26 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   });
   cleanups.push({ name: 'scheduler', fn: () => scheduler.stop(config.delivery.shutdownTimeout) });
 
+  const env = deps.env ?? process.env;
+  const platform = deps.platform ?? process.platform;
+  const spoolFolders = await resolveSpoolPaths(config.spool.paths, env, platform, fs);
+  // Set once daemon.json is written; the monitor's first scan comes after that.
+  let foldersChanged: (folders: string[]) => void = () => {};
+  let currentFolders = spoolFolders.folders;
   const monitor = makeSpoolMonitor({
     paths: config.spool.paths,
+    onFoldersChanged: (folders) => {
+      if (folders.join('\0') === currentFolders.join('\0')) return;
+      currentFolders = folders;
+      foldersChanged(folders);
+    },
     graceMs: config.spool.grace,
     watch: config.spool.watcher === 'native' ? watchFolderNative : watchFolderChokidar,
     rescanMs: config.spool.rescan,
     clock,
     fs,
-    env: deps.env ?? process.env,
-    platform: deps.platform ?? process.platform,
+    env,
+    platform,
     onDetected: (path) =>
       log.event(
         'spool.detected',
@@ -242,20 +254,27 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   lock.onWake(() => inbox.wake());
   cleanups.push({ name: 'control inbox', fn: () => inbox.stop() });
 
-  // status reads these while the daemon runs.
-  const unpublish = await publishDaemonState({
+  // status reads these while the daemon runs. The folders are the real ones `auto` finds (the
+  // monitor finds them again when it starts, and says when they change).
+  const info = {
+    pid: process.pid,
+    startedAt: iso(),
+    version: deps.version,
+    transport: transport.name,
+    spoolFolders: currentFolders,
+  };
+  const published = await publishDaemonState({
     fs,
     stateDir: config.stateDir,
-    info: {
-      pid: process.pid,
-      startedAt: iso(),
-      version: deps.version,
-      transport: transport.name,
-      spoolFolders: config.spool.paths,
-    },
+    info,
     graceSnapshot: () => monitor.snapshot(),
   });
-  cleanups.push({ name: 'daemon.json and grace.json', fn: unpublish });
+  foldersChanged = (folders) => {
+    info.spoolFolders = folders;
+    void published.update(info).catch(() => {});
+    log.diag('info', `spool folders now: ${folders.join(', ')}`, { spool_folders: folders });
+  };
+  cleanups.push({ name: 'daemon.json and grace.json', fn: () => published.unpublish() });
 
   // One listing of the state folders serves both the metrics and the daemon.started line.
   const counts = await store.stats();
@@ -276,7 +295,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   log.event('daemon.started', 'success', `imspooler ${deps.version} started`, {
     extra: {
       transport: transport.name,
-      spool_folders: config.spool.paths,
+      spool_folders: info.spoolFolders,
       state_dir: config.stateDir,
       queued: counts,
       recovered: { claimed: recovery.claimed.length },
