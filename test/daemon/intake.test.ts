@@ -51,7 +51,7 @@ describe('intake with several due files at once', () => {
     await Promise.all(
       paths.map(async (path) => {
         const st = await fsp.lstat(path);
-        await intake.takeDue({ path, kind: 'file', size: st.size, mtimeMs: st.mtimeMs });
+        await intake.takeDue({ path, folder: spool, kind: 'file', size: st.size, mtimeMs: st.mtimeMs, firstSeenAt: Date.now() }); // prettier-ignore
       }),
     );
     expect(await fsp.readdir(spool)).toEqual([]);
