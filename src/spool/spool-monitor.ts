@@ -242,6 +242,9 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
         void enqueue(() => checkPending(folder));
       }
       info.pending.add(name);
+      // A flood of new names: stop the watcher now rather than when the task chain gets to them,
+      // before chokidar has opened a watch on each of thousands of files.
+      if (info.pending.size + tracker.count(folder) > busyFiles) void goBusy(info);
     }
   };
 
@@ -250,8 +253,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     const names = info?.pending;
     if (info === undefined || names === undefined) return;
     info.pending = undefined;
-    if (info.busy) return;
-    if (names.size > busyFiles / 4) return scanOne(folder, 'new');
+    if (info.busy || names.size > busyFiles / 4) return scanOne(folder, 'new');
     for (const name of names) {
       const e = await statEntry(fs, folder, name, p).catch(() => undefined);
       if (e === undefined) continue; // unreadable just now; the rescan looks again
@@ -267,14 +269,16 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
    * included) and holds one watch per file: with thousands of files that is O(n) work per file
    * taken. Such a folder is listed by the monitor instead, names only, until it has drained.
    */
+  const goBusy = (info: FolderInfo): Promise<void> => {
+    if (info.busy) return Promise.resolve();
+    info.busy = true;
+    scheduleBusyList();
+    return closeWatcher(info);
+  };
   const checkBusy = async (folder: string, info: FolderInfo): Promise<void> => {
     const n = tracker.count(folder);
-    if (!info.busy && n > busyFiles) {
-      info.busy = true;
-      info.pending = undefined;
-      await closeWatcher(info);
-      scheduleBusyList();
-    } else if (info.busy && n < busyFiles / 4) {
+    if (!info.busy && n > busyFiles) await goBusy(info);
+    else if (info.busy && n < busyFiles / 4) {
       info.busy = false;
       await openWatcher(folder, info);
     }
