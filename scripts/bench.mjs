@@ -138,7 +138,10 @@ if (want('intake')) {
   const watcher = process.env.BENCH_WATCHER ?? 'chokidar';
   step(`intake, ${sizes.intake} files at once, ${watcher}`);
   const deadlineSeconds = Number(process.env.BENCH_INTAKE_DEADLINE ?? 600);
-  const r = await attempt('intake', () => intake(sizes.intake, { watcher, deadlineSeconds }));
+  const logFile = process.env.BENCH_INTAKE_LOG_FILE !== 'off';
+  const r = await attempt('intake', () =>
+    intake(sizes.intake, { watcher, deadlineSeconds, logFile }),
+  );
   results.intake = r;
   if (r) {
     row(

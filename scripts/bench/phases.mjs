@@ -152,9 +152,10 @@ async function plainClient(body, count, concurrency) {
  */
 export async function intake(
   count,
-  { watcher = 'chokidar', deadlineSeconds = 600, serverDelayMs = 540_000 } = {},
+  { watcher = 'chokidar', deadlineSeconds = 600, serverDelayMs = 540_000, logFile = true } = {},
 ) {
   const world = await makeWorld(`intake${count}`, {
+    ...(logFile ? {} : { log: { file: null } }),
     spool: { watcher },
     delivery: { ews: { timeout: '10m' } },
   });

@@ -305,6 +305,8 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     if (info.watcher !== undefined || info.busy || stopped) return;
     try {
       info.watcher = await watch(folder, (ev, name, err) => onWatchEvent(folder, ev, name, err));
+      // A flood of events while chokidar was starting made the folder busy meanwhile.
+      if (info.busy || stopped) await closeWatcher(info);
     } catch (err) {
       warn(`cannot watch ${folder}; relying on the rescan`, err);
     }
