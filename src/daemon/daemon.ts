@@ -7,7 +7,11 @@ import { isUsageError } from '../errors/errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
 import type { ItemState } from '../queue/item-meta.js';
-import { makeQueueStore } from '../queue/queue-store.js';
+import {
+  makeQueueStore,
+  type QueueStoreOptions,
+  type RecoveryReport,
+} from '../queue/queue-store.js';
 import { claimFile } from '../spool/claim.js';
 import { itemIdFor } from '../spool/item-id.js';
 import { parseSpoolItem } from '../spool/parse-item.js';
@@ -41,6 +45,8 @@ export interface DaemonDeps {
   platform?: NodeJS.Platform;
   /** Told about the daemon's state, for metrics and health (metrics/). */
   observer?: DaemonObserver;
+  /** Test seams of the queue database (a failing commit, commit counts). */
+  storeHooks?: Pick<QueueStoreOptions, 'beforeCommit' | 'onCommit'>;
 }
 
 /** What the metrics listener learns from the daemon besides the log lines. */
@@ -75,10 +81,31 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   }
   cleanups.push({ name: 'queue lock', fn: () => lock.release() });
 
-  const store = makeQueueStore({ stateDir: config.stateDir, fs, clock });
-  // Recovery reads every item anyway; what scheduling needs is kept from that read.
+  const store = makeQueueStore({
+    stateDir: config.stateDir,
+    fs,
+    clock,
+    historyRetentionMs: config.history.retention,
+    ...(deps.storeHooks ?? {}),
+  });
+  // One query hands over what scheduling needs of each waiting item.
   const startup = collectStartupItems({ keepFirstSeen: deps.observer !== undefined });
   const recovery = await store.open({ onItem: startup.onItem });
+  // Closed after the scheduler has stopped (cleanups run in reverse): what is pending commits.
+  cleanups.push({ name: 'queue database', fn: () => store.close() });
+  logRecovery(log, recovery);
+  // The history is pruned at start (in open) and then hourly: one indexed DELETE.
+  const pruneTimer = setInterval(
+    () =>
+      void store
+        .pruneHistory()
+        .catch((e: unknown) =>
+          log.diag('warn', `could not prune the history: ${(e as Error).message}`),
+        ),
+    60 * 60_000,
+  );
+  pruneTimer.unref();
+  cleanups.push({ name: 'history pruning', fn: async () => clearInterval(pruneTimer) });
 
   const { transport, close: closeTransport } = await deps.openTransport(config);
   cleanups.push({ name: 'transport', fn: closeTransport });
@@ -264,7 +291,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       spool_folders: config.spool.paths,
       state_dir: config.stateDir,
       queued: counts,
-      recovered: { claimed: recovery.claimed.length },
+      recovered: {
+        claimed: recovery.claimed.length,
+        requeued_from_active: recovery.requeuedFromActive.length,
+        history_pruned: recovery.historyPruned,
+      },
     },
   });
   // The first scan may hand over a large backlog; the daemon is already up meanwhile (daemon.json
@@ -305,4 +336,32 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       return stopping;
     },
   };
+}
+
+/** What start-up found and set right, each in a line a person can act on. */
+function logRecovery(log: EventLog, r: RecoveryReport): void {
+  for (const s of r.setAside) {
+    // An error, not a warning: the daemon runs, but something a person must look at was moved.
+    log.diag('error', `state folder: ${s.reason}; moved ${s.path} to ${s.movedTo}`, {
+      set_aside_from: s.path,
+      set_aside_to: s.movedTo,
+    });
+  }
+  if (r.imported) {
+    const i = r.imported;
+    const total = Object.values(i.items).reduce((a, b) => a + b, 0);
+    log.diag(
+      'info',
+      i.resumed
+        ? `file queue of 0.1.0: import finished earlier; its folders are now in ${i.movedTo}`
+        : `file queue of 0.1.0 imported into the queue database: ${total} items, ${i.history} delivered (history); its folders were moved to ${i.movedTo}`,
+      {
+        imported_items: i.items,
+        imported_history: i.history,
+        imported_skipped: i.skipped,
+        imported_repaired: i.repaired,
+        moved_to: i.movedTo,
+      },
+    );
+  }
 }
