@@ -15,7 +15,10 @@ export type CrashStep =
   | 'sending-saved' // group marked `sending`, request not yet sent
   | 'answer-received' // server accepted, outcome not yet recorded
   | 'outcome-recorded' // success taken (earlier groups saved `sent`), item not yet removed
-  | 'delivered'; // item removed from the queue, success not yet logged
+  | 'delivered' // item removed from the queue, success not yet logged
+  | 'import-recovered' // 0.1.0 import: old folders repaired, transaction not yet committed
+  | 'import-committed' // 0.1.0 import: committed, old folders not yet moved aside
+  | 'import-moving'; // 0.1.0 import: one old folder moved aside (reached once per folder)
 
 export function crashPoint(step: CrashStep): void {
   if (step !== target) return;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
+import { crashPoint } from '../daemon/crash-point.js';
 import type { FsLike } from '../platform/fs-seam.js';
 import { renameWithRetry, type BusyRetryOptions } from '../platform/rename-retry.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from './item-meta.js';
@@ -142,11 +143,13 @@ export async function importFileQueue(d: {
       MARKER,
       JSON.stringify(report),
     );
+    crashPoint('import-recovered');
     db.exec('COMMIT');
   } catch (e) {
     if (db.isTransaction) db.exec('ROLLBACK');
     throw e;
   }
+  crashPoint('import-committed');
   await moveAside(present, report.movedTo);
   return report;
 
@@ -154,6 +157,7 @@ export async function importFileQueue(d: {
     await fs.mkdir(to, { recursive: true, mode: 0o700 });
     for (const name of names) {
       await renameWithRetry(fs, join(layout.root, name), join(to, name), d.busy);
+      crashPoint('import-moving');
     }
     db.prepare('DELETE FROM store_info WHERE key = ?').run(MARKER);
   }
