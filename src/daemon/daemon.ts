@@ -55,6 +55,8 @@ export interface DaemonObserver {
   /** Items by state (`grace` = files in their grace period) and the oldest undelivered item. */
   queue(stats: Record<string, number>, oldestFirstSeenAtMs: number | undefined): void;
   folderProblem(folder: string, problem: string | undefined): void;
+  /** A commit of the queue database failed (`SQLITE_FULL`, `SQLITE_IOERR`), or one succeeded. */
+  storageProblem?(code: string | undefined): void;
 }
 
 export interface RunningDaemon {
@@ -87,6 +89,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     clock,
     historyRetentionMs: config.history.retention,
     ...(deps.storeHooks ?? {}),
+    onCommit: (n) => {
+      deps.storeHooks?.onCommit?.(n);
+      deps.observer?.storageProblem?.(undefined);
+    },
+    onCommitError: (code) => deps.observer?.storageProblem?.(code),
   });
   // One query hands over what scheduling needs of each waiting item.
   const startup = collectStartupItems({ keepFirstSeen: deps.observer !== undefined });

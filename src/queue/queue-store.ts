@@ -62,6 +62,8 @@ export interface QueueStoreOptions {
   busyRetry?: BusyRetryOptions;
   /** Told after each commit how many writes it held (tests, metrics). */
   onCommit?: (writes: number) => void;
+  /** Told when a commit failed, with the failure's name (`SQLITE_FULL`, `SQLITE_IOERR`...). */
+  onCommitError?: (code: string) => void;
   /** Test seam: runs just before each COMMIT; throwing simulates a failing commit. */
   beforeCommit?: () => void;
 }
@@ -131,7 +133,10 @@ export function makeQueueStore(opts: QueueStoreOptions) {
     c()
       .commit.write(fn)
       .catch((e: unknown) => {
-        throw storageError(e);
+        const err = storageError(e);
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code?.startsWith('SQLITE_')) opts.onCommitError?.(code);
+        throw err;
       });
   const where = (id: string) =>
     c().state.get(id) as
