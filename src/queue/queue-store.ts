@@ -111,10 +111,12 @@ export function makeQueueStore(opts: QueueStoreOptions) {
       }
     | undefined;
 
+  /** Set by open(): the daemon's connection checks and sets aside; a command's does not. */
+  let repair = false;
   /** The daemon's (or a command's) connection, opened on first use. */
   const c = () => {
     if (!conn) {
-      const { db, setAside } = openWriter(layout, clock.now());
+      const { db, setAside } = openWriter(layout, clock.now(), { repair });
       conn = {
         db,
         commit: makeGroupCommit(db, {
@@ -325,6 +327,7 @@ export function makeQueueStore(opts: QueueStoreOptions) {
    * queue of 0.1.0 if one is there, and repairs what a stop or crash left half done. Once, first.
    */
   const open = async (openOpts: OpenOptions = {}): Promise<RecoveryReport> => {
+    repair = true;
     const { db, w, setAside } = c();
     const imported: ImportReport | undefined = await importFileQueue({
       db,

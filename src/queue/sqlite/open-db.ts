@@ -49,10 +49,17 @@ function moveAside(path: string, suffix: string, reason: string, out: SetAside[]
  * (`.damaged-<time>`) and a fresh one is started. Nothing is deleted: every move is reported, for
  * the daemon to log as an error with the path a person can look at.
  */
-export function openWriter(layout: QueueLayout, now: number): OpenedWriter {
+export function openWriter(
+  layout: QueueLayout,
+  now: number,
+  opts: { repair?: boolean } = {},
+): OpenedWriter {
+  // A command writing for a moment (no daemon) opens what is there and moves nothing: setting
+  // things aside is the daemon's, at start, where it is logged.
+  mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+  if (opts.repair === false) return { db: openChecked(layout.dbPath, false), setAside: [] };
   const setAside: SetAside[] = [];
   const stamp = fileStamp(now);
-  mkdirSync(layout.root, { recursive: true, mode: 0o700 });
   for (const dir of layout.allDirs()) {
     const kind = kindOf(dir);
     if (kind === 'file' || kind === 'other') {
@@ -103,7 +110,7 @@ export function openWriter(layout: QueueLayout, now: number): OpenedWriter {
 /** quick_check found a problem: the database must be set aside, not used or emptied. */
 class DamagedDatabase extends Error {}
 
-function openChecked(path: string): Database {
+function openChecked(path: string, check = true): Database {
   // SQLite creates files 0644 less the umask, and gives -wal and -shm the database file's mode:
   // create it empty and private first (an empty file is an empty database to SQLite).
   if (kindOf(path) === 'missing') {
@@ -113,6 +120,7 @@ function openChecked(path: string): Database {
   const db = openConnection(path);
   try {
     configureWriter(db);
+    if (!check) return db;
     const rows = db.prepare('PRAGMA quick_check(5)').all() as { quick_check: string }[];
     const problems = rows.map((r) => r.quick_check).filter((t) => t !== 'ok');
     if (problems.length > 0) throw new DamagedDatabase(`quick_check: ${problems.join('; ')}`);
