@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/config-types.js';
-import { groupRecipients } from '../delivery/recipients.js';
+import { deliveryGroups } from '../delivery/recipients.js';
 import type { Transport } from '../delivery/transport.js';
 import { isUsageError } from '../errors/errors.js';
 import type { EventLog } from '../log/event-log.js';
@@ -63,6 +63,10 @@ export interface DaemonObserver {
   serverBackoff(untilMs: number): void;
   /** Items by state (`grace` = files in their grace period) and the oldest undelivered item. */
   queue(stats: Record<string, number>, oldestFirstSeenAtMs: number | undefined): void;
+  /** How to read the same counts when they are wanted (a scrape), so they never lag a change. */
+  queueSource?(
+    read: () => Promise<{ stats: Record<string, number>; oldestFirstSeenAt?: number }>,
+  ): void;
   folderProblem(folder: string, problem: string | undefined): void;
 }
 
@@ -115,7 +119,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     reschedule: async (id) => {
       const m = await store.get(id).catch(() => undefined);
       if (m && (m.state === 'incoming' || m.state === 'deferred')) scheduleMeta(m);
-      else scheduler.unschedule(id);
+      else {
+        scheduler.unschedule(id);
+        // Held or deleted: no longer waiting, so no longer the oldest item (metrics, /healthz).
+        waiting.delete(id);
+      }
     },
   });
 
@@ -134,7 +142,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       concurrency: () => scheduler.concurrency(),
     },
     parse: (bytes) => parseSpoolItem(bytes, { maxBytes: config.spool.maxBytes }),
-    groupRecipients: (to, cc) => groupRecipients(to, cc, config.organization.domains),
+    groupRecipients: (item) => deliveryGroups(item, config.organization.domains),
     render: (item) => ({ subject: subjectFor(item), html: renderTranscriptHtml(item) }),
     retry: config.retry,
     policyHold: () => policyHoldReason(config.policy),
@@ -280,13 +288,19 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   const counts = await store.stats();
   if (deps.observer) {
     const observer = deps.observer;
-    const publishStats = async (known?: Record<ItemState, number>) => {
+    const readStats = async (known?: Record<ItemState, number>) => {
       let oldest: number | undefined;
       for (const t of waiting.values()) if (oldest === undefined || t < oldest) oldest = t;
-      const stats = known ?? (await store.stats());
-      observer.queue({ ...stats, grace: monitor.snapshot().length }, oldest);
+      const stats = { ...(known ?? (await store.stats())), grace: monitor.snapshot().length };
+      return { stats, ...(oldest !== undefined ? { oldestFirstSeenAt: oldest } : {}) };
+    };
+    const publishStats = async (known?: Record<ItemState, number>) => {
+      const r = await readStats(known);
+      observer.queue(r.stats, r.oldestFirstSeenAt);
     };
     await publishStats(counts);
+    // Scrapes read the queue themselves; the timer below keeps /healthz's oldest item current.
+    observer.queueSource?.(() => readStats());
     const statsTimer = setInterval(() => void publishStats().catch(() => {}), 15_000);
     statsTimer.unref();
     cleanups.push({ name: 'queue stats', fn: async () => clearInterval(statsTimer) });

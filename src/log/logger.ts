@@ -21,6 +21,8 @@ export interface EventLogOptions {
   /** `log.maxSize` / `log.maxFiles` (see rotating-transport.ts for the defaults). */
   maxSize?: string | number;
   maxFiles?: string | number;
+  /** `log.addresses` (default true): item lines carry the envelope's addresses. */
+  addresses?: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export function makeEventLog(options: EventLogOptions): EventLog {
   return {
     event(action, outcome, message, fields = {}) {
       write(fields.level ?? defaultLevel(outcome), message, {
-        ...ecsFieldsFor(action, outcome, fields),
+        ...ecsFieldsFor(action, outcome, fields, { addresses: options.addresses ?? true }),
         process: { pid: process.pid },
       });
     },
@@ -77,12 +79,14 @@ export function makeEventLog(options: EventLogOptions): EventLog {
 }
 
 /** An EventLog that remembers lines in memory: for tests and for `status` snapshots. */
-export function makeMemoryEventLog(): EventLog & { lines: Record<string, unknown>[] } {
+export function makeMemoryEventLog(
+  opts: { addresses?: boolean } = {},
+): EventLog & { lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   return {
     lines,
     event(action, outcome, message, fields = {}) {
-      lines.push({ message, ...ecsFieldsFor(action, outcome, fields) });
+      lines.push({ message, ...ecsFieldsFor(action, outcome, fields, opts) });
     },
     diag(level, message, extra) {
       lines.push({ level, message, ...(extra ? { imspooler: extra } : {}) });

@@ -12,13 +12,22 @@ import type { Closer, WatchEventName, WatchFn } from './folder-watch.js';
 import { makeGraceTracker, type GraceEntry, type ObserveResult } from './grace-tracker.js';
 import { scanFolder, statEntry, type FolderState, type ScannedEntry } from './scan-folder.js';
 
-/** A file whose grace period is over, to be claimed. */
+/**
+ * A file whose grace period is over, to be claimed: what the monitor hands the daemon's intake
+ * (daemon/intake.ts takes this very type, so nothing is dropped on the way).
+ */
 export interface DueEntry {
   path: string;
   folder: string;
   kind: 'file' | 'notRegular';
   size: number;
   mtimeMs: number;
+  /**
+   * When the monitor first saw the file (ms since the epoch): the item's `firstSeenAt`, from which
+   * `status` ages, `retry.maxAge` and the oldest-item metric count. Not the claim time, which is
+   * a whole grace period later.
+   */
+  firstSeenAt: number;
 }
 
 export interface SpoolMonitorDeps {
@@ -156,6 +165,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
           kind,
           size: now.size,
           mtimeMs: now.mtimeMs,
+          firstSeenAt: e.firstSeenAt,
         });
         tracker.settle(e.path, 'done');
       } catch (err) {

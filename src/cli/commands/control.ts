@@ -9,6 +9,7 @@ import { UsageError } from '../../errors/errors.js';
 import { makeEventLog } from '../../log/logger.js';
 import { makeQueueStore } from '../../queue/queue-store.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';
+import { resolveItemId } from '../find-item.js';
 
 /** Who asked, for the log line every change leaves. */
 export function requestingUser(env: NodeJS.ProcessEnv = process.env): string {
@@ -36,7 +37,7 @@ export async function controlCommand(
     throw new UsageError(`${op} needs an item ID${op === 'retry' ? ' or --all' : ''}`);
   const store = makeQueueStore({ stateDir: config.stateDir });
   // Resolved before anything is written: a bad or unknown ID changes nothing (exit 2).
-  const id = idOrAll.all ? '*' : await store.resolveId(idOrAll.id!);
+  const id = idOrAll.all ? '*' : await resolveItemId(store, idOrAll.id!, config);
   if (id === '*' && !(await exists(config.stateDir))) {
     ctx.out('no deferred or failed items to retry');
     return 0;
@@ -51,7 +52,12 @@ export async function controlCommand(
   const lock = await acquireQueueLock(config.stateDir, 'cli');
   if (lock.kind === 'daemon') return viaDaemon(ctx, config.stateDir, req, lock.holder);
   crashPoint('queue-locked');
-  const log = makeEventLog({ level: config.log.level, file: config.log.file, stdout: false });
+  const log = makeEventLog({
+    level: config.log.level,
+    file: config.log.file,
+    stdout: false,
+    addresses: config.log.addresses,
+  });
   try {
     const r = await applyControl(store, req, log, Date.now);
     const later =

@@ -22,6 +22,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     file: config.log.file,
     stdout: true,
     console: config.log.console,
+    addresses: config.log.addresses,
     ...(config.log.maxSize !== undefined ? { maxSize: config.log.maxSize } : {}),
     ...(config.log.maxFiles !== undefined ? { maxFiles: config.log.maxFiles } : {}),
     secrets: () => secrets,
@@ -112,6 +113,7 @@ function observerFor(metrics: Metrics): DaemonObserver {
   return {
     serverBackoff: (until) => metrics.setServerBackoff(until),
     queue: (stats, oldest) => metrics.setQueueStats(stats, oldest),
+    queueSource: (read) => metrics.setQueueSource(read),
     folderProblem: (folder, problem) => metrics.noteFolderProblem(folder, problem),
   };
 }
