@@ -1,3 +1,4 @@
+import '../../src/delivery/node-compat.js';
 // Test helper: drafts saved the way a failing Skype for Business client leaves them (CreateItem
 // SaveOnly into Drafts), through the real EWS client.
 import {

@@ -1,3 +1,4 @@
+import '../../src/delivery/node-compat.js';
 // Test helper: the real ews-javascript-api client, used the way the daemon uses it.
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';

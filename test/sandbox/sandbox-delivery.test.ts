@@ -1,3 +1,4 @@
+import '../../src/delivery/node-compat.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';

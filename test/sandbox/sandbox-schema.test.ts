@@ -1,3 +1,4 @@
+import '../../src/delivery/node-compat.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
