@@ -27,6 +27,8 @@ export interface ControlStore {
   list(states?: ItemState[]): Promise<ItemMeta[]>;
   save(meta: ItemMeta, toState?: ItemState): Promise<ItemMeta>;
   remove(id: string): Promise<ItemMeta>;
+  /** Whether the item's content is still there; an item without it is not retryable. */
+  hasContent(id: string): Promise<boolean>;
 }
 
 /** How requests get an item to themselves; see control-gate.ts. The CLI needs none. */
@@ -55,6 +57,17 @@ const ACTION: Record<ControlRequest['op'], EventAction> = {
 /** What support staff call each state. */
 const stateName = (s: ItemState) => (s === 'incoming' ? 'queued' : s);
 const short = (id: string) => id.slice(0, 12);
+
+/**
+ * Why an item cannot be retried whatever its state: its content is gone (`ContentMissing`, or
+ * `CorruptMetadata` with the content lost too), so every attempt would fail the same way.
+ * Undefined when it can be.
+ */
+export function notRetryable(meta: ItemMeta, hasContent: boolean): string | undefined {
+  if (hasContent) return undefined;
+  const code = meta.lastError?.code ?? 'ContentMissing';
+  return `item ${short(meta.id)} is ${stateName(meta.state)} (${code}): its content is gone, so it can never be sent and is not retried; delete it ("imspooler delete ${short(meta.id)}") and, if the message matters, ask the sender to send it again`;
+}
 
 /** Hints for a request that does not fit the item's state. */
 function refusal(op: ControlRequest['op'], meta: ItemMeta): string {
@@ -144,6 +157,8 @@ async function applyOne(
       return { count: 1, message: `released ${short(meta.id)}: due now` };
     }
     case 'retry': {
+      const why = notRetryable(meta, await store.hasContent(meta.id));
+      if (why) throw new UsageError(why);
       await makeDue(store, meta, now());
       log.event('item.retry_requested', 'success', `retry requested by ${req.user}`, fields);
       return { count: 1, message: `${short(meta.id)} is due now` };
@@ -179,6 +194,7 @@ async function retryAll(
 ): Promise<ControlOutcome> {
   let count = 0;
   let skipped = 0;
+  let lost = 0;
   for (const candidate of await store.list(['deferred', 'failed'])) {
     if (gate.inFlight(candidate.id)) {
       skipped++;
@@ -187,6 +203,11 @@ async function retryAll(
     const done = await gate.withItem(candidate.id, async () => {
       const meta = await store.get(candidate.id);
       if (!meta || (meta.state !== 'deferred' && meta.state !== 'failed')) return false;
+      // Made due, it would fail at once, be made due by the next --all, and so on: left failed.
+      if (notRetryable(meta, await store.hasContent(meta.id))) {
+        lost++;
+        return false;
+      }
       await makeDue(store, meta, now());
       log.event('item.retry_requested', 'success', `retry requested by ${req.user} (retry --all)`, {
         itemId: meta.id,
@@ -201,18 +222,21 @@ async function retryAll(
   log.event(
     'item.retry_requested',
     'success',
-    `retry of every deferred and failed item requested by ${req.user}: ${count} made due`,
+    `retry of every deferred and failed item requested by ${req.user}: ${count} made due${lost ? `, ${lost} skipped (content missing)` : ''}`,
     {
-      extra: { requested_by: req.user, all: true, count, in_flight: skipped },
+      extra: { requested_by: req.user, all: true, count, in_flight: skipped, ...(lost ? { not_retryable: lost } : {}) }, // prettier-ignore
     },
   );
   const inFlight = skipped ? `; ${skipped} being delivered right now` : '';
+  const notRetried = lost
+    ? `; ${lost} skipped: their content is gone and they can never be sent (see "imspooler status --state failed"; delete them)`
+    : '';
   return {
     count,
     message:
-      count === 0 && skipped === 0
+      count === 0 && skipped === 0 && lost === 0
         ? 'no deferred or failed items to retry'
-        : `${count} item(s) made due now${inFlight}`,
+        : `${count} item(s) made due now${inFlight}${notRetried}`,
   };
 }
 

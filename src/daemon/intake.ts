@@ -185,7 +185,7 @@ export function makeIntake(deps: IntakeDeps) {
           itemId: id,
           filePath: source,
           ...email,
-          extra: { format: res.meta.format, size: res.meta.size },
+          extra: { format: res.meta.format, kind: res.meta.kind, size: res.meta.size },
         });
         deps.onQueued(res.meta);
         return;

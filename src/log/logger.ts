@@ -25,6 +25,12 @@ export interface EventLogOptions {
   addresses?: boolean;
 }
 
+/**
+ * Log lines end in LF on every platform (the contract). winston and its file transport default to
+ * `os.EOL`, which is CRLF on Windows, so every transport is given this explicitly.
+ */
+export const LOG_EOL = '\n';
+
 /** One ECS JSON line per outcome, to the log file and (for the daemon) stdout. */
 export function makeEventLog(options: EventLogOptions): EventLog {
   const redact = makeRedactor(options.secrets ?? (() => []));
@@ -40,7 +46,7 @@ export function makeEventLog(options: EventLogOptions): EventLog {
   }
   if (options.stdout) {
     const format = consoleFormatFor(options.console ?? 'pretty', process.stdout.isTTY === true);
-    transports.push(new winston.transports.Console({ format }));
+    transports.push(new winston.transports.Console({ format, eol: LOG_EOL }));
   }
   if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
   const logger = winston.createLogger({

@@ -98,6 +98,7 @@ export function makeAdmitOps(ctx: StoreContext, checkId: (id: string) => void) {
       const meta: ItemMeta = {
         ...newMeta(id, 'incoming', info),
         format: it.format,
+        kind: it.kind,
         envelope: {
           from: it.from,
           to: it.to,

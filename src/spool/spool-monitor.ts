@@ -56,6 +56,8 @@ export interface SpoolMonitorDeps {
   onFolderProblem?(folder: string, error: NodeJS.ErrnoException): void;
   /** `auto` found less than it could, or a watcher or claim failed unexpectedly. */
   onWarning?(message: string, error?: unknown): void;
+  /** The folders being watched changed (`auto` found a new profile, or one went away). */
+  onFoldersChanged?(folders: string[]): void;
 }
 
 export interface FolderStatus {
@@ -251,6 +253,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
       warned.add(w);
       warn(w);
     }
+    const known = [...folders.keys()].join('\0');
     const wanted = new Set(x.folders);
     for (const [folder, info] of folders) {
       if (wanted.has(folder)) continue;
@@ -259,6 +262,8 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
       clearFolder(folder);
     }
     for (const f of x.folders) if (!folders.has(f)) folders.set(f, { state: 'unknown' });
+    const current = [...folders.keys()];
+    if (current.join('\0') !== known) deps.onFoldersChanged?.(current);
     for (const parent of x.parents) {
       if (parents.has(parent) || stopped) continue;
       const exists = await fs.lstat(parent).then(

@@ -1,8 +1,16 @@
+import type { ItemKind } from '../spool/spool-item.js';
 import { cleanText } from './clean-text.js';
 import { formatAge } from './render-table.js';
 import type { ShowDoc } from './show-doc.js';
 
 const clean = cleanText;
+
+/** What each kind means for the person reading `show`. */
+const KIND_NOTE: Record<ItemKind, string> = {
+  'offline-im': ' (sent to its recipients)',
+  'conversation-history':
+    " (saved in the sender's own Conversation History folder, never sent to anyone)",
+};
 
 /** What a person can do next about an item in this state. */
 function hint(doc: ShowDoc): string | undefined {
@@ -34,6 +42,7 @@ export function formatItemDetails(doc: ShowDoc, now: number): string {
   // A quarantined file's format is what it was recognised as; unrecognised or never read: unreadable.
   const format = doc.format ?? (doc.state === 'quarantined' ? 'unreadable' : '-');
   l.push(`format    ${format}, ${doc.size} bytes`);
+  if (doc.kind) l.push(`kind      ${doc.kind}${KIND_NOTE[doc.kind]}`);
   l.push(`seen      ${when(doc.firstSeenAt)}`);
   if (doc.envelope) {
     l.push(`from      ${clean(doc.envelope.from)}`);

@@ -1,5 +1,6 @@
 import { pathStyle } from '../service/path-style.js';
 import { cleanText } from './clean-text.js';
+import type { ItemKind } from '../spool/spool-item.js';
 import type { ReadFrom, StatusDoc, StatusItem } from './status-doc.js';
 
 /** Pure: "3m", "2h 5m", "4d" — how support staff read ages on the phone. */
@@ -14,6 +15,12 @@ export function formatAge(ms: number): string {
 }
 
 const clean = cleanText;
+
+/** The KIND column: short words, so the table keeps its width. */
+export const KIND_LABEL: Record<ItemKind, string> = {
+  'offline-im': 'im',
+  'conversation-history': 'history',
+};
 
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 /** Keeps the end, where a file name is: `…ffline-0001.json`. */
@@ -52,6 +59,7 @@ function row(item: StatusItem, now: number): string[] {
   return [
     item.id.slice(0, 12),
     item.state,
+    item.kind === undefined ? '-' : KIND_LABEL[item.kind],
     formatAge(now - Date.parse(item.firstSeenAt)),
     String(item.attempts),
     next,
@@ -80,13 +88,14 @@ export function renderStatusTable(doc: StatusDoc): string {
       ? `daemon: running (pid ${doc.daemon.pid})`
       : 'daemon: not running (items wait until it starts)',
   );
-  const header = ['ID', 'STATE', 'AGE', 'TRIES', 'NEXT', 'LAST ERROR', 'FROM', 'TO'];
+  const header = ['ID', 'STATE', 'KIND', 'AGE', 'TRIES', 'NEXT', 'LAST ERROR', 'FROM', 'TO'];
   const rows = doc.items.map((i) => row(i, now));
   for (const g of doc.grace) {
     const { user, file } = graceLabel(g.path);
     rows.push([
       '-',
       'grace',
+      '-',
       formatAge(now - Date.parse(g.firstSeenAt)),
       '0',
       `in ${formatAge(Date.parse(g.dueAt) - now)}`,

@@ -1,4 +1,5 @@
 import type { ItemMeta, ItemState } from '../queue/item-meta.js';
+import type { ItemKind } from '../spool/spool-item.js';
 
 /**
  * States as support staff see them: the queue's `incoming` folder is "queued", the word the
@@ -19,6 +20,13 @@ export const FILTER_STATES = ['grace', ...PUBLIC_STATES] as const;
 export type FilterState = (typeof FILTER_STATES)[number];
 
 export const publicState = (s: ItemState): PublicState => (s === 'incoming' ? 'queued' : s);
+
+/**
+ * What an item is for, once its content was read: items queued before kinds existed are offline
+ * messages. Undefined for an entry quarantined unread or unparsed (its kind is unknown).
+ */
+export const kindOf = (meta: Pick<ItemMeta, 'kind' | 'envelope'>): ItemKind | undefined =>
+  meta.kind ?? (meta.envelope ? 'offline-im' : undefined);
 
 /** The contract's `status --json` document. */
 export interface StatusDoc {
@@ -56,6 +64,8 @@ export interface ReadFrom {
 export interface StatusItem {
   id: string;
   state: PublicState;
+  /** `offline-im` or `conversation-history`; absent when the content could not be read. */
+  kind?: ItemKind;
   source: string;
   from?: string;
   to: string[];
@@ -79,6 +89,8 @@ export function toStatusItem(meta: ItemMeta): StatusItem {
     firstSeenAt: meta.firstSeenAt,
     attempts: meta.attempts.length,
   };
+  const kind = kindOf(meta);
+  if (kind) item.kind = kind;
   if (meta.envelope?.from) item.from = meta.envelope.from;
   if (meta.nextAttemptAt && (meta.state === 'deferred' || meta.state === 'incoming'))
     item.nextAttemptAt = meta.nextAttemptAt;

@@ -30,6 +30,7 @@ function memoryStore(items: ItemMeta[]): ControlStore & { items: Map<string, Ite
       map.delete(id);
       return m;
     },
+    hasContent: async () => true,
   };
 }
 

@@ -46,11 +46,12 @@ describe('renderStatusTable', () => {
 
   it('has a column per thing support staff ask about, one row per item, and a summary line', () => {
     expect(lines[0]).toBe('daemon: running (pid 4242)');
-    expect(lines[2]).toMatch(/^ID +STATE +AGE +TRIES +NEXT +LAST ERROR +FROM +TO$/);
+    expect(lines[2]).toMatch(/^ID +STATE +KIND +AGE +TRIES +NEXT +LAST ERROR +FROM +TO$/);
     const deferred = lines.find((l) => l.startsWith('bbbbbbbbbbbb '))!;
     expect(deferred.split(/ {2,}/)).toEqual([
       'bbbbbbbbbbbb',
       'deferred',
+      'im',
       '5m',
       '3',
       'in 1m',
@@ -59,10 +60,10 @@ describe('renderStatusTable', () => {
       'bob@contoso.com',
     ]);
     const held = lines.find((l) => l.startsWith('cccccccccccc '))!;
-    expect(held).toMatch(/held +5m +0 +held +held by carol/);
+    expect(held).toMatch(/held +im +5m +0 +held +held by carol/);
     expect(held).toContain('bob@contoso.com, dave@fabrikam.com');
     expect(lines.find((l) => l.startsWith('- '))).toMatch(
-      /grace +20s +0 +in 1m +- +\? +\(not read yet\) new\.json$/,
+      /grace +- +20s +0 +in 1m +- +\? +\(not read yet\) new\.json$/,
     );
     expect(lines.at(-1)).toBe(
       '3 item(s): 1 in grace, 0 queued, 0 active, 1 deferred, 1 held, 0 failed, 0 quarantined',
@@ -153,6 +154,7 @@ describe('renderStatusTable', () => {
     expect(row.split(/ {2,}/)).toEqual([
       '-',
       'grace',
+      '-',
       '30s',
       '0',
       'in 1m',

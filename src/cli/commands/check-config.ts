@@ -1,5 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import type { AuthConfig, Config } from '../../config/config-types.js';
+import { redactUrlCredentials } from '../../config/url-credentials.js';
 import { openTransport } from '../../daemon/open-transport.js';
 import { isConfigError, isDeliveryError } from '../../errors/errors.js';
 import { resolveSpoolPaths } from '../../spool/discover.js';
@@ -24,8 +25,10 @@ export async function checkConfigCommand(
   ];
   const also = warnings.length ? ` (${warnings.length} warning${warnings.length > 1 ? 's' : ''})` : ''; // prettier-ignore
   ctx.out(`config OK${also}: ${config.configFile ?? '(defaults)'}`);
+  // Config refuses a URL with a credential; masking here too keeps check-config safe whatever it prints.
+  const url = redactUrlCredentials(config.delivery.ews.url);
   ctx.out(
-    `  transport: ${config.delivery.transport}${config.delivery.transport === 'ews' ? ` (${config.delivery.ews.url})` : ''}`,
+    `  transport: ${config.delivery.transport}${config.delivery.transport === 'ews' ? ` (${url})` : ''}`,
   );
   ctx.out(`  spool folders: ${config.spool.paths.join(', ')}`);
   ctx.out(`  state: ${config.stateDir}`);

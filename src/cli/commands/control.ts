@@ -2,6 +2,8 @@ import { access } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { applyControl, type ControlRequest } from '../../daemon/control-ops.js';
 import { submitControl } from '../../daemon/control-inbox.js';
+import { crashPoint } from '../../daemon/crash-point.js';
+import { wakeDaemon } from '../../daemon/lock-endpoint.js';
 import { acquireQueueLock, type LockHolder } from '../../daemon/queue-lock.js';
 import { UsageError } from '../../errors/errors.js';
 import { makeEventLog } from '../../log/logger.js';
@@ -20,7 +22,7 @@ export function requestingUser(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * `retry`, `hold`, `release`, `delete`. With a daemon running (it holds `queue.lock`), the daemon
+ * `retry`, `hold`, `release`, `delete`. With a daemon running (it holds the queue lock), the daemon
  * applies the request itself, so it can never race a delivery in flight; without one, the command
  * takes the lock and changes the queue directly, so a daemon starting meanwhile waits for it.
  */
@@ -49,6 +51,7 @@ export async function controlCommand(
 
   const lock = await acquireQueueLock(config.stateDir, 'cli');
   if (lock.kind === 'daemon') return viaDaemon(ctx, config.stateDir, req, lock.holder);
+  crashPoint('queue-locked');
   const log = makeEventLog({
     level: config.log.level,
     file: config.log.file,
@@ -75,7 +78,7 @@ async function viaDaemon(
   req: ControlRequest,
   daemon: LockHolder,
 ): Promise<number> {
-  const outcome = await submitControl(stateDir, req);
+  const outcome = await submitControl(stateDir, req, { wake: () => wakeDaemon(stateDir) });
   switch (outcome.kind) {
     case 'answered':
       if (outcome.result.ok) {
