@@ -8,7 +8,7 @@ const spec = process.env.IMSPOOLER_TEST_CRASH_AT;
 const [target, nth] = spec ? spec.split(':') : [];
 let seen = 0;
 
-/** The steps of an item's life where a crash can be injected. */
+/** The steps of an item's life (and of a CLI change) where a crash can be injected. */
 export type CrashStep =
   | 'claimed' // moved out of the spool folder, not yet admitted
   | 'admitted' // metadata and data written in the queue
@@ -18,7 +18,8 @@ export type CrashStep =
   | 'delivered' // item removed from the queue, success not yet logged
   | 'import-recovered' // 0.1.0 import: old folders repaired, transaction not yet committed
   | 'import-committed' // 0.1.0 import: committed, old folders not yet moved aside
-  | 'import-moving'; // 0.1.0 import: one old folder moved aside (reached once per folder)
+  | 'import-moving' // 0.1.0 import: one old folder moved aside (reached once per folder)
+  | 'queue-locked'; // a CLI command holds the queue lock, its change not yet written
 
 export function crashPoint(step: CrashStep): void {
   if (step !== target) return;

@@ -1,5 +1,5 @@
 import { lstat } from 'node:fs/promises';
-import { UsageError } from '../errors/errors.js';
+import { ContentMissingError, UsageError } from '../errors/errors.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from './item-meta.js';
 import { isSafeId, type QueueLayout } from './queue-layout.js';
 import type { Database } from './sqlite/driver.js';
@@ -171,11 +171,18 @@ export function makeReadOps(db: Database, layout: QueueLayout) {
       () => true,
       () => false,
     );
-    throw new Error(
+    throw new ContentMissingError(
       entry
         ? `item ${id} was quarantined without being read (not a regular file, or too large); its content is never read`
-        : `the content of item ${id} is not in the queue database (delivered or deleted meanwhile?)`,
+        : `the content of item ${id} is not in the queue database (delivered or deleted meanwhile, or lost before the upgrade from 0.1.0)`,
     );
+  };
+
+  const hasContentRow = db.prepare('SELECT 1 AS one FROM content WHERE id = ?');
+  /** Whether the item's content is there to be delivered (an item without can never be, nor retried). */
+  const hasContent = async (id: string): Promise<boolean> => {
+    checkId(id);
+    return hasContentRow.get(id) !== undefined;
   };
 
   /** Number of items per queue state: one indexed query. */
@@ -185,7 +192,7 @@ export function makeReadOps(db: Database, layout: QueueLayout) {
     return out;
   };
 
-  return { find, get, list, forEach, resolveId, readContent, stats };
+  return { find, get, list, forEach, resolveId, readContent, hasContent, stats };
 }
 
 /** The read operations, as `status`, `show` and `history` use them. */

@@ -23,6 +23,8 @@ export interface RecoveryReport {
   requeuedFromActive: string[];
   /** Quarantined entries with no row (a crash mid-quarantine): their row was written. */
   recoveredEntries: string[];
+  /** Items whose content is gone (removed by hand, or lost before the 0.1.0 import): now failed. */
+  missingContent: string[];
   /** Half-finished copies in `claimed/` and entries of items that left the queue, removed. */
   strayRemoved: number;
   /** History rows older than `history.retention`, removed. */
@@ -53,6 +55,7 @@ export async function recoverStore(d: {
     claimed: [],
     requeuedFromActive: [],
     recoveredEntries: [],
+    missingContent: [],
     strayRemoved: 0,
     historyPruned: 0,
     setAside: [],
@@ -83,7 +86,17 @@ export async function recoverStore(d: {
     else if (row.finished_at !== null && (await d.unlink(layout.entryPath(id))))
       report.strayRemoved++;
   }
-  if (active.length === 0 && orphans.length === 0) return report;
+  // 4. Items in the queue without content (and not entries quarantined unread): nothing can be
+  // delivered; say so where a person will look, once.
+  const contentless = db
+    .prepare(
+      `SELECT id, state, meta FROM items i WHERE finished_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM content c WHERE c.id = i.id)`,
+    )
+    .all() as { id: string; state: string; meta: string }[];
+  const entrySet = new Set(entryIds);
+  const missing = contentless.filter((r) => !entrySet.has(r.id) && r.state !== 'active');
+  if (active.length === 0 && orphans.length === 0 && missing.length === 0) return report;
   db.exec('BEGIN IMMEDIATE');
   try {
     for (const r of active) {
@@ -95,6 +108,19 @@ export async function recoverStore(d: {
       }
       w.upsert.run(rowOf({ ...m, groups, state: 'incoming', seq: m.seq + 1, updatedAt: at }));
       report.requeuedFromActive.push(r.id);
+    }
+    for (const r of missing) {
+      const m = metaOfRow(r.id, r.state, r.meta);
+      if (m.lastError?.code === 'ContentMissing' || m.lastError?.code === 'CorruptMetadata') {
+        continue;
+      }
+      const lastError = {
+        code: 'ContentMissing',
+        message: `the content of item ${r.id} is not in the queue database (removed by hand, or lost before the upgrade); it cannot be delivered`,
+      };
+      const state = m.state === 'quarantined' ? 'quarantined' : 'failed';
+      w.upsert.run(rowOf({ ...m, lastError, state, seq: m.seq + 1, updatedAt: at }));
+      report.missingContent.push(r.id);
     }
     for (const { id, size } of orphans) {
       const reason = {

@@ -198,6 +198,7 @@ export function makeQueueStore(opts: QueueStoreOptions) {
       meta = {
         ...newMeta(id, 'incoming', info),
         format: it.format,
+        kind: it.kind,
         envelope: {
           from: it.from,
           to: it.to,
@@ -207,7 +208,12 @@ export function makeQueueStore(opts: QueueStoreOptions) {
       };
     } else {
       const reason = { code: parsed.code, message: parsed.message };
-      meta = { ...newMeta(id, 'quarantined', info), quarantine: reason, lastError: reason };
+      meta = {
+        ...newMeta(id, 'quarantined', info),
+        ...(parsed.format ? { format: parsed.format } : {}),
+        quarantine: reason,
+        lastError: reason,
+      };
     }
     const { w } = c();
     // Checked inside the transaction: two copies admitted in one batch are one item.
@@ -396,6 +402,7 @@ export function makeQueueStore(opts: QueueStoreOptions) {
     forEach: readOp('forEach'),
     resolveId: readOp('resolveId'),
     readContent: readOp('readContent'),
+    hasContent: readOp('hasContent'),
     stats: readOp('stats'),
     history: (q: HistoryQuery) => queryHistory(c().db, q),
   };

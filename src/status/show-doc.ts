@@ -1,5 +1,6 @@
 import type { Attempt, GroupName, GroupProgress, ItemMeta } from '../queue/item-meta.js';
-import { publicState, type PublicState } from './status-doc.js';
+import type { ItemKind } from '../spool/spool-item.js';
+import { kindOf, publicState, type PublicState } from './status-doc.js';
 
 /** One message of the transcript, only with `show --body`. */
 export interface ShowMessage {
@@ -20,6 +21,8 @@ export interface ShowDoc {
   finishedAt?: string;
   source: string;
   format?: string;
+  /** `offline-im` or `conversation-history`; absent when the content could not be read. */
+  kind?: ItemKind;
   size: number;
   firstSeenAt: string;
   claimedAt: string;
@@ -59,6 +62,8 @@ export function toShowDoc(
   if (left) doc.finishedAt = left.finishedAt;
   if (meta.attemptCount !== undefined) doc.attemptCount = meta.attemptCount;
   if (meta.format !== undefined) doc.format = meta.format;
+  const kind = kindOf(meta);
+  if (kind) doc.kind = kind;
   if (meta.envelope) doc.envelope = meta.envelope;
   if (
     !left &&

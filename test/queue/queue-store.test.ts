@@ -433,7 +433,15 @@ describe('remove and the history', () => {
   it('finds items by sender, recipient (To or Cc, any case) and time, queued or gone, newest first', async () => {
     const parsed = (id: string, from: string, to: string[], cc: string[] = []) => ({
       ok: true as const,
-      item: { id, format: 'json' as const, from, to, cc, messages: [{ text: 'x' }] },
+      item: {
+        id,
+        format: 'json' as const,
+        kind: 'offline-im' as const,
+        from,
+        to,
+        cc,
+        messages: [{ text: 'x' }],
+      },
     });
     const a = sha('a');
     await admitContent(store, 'a', { parsed: parsed(a, 'alice@contoso.com', ['bob@contoso.com']) });

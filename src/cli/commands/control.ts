@@ -2,6 +2,8 @@ import { access } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { applyControl, type ControlRequest } from '../../daemon/control-ops.js';
 import { submitControl } from '../../daemon/control-inbox.js';
+import { crashPoint } from '../../daemon/crash-point.js';
+import { wakeDaemon } from '../../daemon/lock-endpoint.js';
 import { acquireQueueLock, type LockHolder } from '../../daemon/queue-lock.js';
 import { UsageError } from '../../errors/errors.js';
 import { makeEventLog } from '../../log/logger.js';
@@ -9,6 +11,7 @@ import { idArg } from '../../queue/queue-read.js';
 import { openQueueReader } from '../../queue/queue-reader.js';
 import { makeQueueStore } from '../../queue/queue-store.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';
+import { resolveItemId } from '../find-item.js';
 import { whereLooked } from './where-looked.js';
 
 /** Who asked, for the log line every change leaves. */
@@ -22,7 +25,7 @@ export function requestingUser(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * `retry`, `hold`, `release`, `delete`. With a daemon running (it holds `queue.lock`), the daemon
+ * `retry`, `hold`, `release`, `delete`. With a daemon running (it holds the queue lock), the daemon
  * applies the request itself, so it can never race a delivery in flight; without one, the command
  * takes the lock and changes the queue directly, so a daemon starting meanwhile waits for it.
  */
@@ -46,7 +49,7 @@ export async function controlCommand(
           `no item with ID ${idArg(idOrAll.id!)} in the queue (it is empty; ${whereLooked(config)})`,
         );
       }
-      id = await found.reader.resolveId(idOrAll.id!);
+      id = await resolveItemId(found.reader, idOrAll.id!, config);
     }
   } finally {
     if (found.kind === 'database') found.reader.close();
@@ -64,7 +67,13 @@ export async function controlCommand(
 
   const lock = await acquireQueueLock(config.stateDir, 'cli');
   if (lock.kind === 'daemon') return viaDaemon(ctx, config.stateDir, req, lock.holder);
-  const log = makeEventLog({ level: config.log.level, file: config.log.file, stdout: false });
+  crashPoint('queue-locked');
+  const log = makeEventLog({
+    level: config.log.level,
+    file: config.log.file,
+    stdout: false,
+    addresses: config.log.addresses,
+  });
   const store = makeQueueStore({ stateDir: config.stateDir });
   try {
     const r = await applyControl(store, req, log, Date.now);
@@ -87,7 +96,7 @@ async function viaDaemon(
   req: ControlRequest,
   daemon: LockHolder,
 ): Promise<number> {
-  const outcome = await submitControl(stateDir, req);
+  const outcome = await submitControl(stateDir, req, { wake: () => wakeDaemon(stateDir) });
   switch (outcome.kind) {
     case 'answered':
       if (outcome.result.ok) {

@@ -1,10 +1,11 @@
-import { UsageError, isUsageError } from '../../errors/errors.js';
+import { UsageError } from '../../errors/errors.js';
 import { idArg } from '../../queue/queue-read.js';
 import { openQueueReader } from '../../queue/queue-reader.js';
 import { parseSpoolItem } from '../../spool/parse-item.js';
 import { formatItemDetails } from '../../status/render-item.js';
 import { toShowDoc, type ShowMessage } from '../../status/show-doc.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';
+import { resolveItemId } from '../find-item.js';
 import { whereLooked } from './where-looked.js';
 
 /**
@@ -27,15 +28,11 @@ export async function showCommand(
   }
   const reader = found.reader;
   try {
-    let fullId: string;
-    try {
-      fullId = await reader.resolveId(id, { history: true });
-    } catch (e) {
-      if (isUsageError(e) && /^no item/.test(e.message)) {
-        throw new UsageError(`${e.message} or its history (${whereLooked(config)})`);
-      }
-      throw e;
-    }
+    const fullId = await resolveItemId(
+      { resolveId: (p) => reader.resolveId(p, { history: true }) },
+      id,
+      config,
+    );
     const item = reader.find(fullId);
     if (!item) throw new UsageError(`item ${fullId.slice(0, 12)} vanished while it was read`);
     const left =

@@ -11,7 +11,6 @@ import {
   type StatusItem,
 } from '../../status/status-doc.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';
-import { whereLooked } from './where-looked.js';
 
 /**
  * `imspooler status [--json] [--state S,...]`: the queue as support staff see it. Only reads
@@ -47,20 +46,17 @@ export async function statusCommand(
     items,
     grace,
     ...(states ? { states } : {}),
+    readFrom: { stateDir: config.stateDir, configFile: config.configFile ?? null },
   });
   if (opts.json) {
     ctx.out(JSON.stringify(doc, null, 2));
     return 0;
   }
   const lines = [renderStatusTable(doc)];
-  // An empty queue may be the wrong queue (a forgotten --config): say which one this was.
-  if (items.length === 0 && grace.length === 0) {
-    lines.push(whereLooked(config));
-    if (found.kind === 'none' && found.legacy) {
-      lines.push(
-        'this state folder holds a file queue of imspooler 0.1.0: the daemon imports it when it starts',
-      );
-    }
+  if (found.kind === 'none' && found.legacy) {
+    lines.push(
+      'this state folder holds a file queue of imspooler 0.1.0: the daemon imports it when it starts',
+    );
   }
   ctx.out(lines.join('\n'));
   return 0;

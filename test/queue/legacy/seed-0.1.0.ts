@@ -22,6 +22,7 @@ const parsed = (id: string, to: string[]): ParseResult => ({
   item: {
     id,
     format: 'json',
+    kind: 'offline-im',
     from: 'alice@contoso.com',
     to,
     cc: [],
