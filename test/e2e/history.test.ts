@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEml } from '../../src/sandbox/eml-writer.js';
 import { HISTORY_DIR } from '../../src/sandbox/mailbox-store.js';
+import { schemaSkipReason, validateEwsRequest } from '../support/ews-schema.js';
 import { historyItem, makeWorld, waitUntil, type World } from './harness.js';
 
 let world: World | undefined;
@@ -123,6 +124,14 @@ describe('conversation-history items end to end (EWS sandbox)', () => {
       const s = JSON.parse((await world!.cli('status', '--json')).stdout) as { items: unknown[] };
       return s.items.length === 0;
     }, 'an empty queue');
+    // Every request the daemon sent (the SaveOnly with its extended properties, the look-up) is
+    // one Exchange's schema accepts.
+    if (schemaSkipReason) console.warn(`schema check skipped: ${schemaSkipReason}`);
+    else {
+      for (const [i, r] of world.sandbox.requests.entries()) {
+        await validateEwsRequest(r.body, `${i}-${r.operation}`);
+      }
+    }
   }, 40_000);
 
   it('quarantines an item of an unknown kind with a reason, sending and saving nothing', async () => {
