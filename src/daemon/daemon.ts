@@ -203,6 +203,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       // An operator's request holds the item; it reschedules the item when done.
       if (!gate.beginAttempt(id)) return;
       try {
+        // Opened (the first time, or again after it failed to) before the attempt's clock starts.
+        if (!transport.isOpen()) await transport.open();
         await worker(id, signal);
       } finally {
         gate.endAttempt(id);

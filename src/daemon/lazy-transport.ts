@@ -4,10 +4,11 @@
  * empty queue (docs/performance.md, idle footprint). The daemon says at start which transport is
  * configured; the first item due opens it.
  *
- * A failure to open is a delivery failure like any other: every request waiting for it fails with
- * `TransportUnavailable` (transient: the items are deferred and retried with backoff, and each
- * `delivery.deferred` line carries the reason), `onOpenFailed` hears it once, and the next request
- * tries to open it again.
+ * The daemon calls `open()` before each delivery attempt, so that opening is not counted in the
+ * attempt's duration (nor in its timeout). A failure to open is a delivery failure like any other:
+ * the requests of that attempt fail with `TransportUnavailable` (transient: the items are deferred
+ * and retried with backoff, and each `delivery.deferred` line carries the reason), `onOpenFailed`
+ * hears it once per attempt to open, and the next `open()` tries again.
  */
 import { DeliveryError } from '../errors/errors.js';
 import type { Transport } from '../delivery/transport.js';
@@ -30,8 +31,11 @@ export interface LazyTransportDeps {
 export const TRANSPORT_UNAVAILABLE = 'TransportUnavailable';
 
 /** A {@link Transport} that opens the real one when a request first needs it. */
-export function makeLazyTransport(deps: LazyTransportDeps): Transport & { isOpen(): boolean } {
+export function makeLazyTransport(
+  deps: LazyTransportDeps,
+): Transport & { isOpen(): boolean; open(): Promise<void> } {
   let opening: Promise<OpenedTransport> | undefined;
+  let failed = false;
   let opened = false;
   let closed = false;
 
@@ -46,7 +50,8 @@ export function makeLazyTransport(deps: LazyTransportDeps): Transport & { isOpen
         return o;
       },
       (e: unknown) => {
-        opening = undefined;
+        // Kept, so the requests of this attempt fail with it; the next open() tries again.
+        failed = true;
         const err = new DeliveryError(
           TRANSPORT_UNAVAILABLE,
           `the ${deps.name} transport could not be opened: ${e instanceof Error ? e.message : String(e)}`,
@@ -62,6 +67,16 @@ export function makeLazyTransport(deps: LazyTransportDeps): Transport & { isOpen
   return {
     name: deps.name,
     isOpen: () => opened,
+    open: () => {
+      if (failed) {
+        failed = false;
+        opening = undefined;
+      }
+      return get().then(
+        () => undefined,
+        () => undefined,
+      );
+    },
     send: async (request, signal) => (await get()).transport.send(request, signal),
     findSent: async (headerValue, signal, sender) =>
       (await get()).transport.findSent(headerValue, signal, sender),

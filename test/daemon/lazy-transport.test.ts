@@ -103,7 +103,7 @@ describe('makeLazyTransport', () => {
     return { transport, close: async () => void closed.push('closed') };
   };
 
-  it('opens once for requests that arrive together, and reports a failed open once', async () => {
+  it('opens once for requests that arrive together; after a failed open, open() tries again', async () => {
     const sent: string[] = [];
     const closed: string[] = [];
     const failures: string[] = [];
@@ -118,11 +118,17 @@ describe('makeLazyTransport', () => {
       onOpenFailed: (e) => failures.push(e.code),
     });
     expect(t.name).toBe('ews');
+    await t.open();
+    expect(t.isOpen()).toBe(false);
+    // The requests of this attempt fail with the reason, without opening again.
     const first = await Promise.allSettled([t.send(request), t.send(request)]);
     expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     const reason = (first[0] as PromiseRejectedResult).reason as unknown;
     expect(isDeliveryError(reason) && reason.code).toBe('TransportUnavailable');
     expect(failures).toEqual(['TransportUnavailable']);
+    expect(opens).toBe(1);
+    await t.open();
+    expect(t.isOpen()).toBe(true);
     await Promise.all([t.send(request), t.send(request)]);
     expect(opens).toBe(2);
     expect(sent).toHaveLength(2);
