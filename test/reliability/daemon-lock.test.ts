@@ -56,7 +56,9 @@ describe('the queue lock, with real daemons', () => {
 
   it('a lock holder killed mid-write (a command changing the queue, a half-written daemon.json) does not block a start', async () => {
     world = await makeWorld();
-    await mkdir(world.stateDir, { recursive: true });
+    // A queue to change: a daemon that ran once leaves its database behind (with none, `retry
+    // --all` has nothing to do and never takes the lock).
+    expect(await stopDaemon(await startDaemon(world))).toBe(0);
     // `retry --all` takes the lock itself (no daemon runs) and is killed while holding it.
     const w = world;
     const crashed = await new Promise<string | null>((resolve) =>
