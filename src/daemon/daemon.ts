@@ -116,6 +116,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
         scheduler.pauseUntil(t);
         deps.observer?.serverBackoff(t);
       },
+      pausedUntil: () => scheduler.pausedUntil(),
       setConcurrency: (n) => scheduler.setConcurrency(n),
       concurrency: () => scheduler.concurrency(),
     },
