@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/config-types.js';
 import { groupRecipients } from '../delivery/recipients.js';
@@ -20,9 +21,11 @@ import { applyControl } from './control-ops.js';
 import { makeControlInbox } from './control-inbox.js';
 import { readRunningDaemon } from './daemon-state.js';
 import { makeIntake } from './intake.js';
+import { makeIntakeProblems } from './intake-problems.js';
 import { makeItemWorker } from './item-worker.js';
 import { acquireQueueLock } from './queue-lock.js';
 import { policyHoldReason } from './policy.js';
+import { makeProblemBoard, type DaemonProblem } from './problems.js';
 import { publishDaemonState } from './publish-state.js';
 import { resumeQueue } from './resume-queue.js';
 import { makeScheduler } from './scheduler.js';
@@ -49,6 +52,8 @@ export interface DaemonObserver {
   /** Items by state (`grace` = files in their grace period) and the oldest undelivered item. */
   queue(stats: Record<string, number>, oldestFirstSeenAtMs: number | undefined): void;
   folderProblem(folder: string, problem: string | undefined): void;
+  /** Open problems other than folder ones (problems.ts), whenever they change. */
+  problems?(problems: DaemonProblem[]): void;
 }
 
 export interface RunningDaemon {
@@ -148,6 +153,16 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       ),
   });
 
+  // What keeps the daemon from its job: logged when it starts, again while it lasts (at most every
+  // 15 minutes) and when it is over; shown by status (problems.json) and /healthz.
+  const problems = makeProblemBoard({
+    clock,
+    log,
+    onChange: (list) => deps.observer?.problems?.(list.filter((p) => p.kind !== 'folder')),
+  });
+  const intakeProblems = makeIntakeProblems(problems, config.stateDir);
+  const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
   const intake = makeIntake({
     store,
     fs,
@@ -158,6 +173,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     parse: (bytes) => parseSpoolItem(bytes, { maxBytes: config.spool.maxBytes }),
     itemId: itemIdFor,
     onQueued: (meta) => scheduleMeta(meta),
+    onStranded: (source, e) => intakeProblems.failed(source, dirname(source), e),
+    onUnstranded: () => intakeProblems.stateWritable(),
   });
 
   await resumeQueue({
@@ -188,24 +205,44 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
         'new file in a spool folder; waiting out the grace period',
         { filePath: path },
       ),
-    onCleared: (path) =>
+    onCleared: (path) => {
+      intakeProblems.gone(path);
       log.event(
         'spool.cleared',
         'success',
         'file left the spool folder within the grace period (the client handled it)',
         { filePath: path },
-      ),
-    onDue: (entry) => intake.takeDue(entry),
-    onFolderProblem: (folder, error) => {
-      deps.observer?.folderProblem(
-        folder,
-        (error as NodeJS.ErrnoException | undefined)?.code ?? String(error),
-      );
-      log.diag(
-        'warn',
-        `spool folder problem: ${folder}: ${error instanceof Error ? error.message : String(error)}`,
       );
     },
+    onDue: async (entry) => {
+      try {
+        await intake.takeDue(entry);
+      } catch (e) {
+        intakeProblems.failed(entry.path, entry.folder, e);
+        throw e;
+      }
+      // Taken, unless it waits for the state folder (reported by onStranded).
+      if (intake.strandedCount() === 0) intakeProblems.taken(entry.path);
+    },
+    onFolderProblem: (folder, error) => {
+      deps.observer?.folderProblem(folder, error ? (error.code ?? String(error)) : undefined);
+      if (!error) return problems.resolve(`folder:${folder}`);
+      problems.report(`folder:${folder}`, {
+        subject: folder,
+        code: error.code ?? 'Unknown',
+        message: `spool folder problem: ${folder}: ${error.message}; files there are not taken until it can be read`,
+      });
+    },
+    onNoFolders: (reason) =>
+      reason === undefined
+        ? problems.resolve('spool:none')
+        : problems.report('spool:none', {
+            subject: `spool.paths ${JSON.stringify(config.spool.paths)}`,
+            code: 'NoSpoolFolder',
+            message: reason,
+          }),
+    onWarning: (message, error) =>
+      log.diag('warn', error === undefined ? message : `${message}: ${errText(error)}`),
   });
 
   const inbox = makeControlInbox({
@@ -240,6 +277,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       spoolFolders: config.spool.paths,
     },
     graceSnapshot: () => monitor.snapshot(),
+    problems: () => problems.list(),
   });
   cleanups.push({ name: 'daemon.json and grace.json', fn: unpublish });
 

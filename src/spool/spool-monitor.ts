@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { FsLike } from '../platform/fs-seam.js';
-import { pathFor, resolveSpoolPaths, type DiscoveryEnv } from './discover.js';
+import { pathFor, resolveSpoolPaths, type DiscoveryEnv, type Expansion } from './discover.js';
 import { watchFolderChokidar } from './chokidar-watch.js';
 import type { Closer, WatchEventName, WatchFn } from './folder-watch.js';
 import { makeGraceTracker, type GraceEntry, type ObserveResult } from './grace-tracker.js';
@@ -43,9 +43,17 @@ export interface SpoolMonitorDeps {
    * and tries again after `retryMs`.
    */
   onDue(entry: DueEntry): Promise<void>;
-  /** A folder is missing (ENOENT) or unreadable; called again only when the problem changes. */
-  onFolderProblem?(folder: string, error: NodeJS.ErrnoException): void;
-  /** `auto` found less than it could, or a watcher or claim failed unexpectedly. */
+  /**
+   * A folder is missing (ENOENT) or unreadable; called again only when the problem changes, and
+   * with `undefined` once the folder can be read again.
+   */
+  onFolderProblem?(folder: string, error: NodeJS.ErrnoException | undefined): void;
+  /**
+   * There is no folder to watch (`auto` found none, or could not look), with the reason; called
+   * with `undefined` once there is one. Called after every expansion of `spool.paths`.
+   */
+  onNoFolders?(reason: string | undefined): void;
+  /** `auto` found less than it could, or a watcher failed. A failed `onDue` is its caller's to report. */
   onWarning?(message: string, error?: unknown): void;
 }
 
@@ -73,6 +81,17 @@ interface FolderInfo {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Pure: why `spool.paths` gave no folder at all, and what to do about it. */
+export function noFolderReason(paths: string[], x: Expansion): string {
+  const why =
+    x.warnings.length > 0
+      ? x.warnings.join('; ')
+      : x.parents.length > 0
+        ? `spool.paths "auto" found no sip_* profile with a History Spooler under ${x.parents.join(' or ')}`
+        : `spool.paths ${JSON.stringify(paths)} names no folder`;
+  return `watching no spool folder, so no message is taken: ${why}. Set LOCALAPPDATA to the user's AppData\\Local or list the History Spooler folders in spool.paths; the daemon looks again at every rescan`;
+}
 
 export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
   const { clock, fs } = deps;
@@ -156,9 +175,9 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
           mtimeMs: now.mtimeMs,
         });
         tracker.settle(e.path, 'done');
-      } catch (err) {
+      } catch {
+        // Not reported here: the daemon reports why (rate-limited) at the layer that knows.
         tracker.settle(e.path, clock.now() + retryMs);
-        warn(`claiming ${e.path} failed; trying again later`, err);
       }
     }
     scheduleDue();
@@ -217,6 +236,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     } else if (r.state === 'problem' && r.error) {
       reportProblem(folder, info, r.error);
     } else {
+      if (info.problem !== undefined) deps.onFolderProblem?.(folder, undefined);
       info.problem = undefined;
       for (const e of r.entries) track(folder, e);
       clearFolder(folder, new Set([...r.entries.map((e) => e.path), ...r.unreadable]));
@@ -249,6 +269,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
       clearFolder(folder);
     }
     for (const f of x.folders) if (!folders.has(f)) folders.set(f, { state: 'unknown' });
+    deps.onNoFolders?.(folders.size > 0 ? undefined : noFolderReason(deps.paths, x));
     for (const parent of x.parents) {
       if (parents.has(parent) || stopped) continue;
       const exists = await fs.lstat(parent).then(

@@ -37,9 +37,23 @@ export interface StatusDoc {
   /** Files still in their grace period in a spool folder (an extension of the contract). */
   grace: { path: string; firstSeenAt: string; dueAt: string; size: number }[];
   /**
+   * What keeps the running daemon from its job (an extension of the contract): nothing to watch,
+   * files it cannot take, a state folder it cannot write. Empty when all is well or no daemon runs.
+   */
+  problems: StatusProblem[];
+  /**
    * Present when `--state` narrowed `items` and `grace`; `counts` always cover the whole queue.
    */
   filter?: { states: FilterState[] };
+}
+
+/** One open problem of the running daemon (daemon/problems.ts). */
+export interface StatusProblem {
+  subject: string;
+  code: string;
+  message: string;
+  since: string;
+  count: number;
 }
 
 export interface StatusItem {
@@ -115,6 +129,7 @@ export function buildStatusDoc(input: {
   daemon: { pid: number; startedAt: string } | undefined;
   items: readonly ItemMeta[];
   grace: StatusDoc['grace'];
+  problems?: StatusDoc['problems'];
   /** `--state`: only these in `items` and `grace` (counts stay whole). */
   states?: readonly FilterState[];
 }): StatusDoc {
@@ -133,6 +148,7 @@ export function assembleStatusDoc(input: {
   daemon: { pid: number; startedAt: string } | undefined;
   items: StatusItem[];
   grace: StatusDoc['grace'];
+  problems?: StatusDoc['problems'];
   states?: readonly FilterState[];
 }): StatusDoc {
   const counts = {
@@ -161,6 +177,13 @@ export function assembleStatusDoc(input: {
     counts,
     items,
     grace: !states || states.includes('grace') ? input.grace : [],
+    problems: (input.problems ?? []).map(({ subject, code, message, since, count }) => ({
+      subject,
+      code,
+      message,
+      since,
+      count,
+    })),
     ...(states ? { filter: { states: [...states] } } : {}),
   };
 }

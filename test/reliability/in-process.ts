@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
+import { startDaemon, type DaemonObserver, type RunningDaemon } from '../../src/daemon/daemon.js';
 import { openTransport } from '../../src/daemon/open-transport.js';
 import { makeMemoryEventLog } from '../../src/log/logger.js';
 import { realFs, type FsLike } from '../../src/platform/fs-seam.js';
@@ -27,6 +27,7 @@ export interface MemLine {
 /** A daemon in this process: injected fs seam and clock, real folders, the sandbox over HTTP. */
 export interface InProcessWorld {
   dir: string;
+  configPath: string;
   spool: string;
   stateDir: string;
   sandbox: SandboxHandle;
@@ -41,6 +42,8 @@ export async function makeInProcessWorld(opts: {
   fs?: FsLike;
   clock?: Clock;
   config?: Record<string, unknown>;
+  /** What metrics and /healthz learn from the daemon (as `imspooler run` wires it). */
+  observer?: DaemonObserver;
 }): Promise<InProcessWorld> {
   const dir = await fsp.mkdtemp(join(tmpdir(), 'imspooler-rel-'));
   const spool = join(dir, 'spool');
@@ -80,6 +83,7 @@ export async function makeInProcessWorld(opts: {
   const running: RunningDaemon[] = [];
   return {
     dir,
+    configPath,
     spool,
     stateDir,
     sandbox,
@@ -94,6 +98,7 @@ export async function makeInProcessWorld(opts: {
         fs: opts.fs ?? realFs,
         clock: opts.clock ?? systemClock,
         openTransport: (c) => openTransport(c, env),
+        ...(opts.observer ? { observer: opts.observer } : {}),
       });
       running.push(d);
       return d;

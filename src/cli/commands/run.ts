@@ -107,5 +107,6 @@ function observerFor(metrics: Metrics): DaemonObserver {
     serverBackoff: (until) => metrics.setServerBackoff(until),
     queue: (stats, oldest) => metrics.setQueueStats(stats, oldest),
     folderProblem: (folder, problem) => metrics.noteFolderProblem(folder, problem),
+    problems: (list) => metrics.setProblems(list),
   };
 }

@@ -1,4 +1,4 @@
-import { readGraceFiles, readRunningDaemon } from '../../daemon/daemon-state.js';
+import { readGraceFiles, readProblems, readRunningDaemon } from '../../daemon/daemon-state.js';
 import { UsageError } from '../../errors/errors.js';
 import { ITEM_STATES } from '../../queue/item-meta.js';
 import { makeQueueStore } from '../../queue/queue-store.js';
@@ -33,15 +33,17 @@ export async function statusCommand(
   // Each item is cut down to what status shows as it is read: whole metadata objects of 100,000
   // items held at once cost more in garbage collection than reading them.
   const items: StatusItem[] = [];
-  const [, grace] = await Promise.all([
+  const [, grace, problems] = await Promise.all([
     store.forEach(ITEM_STATES, (m) => items.push(toStatusItem(m))),
     daemon ? readGraceFiles(config.stateDir) : [],
+    daemon ? readProblems(config.stateDir) : [],
   ]);
   const doc = assembleStatusDoc({
     now: Date.now(),
     daemon,
     items,
     grace,
+    problems,
     ...(states ? { states } : {}),
   });
   ctx.out(opts.json ? JSON.stringify(doc, null, 2) : renderStatusTable(doc));
