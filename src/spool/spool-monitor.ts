@@ -4,12 +4,17 @@
  * a periodic rescan reconciles the folders, and all work runs one task at a time so that a file
  * seen twice is one tracked entry and is handed over once.
  */
-import type { Clock } from '../clock.js';
+import { monotonicNow, type Clock } from '../clock.js';
 import type { FsLike } from '../platform/fs-seam.js';
 import { pathFor, resolveSpoolPaths, type DiscoveryEnv, type Expansion } from './discover.js';
 import { watchFolderChokidar } from './chokidar-watch.js';
 import type { Closer, WatchEventName, WatchFn } from './folder-watch.js';
-import { makeGraceTracker, type GraceEntry, type ObserveResult } from './grace-tracker.js';
+import {
+  makeGraceTracker,
+  type GraceEntry,
+  type Instant,
+  type ObserveResult,
+} from './grace-tracker.js';
 import { scanFolder, statEntry, type FolderState, type ScannedEntry } from './scan-folder.js';
 
 /** A file whose grace period is over, to be claimed. */
@@ -107,6 +112,10 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
   let dueTimer: unknown;
   let rescanTimer: unknown;
 
+  // Grace is measured on the monotonic clock (grace-tracker.ts); mtimes are read against the wall.
+  const mono = (): number => monotonicNow(clock);
+  const at = (): Instant => ({ wall: clock.now(), mono: mono() });
+
   const warn = (message: string, error?: unknown): void => {
     deps.onWarning?.(message, error);
   };
@@ -124,7 +133,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     const r = tracker.observe(
       e.path,
       { size: e.size, mtimeMs: e.mtimeMs, ino: e.ino, kind, folder },
-      clock.now(),
+      at(),
     );
     if (r === 'new') deps.onDetected(e.path);
     return r;
@@ -141,7 +150,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     dueTimer = undefined;
     const next = tracker.nextDueAt();
     if (stopped || next === undefined) return;
-    const delay = Math.min(Math.max(0, next - clock.now()), MAX_TIMER_MS);
+    const delay = Math.min(Math.max(0, next - mono()), MAX_TIMER_MS);
     dueTimer = clock.setTimeout(() => {
       dueTimer = undefined;
       void enqueue(processDue);
@@ -149,14 +158,14 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
   };
 
   const processDue = async (): Promise<void> => {
-    for (const e of tracker.due(clock.now())) {
+    for (const e of tracker.due(at())) {
       if (stopped) break;
       let now: ScannedEntry | null;
       try {
         now = await statEntry(fs, e.folder, p.basename(e.path), p);
       } catch {
         // Unreadable just now: look again later rather than spinning on a due timer of zero.
-        if (tracker.begin(e.path)) tracker.settle(e.path, clock.now() + retryMs);
+        if (tracker.begin(e.path)) tracker.settle(e.path, mono() + retryMs);
         continue;
       }
       if (now === null) {
@@ -177,7 +186,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
         tracker.settle(e.path, 'done');
       } catch {
         // Not reported here: the daemon reports why (rate-limited) at the layer that knows.
-        tracker.settle(e.path, clock.now() + retryMs);
+        tracker.settle(e.path, mono() + retryMs);
       }
     }
     scheduleDue();
@@ -333,7 +342,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
       parents.clear();
       await Promise.all(closers.map((c) => c?.close().catch(() => undefined)));
     },
-    snapshot: () => tracker.snapshot(),
+    snapshot: () => tracker.snapshot(at()),
     rescanNow: () => enqueue(rescanAll),
     folders: () =>
       [...folders].map(([path, f]) => ({

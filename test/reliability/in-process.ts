@@ -54,11 +54,15 @@ export async function makeInProcessWorld(opts: {
     mailboxDir: join(dir, 'mailbox'),
     auth: { username: 'CONTOSO\\alice', password: PASSWORD },
   });
+  const { spool: spoolOverrides, ...otherOverrides } = (opts.config ?? {}) as {
+    spool?: Record<string, unknown>;
+  };
   const configPath = join(dir, 'imspooler.json');
   await fsp.writeFile(
     configPath,
     JSON.stringify({
-      spool: { paths: [spool], grace: '200ms', rescan: '300ms' },
+      // `config.spool` keys are merged (the spool folder is only known here); other keys replace.
+      spool: { paths: [spool], grace: '200ms', rescan: '300ms', ...spoolOverrides },
       stateDir,
       delivery: {
         transport: 'ews',
@@ -73,7 +77,7 @@ export async function makeInProcessWorld(opts: {
       organization: { domains: ['contoso.com'] },
       retry: { minDelay: '200ms', maxDelay: '1s', maxAge: '72h', quickRetries: 0 },
       log: { level: 'debug', file: null },
-      ...opts.config,
+      ...otherOverrides,
     }),
   );
   const env = { REL_PASSWORD: PASSWORD };
