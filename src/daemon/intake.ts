@@ -32,7 +32,8 @@ export interface IntakeDeps {
   log: EventLog;
   clock: Clock;
   maxBytes: number;
-  claim: (from: string, to: string) => Promise<'claimed' | 'gone' | 'busy'>;
+  /** `from` is bytes for a name that is not valid UTF-8. */
+  claim: (from: string | Buffer, to: string) => Promise<'claimed' | 'gone' | 'busy'>;
   parse: (bytes: Buffer) => Promise<ParseResult>;
   itemId: (bytes: Buffer) => string;
   /** Called for every item that entered the queue and is due now. */
@@ -50,6 +51,8 @@ export interface DueEntry {
   size: number;
   mtimeMs: number;
   firstSeenAt?: number;
+  /** The path as bytes when the name is not valid UTF-8 (`path` then shows bad bytes as `\xHH`). */
+  rawPath?: Buffer;
 }
 
 /** First and longest pause before admitting a stranded file again (the disk was full or failing). */
@@ -241,7 +244,7 @@ export function makeIntake(deps: IntakeDeps) {
     }
     const firstSeenAt = new Date(entry.firstSeenAt ?? deps.clock.now()).toISOString();
     const dest = store.claimPath(basename(entry.path));
-    const r = await deps.claim(entry.path, dest);
+    const r = await deps.claim(entry.rawPath ?? entry.path, dest);
     if (r === 'gone') {
       log.event(
         'spool.cleared',
@@ -267,10 +270,10 @@ export function makeIntake(deps: IntakeDeps) {
       if (!(e instanceof ReadRefused)) throw e;
       // Put it back where the client left it (a rename: no bytes are read or written), so the
       // monitor tries again later and one unreadable file does not hold up the others.
-      const back = await fs.lstat(entry.path).then(
+      const back = await fs.lstat(entry.rawPath ?? entry.path).then(
         () => false,
         () =>
-          fs.rename(dest, entry.path).then(
+          fs.rename(dest, entry.rawPath ?? entry.path).then(
             () => true,
             () => false,
           ),

@@ -31,6 +31,8 @@ export interface ObservedFile {
   kind?: 'file' | 'notRegular';
   /** The spool folder the file is in, carried along for the caller. */
   folder?: string;
+  /** The path as bytes when the name is not valid UTF-8 (scan-folder.ts), carried along. */
+  rawPath?: Buffer;
 }
 
 /** One tracked file, as `snapshot()` and `due()` return it. */
@@ -49,6 +51,8 @@ export interface GraceEntry {
   dueAtMono: number;
   /** True while the caller is claiming it (between `begin` and `settle`). */
   claiming: boolean;
+  /** The path as bytes when the name is not valid UTF-8. */
+  rawPath?: Buffer;
 }
 
 /** What `observe` did: `new` → log `spool.detected`; `restarted` → the file changed. */
@@ -103,6 +107,7 @@ export function makeGraceTracker(graceMs: number): GraceTracker {
           dueAt: now.wall + (dueAtMono - now.mono),
           dueAtMono,
           claiming: false,
+          ...(file.rawPath ? { rawPath: file.rawPath } : {}),
         });
         return 'new';
       }

@@ -24,6 +24,8 @@ export interface DueEntry {
   kind: 'file' | 'notRegular';
   size: number;
   mtimeMs: number;
+  /** The path as bytes when the name is not valid UTF-8 (`path` then shows bad bytes as `\xHH`). */
+  rawPath?: Buffer;
 }
 
 export interface SpoolMonitorDeps {
@@ -132,7 +134,14 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     const kind = e.class === 'candidate' ? 'file' : 'notRegular';
     const r = tracker.observe(
       e.path,
-      { size: e.size, mtimeMs: e.mtimeMs, ino: e.ino, kind, folder },
+      {
+        size: e.size,
+        mtimeMs: e.mtimeMs,
+        ino: e.ino,
+        kind,
+        folder,
+        ...(e.rawPath ? { rawPath: e.rawPath } : {}),
+      },
       at(),
     );
     if (r === 'new') deps.onDetected(e.path);
@@ -162,7 +171,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
       if (stopped) break;
       let now: ScannedEntry | null;
       try {
-        now = await statEntry(fs, e.folder, p.basename(e.path), p);
+        now = await statEntry(fs, e.folder, p.basename(e.path), p, e.rawPath);
       } catch {
         // Unreadable just now: look again later rather than spinning on a due timer of zero.
         if (tracker.begin(e.path)) tracker.settle(e.path, mono() + retryMs);
@@ -182,6 +191,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
           kind,
           size: now.size,
           mtimeMs: now.mtimeMs,
+          ...(e.rawPath ? { rawPath: e.rawPath } : {}),
         });
         tracker.settle(e.path, 'done');
       } catch {
