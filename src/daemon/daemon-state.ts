@@ -17,6 +17,8 @@ export interface GraceFile {
   firstSeenAt: string;
   dueAt: string;
   size: number;
+  /** The path's bytes (base64) when the name is not valid UTF-8 (`path` then shows `\xHH`). */
+  pathBytes?: string;
 }
 
 export const problemsFilePath = (stateDir: string): string => join(stateDir, 'problems.json');

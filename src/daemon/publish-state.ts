@@ -54,6 +54,7 @@ export async function publishDaemonState(opts: {
       firstSeenAt: new Date(g.firstSeenAt).toISOString(),
       dueAt: new Date(g.dueAt).toISOString(),
       size: g.size,
+      ...(g.rawPath ? { pathBytes: g.rawPath.toString('base64') } : {}),
     }));
     const text = JSON.stringify(files);
     if (text === last) return;

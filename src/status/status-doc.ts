@@ -136,6 +136,20 @@ export function buildStatusDoc(input: {
   return assembleStatusDoc({ ...input, items: input.items.map(toStatusItem) });
 }
 
+/**
+ * Pure: the files still in grace, given the queue as read after them. A file claimed between the
+ * two reads is in both (grace.json is rewritten at most once a second): it is counted once, as
+ * the queue item it has become, so `counts` never contradict `items` and `grace`.
+ */
+export function reconcileGrace(
+  grace: readonly StatusDoc['grace'][number][],
+  items: readonly Pick<StatusItem, 'source'>[],
+): StatusDoc['grace'] {
+  if (grace.length === 0) return [];
+  const queued = new Set(items.map((i) => i.source));
+  return grace.filter((g) => !queued.has(g.path));
+}
+
 /** Code-unit order: ISO timestamps and hex IDs sort as with localeCompare, many times faster. */
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 

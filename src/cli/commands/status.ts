@@ -1,3 +1,4 @@
+import { lstat } from 'node:fs/promises';
 import { readGraceFiles, readProblems, readRunningDaemon } from '../../daemon/daemon-state.js';
 import { UsageError } from '../../errors/errors.js';
 import { ITEM_STATES } from '../../queue/item-meta.js';
@@ -6,6 +7,7 @@ import { renderStatusTable } from '../../status/render-table.js';
 import {
   assembleStatusDoc,
   parseStateFilter,
+  reconcileGrace,
   toStatusItem,
   type FilterState,
   type StatusItem,
@@ -33,11 +35,28 @@ export async function statusCommand(
   // Each item is cut down to what status shows as it is read: whole metadata objects of 100,000
   // items held at once cost more in garbage collection than reading them.
   const items: StatusItem[] = [];
-  const [, grace, problems] = await Promise.all([
-    store.forEach(ITEM_STATES, (m) => items.push(toStatusItem(m))),
+  // One snapshot: the files in grace are read first, then the queue. A file taken meanwhile is
+  // then in both and counted once, as an item; one taken and delivered meanwhile (grace.json lags
+  // by up to a second) is gone from the spool folder and not shown (issue 10.15).
+  const [listedGrace, problems] = await Promise.all([
     daemon ? readGraceFiles(config.stateDir) : [],
     daemon ? readProblems(config.stateDir) : [],
   ]);
+  await store.forEach(ITEM_STATES, (m) => items.push(toStatusItem(m)));
+  const present = await Promise.all(
+    listedGrace.map((g) =>
+      lstat(g.pathBytes ? Buffer.from(g.pathBytes, 'base64') : g.path).then(
+        () => true,
+        (e: NodeJS.ErrnoException) => e.code !== 'ENOENT',
+      ),
+    ),
+  );
+  const grace = reconcileGrace(
+    listedGrace
+      .filter((_, i) => present[i])
+      .map(({ path, firstSeenAt, dueAt, size }) => ({ path, firstSeenAt, dueAt, size })),
+    items,
+  );
   const doc = assembleStatusDoc({
     now: Date.now(),
     daemon,
