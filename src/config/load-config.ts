@@ -8,6 +8,7 @@ import { ConfigError, type ConfigProblem } from '../errors/errors.js';
 import type { Config } from './config-types.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { locateJsonError } from './json-error.js';
+import { nestingProblem } from './nesting.js';
 import { parseConfig } from './parse-config.js';
 import { isPlainObject } from './validators.js';
 
@@ -48,6 +49,9 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
       { key: file, message: 'expected a JSON object ({ ... }) at the top level' },
     ]);
   }
+  // Before the overrides copy it (structuredClone recurses); overrides too deep are parseConfig's.
+  const tooDeep = nestingProblem(raw);
+  if (tooDeep.length > 0) throw new ConfigError(tooDeep);
   const overridden = applyEnvOverrides(raw, env);
   const parsed = parseConfig(overridden.value, { baseDir: dirname(file), configFile: file });
   const problems: ConfigProblem[] = [...overridden.problems];

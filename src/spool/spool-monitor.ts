@@ -17,7 +17,10 @@ import {
 } from './grace-tracker.js';
 import { scanFolder, statEntry, type FolderState, type ScannedEntry } from './scan-folder.js';
 
-/** A file whose grace period is over, to be claimed. */
+/**
+ * A file whose grace period is over, to be claimed: what the monitor hands the daemon's intake
+ * (daemon/intake.ts takes this very type, so nothing is dropped on the way).
+ */
 export interface DueEntry {
   path: string;
   folder: string;
@@ -26,6 +29,12 @@ export interface DueEntry {
   mtimeMs: number;
   /** The path as bytes when the name is not valid UTF-8 (`path` then shows bad bytes as `\xHH`). */
   rawPath?: Buffer;
+  /**
+   * When the monitor first saw the file (ms since the epoch): the item's `firstSeenAt`, from which
+   * `status` ages, `retry.maxAge` and the oldest-item metric count. Not the claim time, which is
+   * a whole grace period later.
+   */
+  firstSeenAt: number;
 }
 
 export interface SpoolMonitorDeps {
@@ -62,6 +71,8 @@ export interface SpoolMonitorDeps {
   onNoFolders?(reason: string | undefined): void;
   /** `auto` found less than it could, or a watcher failed. A failed `onDue` is its caller's to report. */
   onWarning?(message: string, error?: unknown): void;
+  /** The folders being watched changed (`auto` found a new profile, or one went away). */
+  onFoldersChanged?(folders: string[]): void;
 }
 
 export interface FolderStatus {
@@ -192,6 +203,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
           size: now.size,
           mtimeMs: now.mtimeMs,
           ...(e.rawPath ? { rawPath: e.rawPath } : {}),
+          firstSeenAt: e.firstSeenAt,
         });
         tracker.settle(e.path, 'done');
       } catch {
@@ -280,6 +292,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
       warned.add(w);
       warn(w);
     }
+    const known = [...folders.keys()].join('\0');
     const wanted = new Set(x.folders);
     for (const [folder, info] of folders) {
       if (wanted.has(folder)) continue;
@@ -289,6 +302,8 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     }
     for (const f of x.folders) if (!folders.has(f)) folders.set(f, { state: 'unknown' });
     deps.onNoFolders?.(folders.size > 0 ? undefined : noFolderReason(deps.paths, x));
+    const current = [...folders.keys()];
+    if (current.join('\0') !== known) deps.onFoldersChanged?.(current);
     for (const parent of x.parents) {
       if (parents.has(parent) || stopped) continue;
       const exists = await fs.lstat(parent).then(

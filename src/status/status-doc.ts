@@ -1,4 +1,5 @@
 import type { ItemMeta, ItemState } from '../queue/item-meta.js';
+import type { ItemKind } from '../spool/spool-item.js';
 
 /**
  * States as support staff see them: the queue's `incoming` folder is "queued", the word the
@@ -19,6 +20,13 @@ export const FILTER_STATES = ['grace', ...PUBLIC_STATES] as const;
 export type FilterState = (typeof FILTER_STATES)[number];
 
 export const publicState = (s: ItemState): PublicState => (s === 'incoming' ? 'queued' : s);
+
+/**
+ * What an item is for, once its content was read: items queued before kinds existed are offline
+ * messages. Undefined for an entry quarantined unread or unparsed (its kind is unknown).
+ */
+export const kindOf = (meta: Pick<ItemMeta, 'kind' | 'envelope'>): ItemKind | undefined =>
+  meta.kind ?? (meta.envelope ? 'offline-im' : undefined);
 
 /** The contract's `status --json` document. */
 export interface StatusDoc {
@@ -45,6 +53,17 @@ export interface StatusDoc {
    * Present when `--state` narrowed `items` and `grace`; `counts` always cover the whole queue.
    */
   filter?: { states: FilterState[] };
+  /**
+   * Which queue this is: the state folder and the config file it came from (null: built-in
+   * defaults), so a forgotten or wrong `--config` shows at once.
+   */
+  readFrom?: ReadFrom;
+}
+
+/** Where a command found the queue it reports on. */
+export interface ReadFrom {
+  stateDir: string;
+  configFile: string | null;
 }
 
 /** One open problem of the running daemon (daemon/problems.ts). */
@@ -59,6 +78,8 @@ export interface StatusProblem {
 export interface StatusItem {
   id: string;
   state: PublicState;
+  /** `offline-im` or `conversation-history`; absent when the content could not be read. */
+  kind?: ItemKind;
   source: string;
   from?: string;
   to: string[];
@@ -82,6 +103,8 @@ export function toStatusItem(meta: ItemMeta): StatusItem {
     firstSeenAt: meta.firstSeenAt,
     attempts: meta.attempts.length,
   };
+  const kind = kindOf(meta);
+  if (kind) item.kind = kind;
   if (meta.envelope?.from) item.from = meta.envelope.from;
   if (meta.nextAttemptAt && (meta.state === 'deferred' || meta.state === 'incoming'))
     item.nextAttemptAt = meta.nextAttemptAt;
@@ -132,6 +155,7 @@ export function buildStatusDoc(input: {
   problems?: StatusDoc['problems'];
   /** `--state`: only these in `items` and `grace` (counts stay whole). */
   states?: readonly FilterState[];
+  readFrom?: ReadFrom;
 }): StatusDoc {
   return assembleStatusDoc({ ...input, items: input.items.map(toStatusItem) });
 }
@@ -164,6 +188,7 @@ export function assembleStatusDoc(input: {
   grace: StatusDoc['grace'];
   problems?: StatusDoc['problems'];
   states?: readonly FilterState[];
+  readFrom?: ReadFrom;
 }): StatusDoc {
   const counts = {
     grace: input.grace.length,
@@ -199,5 +224,6 @@ export function assembleStatusDoc(input: {
       count,
     })),
     ...(states ? { filter: { states: [...states] } } : {}),
+    ...(input.readFrom ? { readFrom: input.readFrom } : {}),
   };
 }

@@ -82,6 +82,7 @@ function setup(backOff: DeliveryError) {
       const id = bytes.toString();
       const item: SpoolItem = {
         id,
+        kind: 'offline-im',
         format: 'json',
         from: 'alice@contoso.com',
         to: id === A ? ['bob@contoso.com'] : ['carol@contoso.com'],
@@ -90,7 +91,7 @@ function setup(backOff: DeliveryError) {
       };
       return { ok: true, item };
     },
-    groupRecipients: (to, cc) => ({
+    groupRecipients: ({ to, cc }) => ({
       org: { to: to.filter((a) => a.endsWith('contoso.com')), cc: [], itemClass: 'IPM.Note' },
       ...(cc.length ? { fed: { to: [], cc, itemClass: 'IPM.Note' } } : {}),
     }),

@@ -41,7 +41,7 @@ export interface InProcessWorld {
 export async function makeInProcessWorld(opts: {
   fs?: FsLike;
   clock?: Clock;
-  config?: Record<string, unknown>;
+  config?: Record<string, unknown> & { spool?: Record<string, unknown> };
   /** What metrics and /healthz learn from the daemon (as `imspooler run` wires it). */
   observer?: DaemonObserver;
 }): Promise<InProcessWorld> {
@@ -54,15 +54,10 @@ export async function makeInProcessWorld(opts: {
     mailboxDir: join(dir, 'mailbox'),
     auth: { username: 'CONTOSO\\alice', password: PASSWORD },
   });
-  const { spool: spoolOverrides, ...otherOverrides } = (opts.config ?? {}) as {
-    spool?: Record<string, unknown>;
-  };
   const configPath = join(dir, 'imspooler.json');
   await fsp.writeFile(
     configPath,
     JSON.stringify({
-      // `config.spool` keys are merged (the spool folder is only known here); other keys replace.
-      spool: { paths: [spool], grace: '200ms', rescan: '300ms', ...spoolOverrides },
       stateDir,
       delivery: {
         transport: 'ews',
@@ -77,7 +72,9 @@ export async function makeInProcessWorld(opts: {
       organization: { domains: ['contoso.com'] },
       retry: { minDelay: '200ms', maxDelay: '1s', maxAge: '72h', quickRetries: 0 },
       log: { level: 'debug', file: null },
-      ...otherOverrides,
+      ...opts.config,
+      // Merged, so a test can change the grace period and keep the world's spool folder.
+      spool: { paths: [spool], grace: '200ms', rescan: '300ms', ...(opts.config?.spool ?? {}) },
     }),
   );
   const env = { REL_PASSWORD: PASSWORD };

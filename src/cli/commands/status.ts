@@ -64,6 +64,7 @@ export async function statusCommand(
     grace,
     problems,
     ...(states ? { states } : {}),
+    readFrom: { stateDir: config.stateDir, configFile: config.configFile ?? null },
   });
   ctx.out(opts.json ? JSON.stringify(doc, null, 2) : renderStatusTable(doc));
   return 0;
