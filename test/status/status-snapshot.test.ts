@@ -2,6 +2,7 @@ import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { statusCommand } from '../../src/cli/commands/status.js';
+import { acquireQueueLock } from '../../src/daemon/queue-lock.js';
 import type { StatusDoc } from '../../src/status/status-doc.js';
 import { reconcileGrace } from '../../src/status/status-doc.js';
 import { admitContent, openStore, tempStateDir } from '../queue/helpers.js';
@@ -50,11 +51,18 @@ describe('issue 10.15: status --json counts and lists come from one snapshot', (
         log: { file: null },
       }),
     );
+    // This process stands in for the running daemon: it holds the queue lock as one.
+    const lock = await acquireQueueLock(stateDir, 'daemon');
+    if (lock.kind !== 'acquired') throw new Error('the queue lock is taken');
     let out = '';
-    await statusCommand(
-      { configFile: config, env: {}, out: (t) => (out += t), err: () => {} },
-      { json: true },
-    );
+    try {
+      await statusCommand(
+        { configFile: config, env: {}, out: (t) => (out += t), err: () => {} },
+        { json: true },
+      );
+    } finally {
+      await lock.release();
+    }
     const doc = JSON.parse(out) as StatusDoc;
     expect(doc.grace.map((x) => path.basename(x.path))).toEqual(['waiting.json']);
     expect(doc.counts.grace).toBe(doc.grace.length);
