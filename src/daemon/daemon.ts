@@ -8,7 +8,11 @@ import { isUsageError } from '../errors/errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
 import type { ItemState } from '../queue/item-meta.js';
-import { makeQueueStore } from '../queue/queue-store.js';
+import {
+  makeQueueStore,
+  type QueueStoreOptions,
+  type RecoveryReport,
+} from '../queue/queue-store.js';
 import { claimFile } from '../spool/claim.js';
 import { itemIdFor } from '../spool/item-id.js';
 import { parseSpoolItem } from '../spool/parse-item.js';
@@ -44,6 +48,8 @@ export interface DaemonDeps {
   platform?: NodeJS.Platform;
   /** Told about the daemon's state, for metrics and health (metrics/). */
   observer?: DaemonObserver;
+  /** Test seams of the queue database (a failing commit, commit counts). */
+  storeHooks?: Pick<QueueStoreOptions, 'beforeCommit' | 'onCommit'>;
   /** The queue lock, taken by the caller ({@link takeDaemonLock}); taken here when absent. */
   lock?: HeldLock;
 }
@@ -73,6 +79,8 @@ export interface DaemonObserver {
   folderProblem(folder: string, problem: string | undefined): void;
   /** Open problems other than folder ones (problems.ts), whenever they change. */
   problems?(problems: DaemonProblem[]): void;
+  /** A commit of the queue database failed (`SQLITE_FULL`, `SQLITE_IOERR`), or one succeeded. */
+  storageProblem?(code: string | undefined): void;
 }
 
 export interface RunningDaemon {
@@ -98,10 +106,36 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     lock = taken;
   }
 
-  const store = makeQueueStore({ stateDir: config.stateDir, fs, clock });
-  // Recovery reads every item anyway; what scheduling needs is kept from that read.
+  const store = makeQueueStore({
+    stateDir: config.stateDir,
+    fs,
+    clock,
+    historyRetentionMs: config.history.retention,
+    ...(deps.storeHooks ?? {}),
+    onCommit: (n) => {
+      deps.storeHooks?.onCommit?.(n);
+      deps.observer?.storageProblem?.(undefined);
+    },
+    onCommitError: (code) => deps.observer?.storageProblem?.(code),
+  });
+  // One query hands over what scheduling needs of each waiting item.
   const startup = collectStartupItems({ keepFirstSeen: deps.observer !== undefined });
   const recovery = await store.open({ onItem: startup.onItem });
+  // Closed after the scheduler has stopped (cleanups run in reverse): what is pending commits.
+  cleanups.push({ name: 'queue database', fn: () => store.close() });
+  logRecovery(log, recovery);
+  // The history is pruned at start (in open) and then hourly: one indexed DELETE.
+  const pruneTimer = setInterval(
+    () =>
+      void store
+        .pruneHistory()
+        .catch((e: unknown) =>
+          log.diag('warn', `could not prune the history: ${(e as Error).message}`),
+        ),
+    60 * 60_000,
+  );
+  pruneTimer.unref();
+  cleanups.push({ name: 'history pruning', fn: async () => clearInterval(pruneTimer) });
 
   const { transport, close: closeTransport } = await deps.openTransport(config);
   cleanups.push({ name: 'transport', fn: closeTransport });
@@ -351,7 +385,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       spool_folders: info.spoolFolders,
       state_dir: config.stateDir,
       queued: counts,
-      recovered: { claimed: recovery.claimed.length },
+      recovered: {
+        claimed: recovery.claimed.length,
+        requeued_from_active: recovery.requeuedFromActive.length,
+        history_pruned: recovery.historyPruned,
+      },
     },
   });
   // The first scan may hand over a large backlog; the daemon is already up meanwhile (daemon.json
@@ -392,4 +430,32 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       return stopping;
     },
   };
+}
+
+/** What start-up found and set right, each in a line a person can act on. */
+function logRecovery(log: EventLog, r: RecoveryReport): void {
+  for (const s of r.setAside) {
+    // An error, not a warning: the daemon runs, but something a person must look at was moved.
+    log.diag('error', `state folder: ${s.reason}; moved ${s.path} to ${s.movedTo}`, {
+      set_aside_from: s.path,
+      set_aside_to: s.movedTo,
+    });
+  }
+  if (r.imported) {
+    const i = r.imported;
+    const total = Object.values(i.items).reduce((a, b) => a + b, 0);
+    log.diag(
+      'info',
+      i.resumed
+        ? `file queue of 0.1.0: import finished earlier; its folders are now in ${i.movedTo}`
+        : `file queue of 0.1.0 imported into the queue database: ${total} items, ${i.history} delivered (history); its folders were moved to ${i.movedTo}`,
+      {
+        imported_items: i.items,
+        imported_history: i.history,
+        imported_skipped: i.skipped,
+        imported_repaired: i.repaired,
+        moved_to: i.movedTo,
+      },
+    );
+  }
 }

@@ -2,10 +2,13 @@ import path from 'node:path';
 import { SPOOL_FILE_LOCKED } from './intake.js';
 import type { ProblemBoard, ProblemReport } from './problems.js';
 
-/** Codes that mean the state folder's volume has no room (the quota counts as full). */
-const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
+/**
+ * Codes that mean the state folder's volume has no room (the quota counts as full): from the file
+ * system, or as the queue database names them (queue-store.ts).
+ */
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 /** Codes that mean the state folder cannot be written at all. */
-const STATE_BROKEN = new Set(['EROFS', 'EIO']);
+const STATE_BROKEN = new Set(['EROFS', 'EIO', 'SQLITE_IOERR', 'SQLITE_READONLY']);
 
 const codeOf = (e: unknown): string | undefined =>
   (e as NodeJS.ErrnoException | undefined)?.code ?? undefined;

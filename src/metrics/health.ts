@@ -40,6 +40,8 @@ export interface HealthInput {
   folderProblems: readonly FolderProblem[];
   /** Nothing to watch, files that cannot be taken, a state folder that cannot be written. */
   problems?: readonly HealthProblem[];
+  /** The queue database failed its last commit (`SQLITE_FULL`, `SQLITE_IOERR`...), since when. */
+  storageProblem?: { code: string; since: number };
   diskFreeBytes?: number;
   diskTotalBytes?: number;
   thresholds: HealthThresholds;
@@ -57,6 +59,7 @@ export interface HealthReport {
     spoolFolders: { status: CheckStatus; problems: FolderProblem[] };
     intake: { status: CheckStatus; problems: HealthProblem[] };
     disk: { status: CheckStatus; freeBytes?: number; totalBytes?: number; freeRatio?: number };
+    queueDatabase: { status: CheckStatus; problem?: string; since?: string };
   };
 }
 
@@ -94,6 +97,13 @@ export function evaluateHealth(input: HealthInput): HealthReport {
   const intake = [...(input.problems ?? [])];
   for (const p of intake) reasons.push(p.message);
 
+  const storage = input.storageProblem;
+  if (storage) {
+    reasons.push(
+      `the queue database cannot be written: ${storage.code} (since ${iso(storage.since)}); new files wait in the spool folder`,
+    );
+  }
+
   let disk: CheckStatus = 'unknown';
   let freeRatio: number | undefined;
   if (input.diskFreeBytes !== undefined && input.diskTotalBytes) {
@@ -128,6 +138,9 @@ export function evaluateHealth(input: HealthInput): HealthReport {
         ...(input.diskTotalBytes !== undefined ? { totalBytes: input.diskTotalBytes } : {}),
         ...(freeRatio !== undefined ? { freeRatio: Number(freeRatio.toFixed(4)) } : {}),
       },
+      queueDatabase: storage
+        ? { status: 'degraded', problem: storage.code, since: iso(storage.since) as string }
+        : { status: 'ok' },
     },
   };
 }

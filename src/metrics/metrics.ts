@@ -31,6 +31,8 @@ export interface Metrics {
   noteFolderProblem(folder: string, problem: string | undefined): void;
   /** The daemon's open problems other than unreadable folders (see daemon/problems.ts). */
   setProblems(problems: readonly HealthProblem[]): void;
+  /** A commit of the queue database failed (`SQLITE_FULL`...), or one succeeded (`undefined`). */
+  noteStorageProblem(code: string | undefined): void;
   /** What the health check needs from the observed events, without `now`, disk or thresholds. */
   healthState(): Omit<HealthInput, 'now' | 'thresholds' | 'diskFreeBytes' | 'diskTotalBytes'>;
 }
@@ -88,6 +90,7 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
   let lastSuccessAt: number | undefined;
   const folderProblems = new Map<string, string>();
   let problems: HealthProblem[] = [];
+  let storageProblem: { code: string; since: number } | undefined;
 
   new Gauge({
     name: `${PREFIX}items`,
@@ -206,6 +209,10 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
     setServerBackoff(untilMs) {
       backoffUntil = untilMs;
     },
+    noteStorageProblem(code) {
+      if (code === undefined) storageProblem = undefined;
+      else if (storageProblem?.code !== code) storageProblem = { code, since: clock.now() };
+    },
     noteFolderProblem(folder, problem) {
       if (problem === undefined) folderProblems.delete(folder);
       else folderProblems.set(folder, problem);
@@ -224,6 +231,7 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
         ...(lastSuccessAt !== undefined ? { lastDeliverySuccessAt: lastSuccessAt } : {}),
         ...(ewsFailingSince !== undefined ? { ewsFailingSince } : {}),
         ...(oldestFirstSeenAt !== undefined ? { oldestItemFirstSeenAt: oldestFirstSeenAt } : {}),
+        ...(storageProblem ? { storageProblem } : {}),
         folderProblems: [...folderProblems].map(([folder, problem]): FolderProblem => ({
           folder,
           problem,

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { startDaemon, type DaemonObserver, type RunningDaemon } from '../../src/daemon/daemon.js';
+import {
+  startDaemon,
+  type DaemonDeps,
+  type DaemonObserver,
+  type RunningDaemon,
+} from '../../src/daemon/daemon.js';
 import { openTransport } from '../../src/daemon/open-transport.js';
 import { makeMemoryEventLog } from '../../src/log/logger.js';
 import { realFs, type FsLike } from '../../src/platform/fs-seam.js';
@@ -41,6 +46,8 @@ export interface InProcessWorld {
 export async function makeInProcessWorld(opts: {
   fs?: FsLike;
   clock?: Clock;
+  /** Seams of the queue database (a commit that fails like a full or failing disk). */
+  storeHooks?: DaemonDeps['storeHooks'];
   config?: Record<string, unknown> & { spool?: Record<string, unknown> };
   /** What metrics and /healthz learn from the daemon (as `imspooler run` wires it). */
   observer?: DaemonObserver;
@@ -100,6 +107,7 @@ export async function makeInProcessWorld(opts: {
         clock: opts.clock ?? systemClock,
         openTransport: (c) => openTransport(c, env),
         ...(opts.observer ? { observer: opts.observer } : {}),
+        ...(opts.storeHooks ? { storeHooks: opts.storeHooks } : {}),
       });
       running.push(d);
       return d;

@@ -9,6 +9,7 @@ import { makeHealthProbe } from '../../src/metrics/health-probe.js';
 import { makeMetrics } from '../../src/metrics/metrics.js';
 import { realFs, type FsLike } from '../../src/platform/fs-seam.js';
 import type { StatusDoc } from '../../src/status/status-doc.js';
+import { realSqliteError } from '../queue/helpers.js';
 import { jsonItem, makeWorld, waitUntil, type DaemonProcess, type World } from '../e2e/harness.js';
 import { errno, makeInProcessWorld, type InProcessWorld, type MemLine } from './in-process.js';
 import { isAction, startDaemon, stopDaemon } from './helpers.js';
@@ -99,7 +100,10 @@ describe('issue 10.1: spool.paths "auto" that finds nothing is loud', () => {
 });
 
 /** The daemon in this process with metrics and a health probe wired as `imspooler run` does. */
-async function withHealth(fs: FsLike) {
+async function withHealth(
+  fs: FsLike,
+  storeHooks?: Parameters<typeof makeInProcessWorld>[0]['storeHooks'],
+) {
   const metrics = makeMetrics({ clock: systemClock, processMetrics: false });
   const observer: DaemonObserver = {
     serverBackoff: (t) => metrics.setServerBackoff(t),
@@ -107,7 +111,7 @@ async function withHealth(fs: FsLike) {
     folderProblem: (folder, problem) => metrics.noteFolderProblem(folder, problem),
     problems: (list) => metrics.setProblems(list),
   };
-  const w = await makeInProcessWorld({ fs, observer });
+  const w = await makeInProcessWorld({ fs, observer, ...(storeHooks ? { storeHooks } : {}) });
   const health = makeHealthProbe({
     metrics,
     clock: systemClock,
@@ -199,7 +203,15 @@ describe('issue 10.1: a full state volume is loud', () => {
         return realFs.copyFile(from, to, mode);
       },
     };
-    const t = await withHealth(fs);
+    // The queue database's commits fail as SQLite fails on a full disk (SQLITE_FULL).
+    const storeHooks = {
+      beforeCommit: () => {
+        if (!full) return;
+        hits++;
+        throw realSqliteError('full');
+      },
+    };
+    const t = await withHealth(fs, storeHooks);
     inproc = t.w;
     await inproc.start();
     full = true;
@@ -213,7 +225,7 @@ describe('issue 10.1: a full state volume is loud', () => {
       const s = JSON.parse(await t.status(true)) as StatusDoc;
       return s.problems.length > 0 ? s : undefined;
     }, 'status problems');
-    expect(doc!.problems[0]).toMatchObject({ subject: inproc.stateDir, code: 'ENOSPC' });
+    expect(doc!.problems[0]).toMatchObject({ subject: inproc.stateDir, code: 'SQLITE_FULL' });
     await waitUntil(() => hits >= 6, 'repeated write attempts');
     expect(warnings(inproc.lines, re)).toHaveLength(1);
 

@@ -116,5 +116,6 @@ function observerFor(metrics: Metrics): DaemonObserver {
     queueSource: (read) => metrics.setQueueSource(read),
     folderProblem: (folder, problem) => metrics.noteFolderProblem(folder, problem),
     problems: (list) => metrics.setProblems(list),
+    storageProblem: (code) => metrics.noteStorageProblem(code),
   };
 }
