@@ -160,8 +160,9 @@ export function assembleStatusDoc(input: {
   states?: readonly FilterState[];
   readFrom?: ReadFrom;
 }): StatusDoc {
+  const grace = withoutTaken(input.grace, input.items);
   const counts = {
-    grace: input.grace.length,
+    grace: grace.length,
     queued: 0,
     active: 0,
     deferred: 0,
@@ -185,8 +186,22 @@ export function assembleStatusDoc(input: {
       : { running: false },
     counts,
     items,
-    grace: !states || states.includes('grace') ? input.grace : [],
+    grace: !states || states.includes('grace') ? grace : [],
     ...(states ? { filter: { states: [...states] } } : {}),
     ...(input.readFrom ? { readFrom: input.readFrom } : {}),
   };
+}
+
+/**
+ * The daemon publishes its grace list once a second, so for up to a second after it takes a file
+ * the file is both in the list and in the queue: shown twice, it reads as two messages. An entry
+ * is the queued item when the item came from that path and was first seen at that same instant
+ * (the item keeps the grace entry's `firstSeenAt`); a new file under a reused name is not.
+ */
+function withoutTaken(grace: StatusDoc['grace'], items: readonly StatusItem[]): StatusDoc['grace'] {
+  if (grace.length === 0) return grace;
+  const paths = new Set(grace.map((g) => g.path));
+  const taken = new Set<string>();
+  for (const i of items) if (paths.has(i.source)) taken.add(`${i.source}\0${i.firstSeenAt}`);
+  return taken.size === 0 ? grace : grace.filter((g) => !taken.has(`${g.path}\0${g.firstSeenAt}`));
 }
