@@ -103,30 +103,6 @@ describe('buildStatusDoc', () => {
     expect(withGrace.grace).toHaveLength(1);
   });
 
-  it('a file the daemon has just taken is listed once, as its queue item, not also in grace', () => {
-    // grace.json lags the claim by up to a second: the same file, first seen at the same instant.
-    const taken = deferredMeta(ids.b);
-    const sameFile = {
-      path: taken.source,
-      firstSeenAt: taken.firstSeenAt,
-      dueAt: iso(0),
-      size: 10,
-    };
-    // A new file under the same name, found after the first was taken, is still in grace.
-    const reused = { ...sameFile, firstSeenAt: iso(1000) };
-    const other = { ...sameFile, path: '/s/other.json' };
-    const doc = buildStatusDoc({
-      now: NOW,
-      daemon: { pid: 1, startedAt: iso(0) },
-      items: [taken],
-      grace: [sameFile, reused, other],
-    });
-    expect(doc.grace).toEqual([reused, other]);
-    expect(doc.counts.grace).toBe(2);
-    expect(doc.items.map((i) => i.id)).toEqual([ids.b]);
-    expect(renderStatusTable(doc)).toContain('3 item(s): 2 in grace');
-  });
-
   it('the schema rejects what the contract rules out', () => {
     const doc = buildStatusDoc({ now: NOW, daemon: undefined, items: mixed(), grace: [] });
     expect(
