@@ -33,6 +33,9 @@ JSON
 cat > later.json <<'JSON'
 { "spool": { "paths": ["./Lync/sip_carol@contoso.com/History Spooler"] }, "stateDir": "./var", "delivery": { "transport": "sandbox" } }
 JSON
+cat > auto.json <<'JSON'
+{ "spool": { "paths": ["auto"] }, "stateDir": "./var-auto", "delivery": { "transport": "sandbox" } }
+JSON
 waitfor() { for i in $(seq 1 ${2:-100}); do eval "$1" && return 0; sleep 0.2; done; echo "timeout: $1" >&2; }
 O=$DEMO/out; rm -rf "$O"; mkdir -p "$O"
 S="Lync/sip_alice@contoso.com/History Spooler"
@@ -77,6 +80,10 @@ ID4=$(imspooler status --json | jq -r '.items[0].id[0:8]'); imspooler show $ID4 
 waitfor 'curl -s http://127.0.0.1:9464/healthz | grep -q degraded'; curl -s -i http://127.0.0.1:9464/healthz | tr -d '\r' | sed -n '1p;/^{/p' > $O/09b-healthz.txt
 jq . <(sed -n '/^{/p' $O/09b-healthz.txt) > $O/09c-healthz-pretty.txt
 timeout 20 "$N" "$B" run > $O/09d-second-daemon.txt 2>&1; echo "rc=$?" >> $O/09d-second-daemon.txt
+# A daemon that runs but takes nothing: "auto" finds no History Spooler (no LOCALAPPDATA here).
+rm -rf var-auto; ( env -u LOCALAPPDATA "$N" "$B" run --config auto.json > auto.out 2>&1 & echo $! > auto.pid )
+waitfor 'imspooler status --config auto.json | grep -q "^problem:"'; imspooler status --config auto.json > $O/09e-status-problem.txt
+kill -TERM $(cat auto.pid); sleep 1
 imspooler check-config --probe > $O/10-probe-bad.txt 2>&1; echo "rc=$?" >> $O/10-probe-bad.txt
 clearfaults
 imspooler check-config --probe > $O/11-probe-ok.txt 2>&1
