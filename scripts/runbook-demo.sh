@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs the scenarios of docs/operations.md's questions against the EWS sandbox and writes what each
 # command printed to $DEMO/out/NN-*.txt, to paste into the runbook after a change to the output.
-# Linux or macOS with jq and curl; ports 8099 (sandbox) and 9464 (metrics) must be free.
+# Linux with jq, curl, sqlite3 and timeout (coreutils); ports 8099 (sandbox) and 9464 (metrics) must be free.
 #   scripts/runbook-demo.sh [DEMO_DIR]   (default /tmp/rbdemo; it is emptied)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
