@@ -33,6 +33,8 @@ export interface ParseConfigOptions {
   baseDir: string;
   /** Absolute path of the file the raw value came from, recorded in `Config.configFile`. */
   configFile?: string;
+  /** `stateDir` when the config has none (default: `var` in `baseDir`). */
+  defaultStateDir?: string;
 }
 
 const SECOND = 1000;
@@ -53,7 +55,13 @@ export function parseConfig(raw: unknown, opts: ParseConfigOptions): ParseConfig
   if (!isPlainObject(raw)) return { ok: false, problems: p.list };
   // Visited in the order the keys are documented, so problems read top to bottom.
   const spool = parseSpool(p, top.spool, opts.baseDir);
-  const stateDir = path(p, 'stateDir', top.stateDir, join(opts.baseDir, 'var'), opts.baseDir);
+  const stateDir = path(
+    p,
+    'stateDir',
+    top.stateDir,
+    opts.defaultStateDir ?? join(opts.baseDir, 'var'),
+    opts.baseDir,
+  );
   const config: Config = {
     ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
     spool,

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// `npm run package`: the self-contained programs and the Windows Installer package of
+// "Packages for workstations" (docs/deploy-windows.md), built from this clone with nothing but the
+// npm registry: release/imspooler-<version>-linux-x64, release/imspooler-<version>-win-x64.exe and
+// release/imspooler-<version>-x64.msi. Each step prints its time.
+//
+// Options: --node VERSION (the runtime inside, default below), --no-msi (skip the MSI, e.g. where
+// wixl is missing), --out DIR (default release/).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bundle } from './bundle.mjs';
+import { injectElf, injectPe } from './inject.mjs';
+import { buildMsi } from './msi.mjs';
+import { runtime } from './runtime.mjs';
+
+/**
+ * The Node.js inside the packages: the 22 LTS (maintenance until April 2027), the oldest major in
+ * `engines`, on which CI runs the whole suite. Not 24 yet: Node.js 24's V8 reserves memory with
+ * VirtualAlloc2 placeholders, which Wine 8 lacks, so its node.exe stops at start-up under Wine
+ * ("SegmentedTable::InitializeTable (subspace allocation)") and the Windows smoke test could not
+ * run the program that is shipped (docs/deploy-windows.md, "Runtime").
+ */
+export const PACKAGE_NODE_VERSION = '22.23.3';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { values: opts } = parseArgs({
+  options: {
+    node: { type: 'string', default: PACKAGE_NODE_VERSION },
+    'no-msi': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(root, 'release') },
+  },
+});
+
+const started = Date.now();
+async function step(name, fn) {
+  const t = Date.now();
+  process.stdout.write(`package: ${name} ...\n`);
+  const result = await fn();
+  process.stdout.write(`package: ${name}: ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+  return result;
+}
+
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const version = pkg.version;
+const out = opts.out;
+const work = join(root, 'node_modules', '.cache', 'imspooler-package');
+const build = join(work, 'build');
+rmSync(build, { recursive: true, force: true });
+mkdirSync(build, { recursive: true });
+mkdirSync(out, { recursive: true });
+
+await step('compile (tsc)', () =>
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(root, 'tsconfig.build.json'),
+    ],
+    { stdio: 'inherit' },
+  ),
+);
+await step('bundle (esbuild)', async () => {
+  for (const w of await bundle({
+    entry: join(root, 'dist', 'cli', 'main.js'),
+    outfile: join(build, 'imspooler.cjs'),
+    nodeTarget: `node${opts.node.split('.')[0]}`,
+  })) {
+    process.stdout.write(`  warning: ${w}\n`);
+  }
+});
+const runtimes = await step(`runtimes (Node.js ${opts.node} from the npm registry)`, () => ({
+  linux: runtime('linux-x64', opts.node, join(work, 'runtimes')),
+  win: runtime('win-x64', opts.node, join(work, 'runtimes')),
+}));
+await step('single-executable blob', () => {
+  // Only the version is read from package.json at run time; the rest stays out of the program.
+  writeFileSync(join(build, 'package.json'), JSON.stringify({ name: pkg.name, version }));
+  writeFileSync(
+    join(build, 'sea-config.json'),
+    JSON.stringify({
+      main: 'imspooler.cjs',
+      output: 'imspooler.blob',
+      disableExperimentalSEAWarning: true,
+      // Neither: both are tied to the exact V8 of the node that builds them and its CPU features.
+      useSnapshot: false,
+      useCodeCache: false,
+      assets: { 'package.json': 'package.json' },
+    }),
+  );
+  // The blob must come from the same Node.js version as the runtimes it goes into.
+  execFileSync(runtimes.linux, ['--experimental-sea-config', 'sea-config.json'], {
+    cwd: build,
+    stdio: 'inherit',
+  });
+});
+const blob = join(build, 'imspooler.blob');
+const linuxExe = join(out, `imspooler-${version}-linux-x64`);
+const winExe = join(out, `imspooler-${version}-win-x64.exe`);
+const msi = join(out, `imspooler-${version}-x64.msi`);
+await step('linux-x64 program', () => injectElf(runtimes.linux, blob, linuxExe));
+await step('win-x64 program (unsigned)', () => injectPe(runtimes.win, blob, winExe));
+const withMsi = !opts['no-msi'];
+if (withMsi) {
+  await step('x64 MSI (wixl)', () =>
+    buildMsi({ exe: winExe, version, out: msi, work: build, root }),
+  );
+}
+for (const f of [linuxExe, winExe, ...(withMsi ? [msi] : [])]) {
+  process.stdout.write(
+    `  ${relative(process.cwd(), f)}  ${(statSync(f).size / 1e6).toFixed(1)} MB\n`,
+  );
+}
+process.stdout.write(`package: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
