@@ -62,6 +62,8 @@ describe('the MSI (needs wixl, msibuild and msiinfo from msitools)', () => {
     expect(table(msi, 'RegLocator')[0]).toMatchObject({
       Key: 'SOFTWARE\\imspooler',
       Name: 'Config',
+      // 2: a value read as it is; +16: in the 64-bit view, where the 64-bit component wrote it.
+      Type: '18',
     });
     const registry = table(msi, 'Registry').map((r) => `${r.Key}\\${r.Name}=${r.Value}`);
     expect(registry).toContain('SOFTWARE\\imspooler\\Config=[CONFIG]');
