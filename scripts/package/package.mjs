@@ -14,16 +14,7 @@ import { parseArgs } from 'node:util';
 import { bundle } from './bundle.mjs';
 import { injectElf, injectPe } from './inject.mjs';
 import { buildMsi } from './msi.mjs';
-import { runtime } from './runtime.mjs';
-
-/**
- * The Node.js inside the packages: the 22 LTS (maintenance until April 2027), the oldest major in
- * `engines`, on which CI runs the whole suite. Not 24 yet: Node.js 24's V8 reserves memory with
- * VirtualAlloc2 placeholders, which Wine 8 lacks, so its node.exe stops at start-up under Wine
- * ("SegmentedTable::InitializeTable (subspace allocation)") and the Windows smoke test could not
- * run the program that is shipped (docs/deploy-windows.md, "Runtime").
- */
-export const PACKAGE_NODE_VERSION = '22.23.3';
+import { PACKAGE_NODE_VERSION, runtime } from './runtime.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: opts } = parseArgs({
