@@ -26,6 +26,7 @@ daemon=
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 cleanup() {
+  for job in ${wineboot_job:-} ${next_build:-}; do kill "$job" 2>/dev/null || true; done
   if [ -n "$daemon" ] && kill -0 "$daemon" 2>/dev/null; then kill -TERM "$daemon" 2>/dev/null || true; fi
   wineserver -k 2>/dev/null || true
   if [ "${KEEP:-}" = 1 ]; then echo "windows-smoke: kept $work"; else rm -rf "$work"; fi
@@ -80,9 +81,9 @@ fi
 wine --version
 ok
 
-step "fresh Wine prefix (Windows 10)"
-{ wineboot --init && winecfg -v win10 && wineserver -w; } >"$logs/wineboot.log" 2>&1 || fail "wineboot"
-ok
+# A fresh prefix, made while the packages build.
+{ wineboot --init && winecfg -v win10 && wineserver -w; } >"$logs/wineboot.log" 2>&1 &
+wineboot_job=$!
 
 version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' package.json)
 msi=$root/release/imspooler-$version-x64.msi
@@ -93,6 +94,19 @@ if [ $build = 1 ]; then
   ok
 fi
 [ -f "$msi" ] || fail "no $msi"
+
+step "fresh Wine prefix (Windows 10)"
+wait "$wineboot_job" || fail "wineboot"
+ok
+
+# The next version's MSI, for the upgrade step, built meanwhile (wixl's compression takes a while).
+next=$(echo "$version" | awk -F. '{ printf "%d.%d.%d", $1, $2, $3 + 1 }')
+mkdir -p "$work/next"
+"$root/node_modules/.bin/node" -e '
+  import(process.argv[1]).then((m) => m.buildMsi({ exe: process.argv[2], version: process.argv[3], out: process.argv[4], work: process.argv[5] }));
+' "$root/scripts/package/msi.mjs" "$root/release/imspooler-$version-win-x64.exe" "$next" "$work/next.msi" "$work/next" \
+  >"$logs/next-msi.log" 2>&1 &
+next_build=$!
 
 # Windows paths of the prefix. Run Windows programs with stdout and stderr in files.
 win() { wine "$@" >"$logs/out.txt" 2>"$logs/err.txt"; }
@@ -228,11 +242,7 @@ daemon=
 ok
 
 step "upgrade (a newer MSI, no CONFIG given): config and queue kept"
-next=$(echo "$version" | awk -F. '{ printf "%d.%d.%d", $1, $2, $3 + 1 }')
-"$root/node_modules/.bin/node" -e '
-  import(process.argv[1]).then((m) => m.buildMsi({ exe: process.argv[2], version: process.argv[3], out: process.argv[4], work: process.argv[5] }));
-' "$root/scripts/package/msi.mjs" "$root/release/imspooler-$version-win-x64.exe" "$next" "$work/next.msi" "$work" \
-  >"$logs/next-msi.log" 2>&1 || fail "building the $next MSI"
+wait "$next_build" || fail "building the $next MSI"
 win msiexec /i "$(winepath -w "$work/next.msi")" /qn || fail "msiexec /i (upgrade) exited $?"
 win cmd /c 'echo %IMSPOOLER_CONFIG%'
 [ "$(out)" = "$config_win" ] || fail "after the upgrade IMSPOOLER_CONFIG is '$(out)'"
