@@ -72,5 +72,6 @@ export function defaultStateDir(
 ): string {
   const local = env.LOCALAPPDATA;
   if (platform === 'win32' && local) return win32.join(local, 'imspooler');
-  return (platform === 'win32' ? win32 : posix).join(configDir, 'var');
+  // configDir is a path of the machine this runs on.
+  return join(configDir, 'var');
 }

@@ -34,10 +34,9 @@ describe('where a program looks for its config and keeps its state', () => {
     expect(defaultStateDir('win32', env, 'C:\\ProgramData\\imspooler')).toBe(
       'C:\\Users\\alice\\AppData\\Local\\imspooler',
     );
-    expect(defaultStateDir('win32', {}, 'C:\\ProgramData\\imspooler')).toBe(
-      'C:\\ProgramData\\imspooler\\var',
-    );
-    expect(defaultStateDir('linux', env, '/etc/imspooler')).toBe('/etc/imspooler/var');
+    const configDir = join(repoRoot, 'config');
+    expect(defaultStateDir('win32', {}, configDir)).toBe(join(configDir, 'var'));
+    expect(defaultStateDir('linux', env, configDir)).toBe(join(configDir, 'var'));
   });
 
   it('loadConfig applies the Windows default to a config without stateDir, and never overrides one', async () => {
