@@ -37,8 +37,12 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   return { line: before.length, column: (before[before.length - 1] ?? '').length + 1 };
 }
 
+/** The scanner recurses per level: past this, it reports the depth rather than overflow the stack. */
+const MAX_SCAN_DEPTH = 1000;
+
 class Scanner {
   at = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
 
   fail(reason?: string): never {
@@ -54,8 +58,14 @@ class Scanner {
   value(): void {
     this.ws();
     const ch = this.text[this.at];
-    if (ch === '{') return this.object();
-    if (ch === '[') return this.array();
+    if (ch === '{' || ch === '[') {
+      if (++this.depth > MAX_SCAN_DEPTH)
+        this.fail(`nested more than ${MAX_SCAN_DEPTH} levels deep`);
+      if (ch === '{') this.object();
+      else this.array();
+      this.depth--;
+      return;
+    }
     if (ch === '"') return this.string();
     if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) return this.number();
     for (const word of ['true', 'false', 'null']) {

@@ -9,6 +9,7 @@ import type { Config } from './config-types.js';
 import { defaultStateDir } from '../platform/program.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { locateJsonError } from './json-error.js';
+import { nestingProblem } from './nesting.js';
 import { parseConfig } from './parse-config.js';
 import { isPlainObject } from './validators.js';
 
@@ -56,6 +57,9 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
       { key: file, message: 'expected a JSON object ({ ... }) at the top level' },
     ]);
   }
+  // Before the overrides copy it (structuredClone recurses); overrides too deep are parseConfig's.
+  const tooDeep = nestingProblem(raw);
+  if (tooDeep.length > 0) throw new ConfigError(tooDeep);
   const overridden = applyEnvOverrides(raw, env);
   const baseDir = dirname(file);
   const parsed = parseConfig(overridden.value, {

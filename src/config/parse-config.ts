@@ -8,6 +8,8 @@ import type { ConfigProblem } from '../errors/errors.js';
 import type { Config } from './config-types.js';
 import { formatDuration } from './duration.js';
 import { KEY_TREE } from './key-tree.js';
+import { nestingProblem } from './nesting.js';
+import { overlapOf, platformRules, type OverlapRules } from './path-overlap.js';
 import { parseEws } from './parse-ews.js';
 import { parseGraph, parseRouting } from './parse-graph.js';
 import { parseLog, parseMetrics } from './parse-observability.js';
@@ -35,6 +37,8 @@ export interface ParseConfigOptions {
   configFile?: string;
   /** `stateDir` when the config has none (default: `var` in `baseDir`). */
   defaultStateDir?: string;
+  /** How folders are compared (`path.win32`, case); defaults to this platform's rules. */
+  pathRules?: OverlapRules;
 }
 
 const SECOND = 1000;
@@ -49,6 +53,9 @@ const DOMAIN = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(
 
 /** Validates and resolves a raw config, reporting every problem at once. */
 export function parseConfig(raw: unknown, opts: ParseConfigOptions): ParseConfigResult {
+  // Checked before anything walks the value: the walks recurse, and would overflow the stack.
+  const tooDeep = nestingProblem(raw);
+  if (tooDeep.length > 0) return { ok: false, problems: tooDeep };
   const p = new Problems();
   const top = section(p, '', raw, keysOf(KEY_TREE));
   // Nothing else can be meaningfully checked; "url is required" would only add noise.
@@ -62,6 +69,7 @@ export function parseConfig(raw: unknown, opts: ParseConfigOptions): ParseConfig
     opts.defaultStateDir ?? join(opts.baseDir, 'var'),
     opts.baseDir,
   );
+  keepSpoolApart(p, top.spool, spool.paths, stateDir, opts.pathRules ?? platformRules());
   const config: Config = {
     ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
     spool,
@@ -94,6 +102,37 @@ function parseSpool(p: Problems, value: unknown, baseDir: string): Config['spool
     maxBytes: byteSize(p, 'spool.maxBytes', raw.maxBytes, 10 * MIB, { min: 1024, max: 1024 * MIB }),
     watcher: oneOf(p, 'spool.watcher', raw.watcher, 'chokidar', ['chokidar', 'native'] as const),
   };
+}
+
+/**
+ * A spool folder equal to, inside or around the state folder would have the daemon claim its own
+ * state files as spool items, and let a second daemon start on the same state: refused.
+ */
+function keepSpoolApart(
+  p: Problems,
+  rawSpool: unknown,
+  paths: readonly string[],
+  stateDir: string,
+  rules: OverlapRules,
+): void {
+  const raw = isPlainObject(rawSpool) ? rawSpool.paths : undefined;
+  const keyOf = (folder: string): string => {
+    // Name the entry as written (one string is a list of one), so the user finds it.
+    if (!Array.isArray(raw)) return 'spool.paths';
+    const index = paths.indexOf(folder);
+    return index >= 0 && paths.length === raw.length ? `spool.paths[${index}]` : 'spool.paths';
+  };
+  for (const folder of paths) {
+    if (folder === 'auto') continue;
+    const overlap = overlapOf(folder, stateDir, rules);
+    if (overlap === undefined) continue;
+    const how =
+      overlap === 'same' ? 'is the same folder as stateDir' : overlap === 'inside' ? `is inside stateDir (${show(stateDir)})` : `contains stateDir (${show(stateDir)})`; // prettier-ignore
+    p.add(
+      keyOf(folder),
+      `${show(folder)} ${how}; the daemon would take its own state files as spool items. Keep spool.paths and stateDir apart (neither inside the other)`,
+    );
+  }
 }
 
 /** Folders to watch; `auto` stays literal (discovery expands it). One string is taken as a list of one. */

@@ -5,6 +5,7 @@ import {
   boolean,
   isPlainObject,
   child,
+  refuseUrlCredentials,
   duration,
   oneOf,
   required,
@@ -82,6 +83,9 @@ function parseUrl(p: Problems, key: string, value: unknown, neededWhy: string | 
   const given = text(p, key, value, `an http:// or https:// URL such as ${URL_EXAMPLE}`);
   if (given === undefined) return '';
   if (given === AUTODISCOVER) return given;
+  // Checked before parsing: a malformed URL is the one the message below would repeat.
+  const where = 'the account goes in delivery.ews.auth, the secret in the variable its passwordEnv or tokenEnv names'; // prettier-ignore
+  if (refuseUrlCredentials(p, key, given, where)) return '';
   let url: URL;
   try {
     url = new URL(given);
@@ -91,11 +95,6 @@ function parseUrl(p: Problems, key: string, value: unknown, neededWhy: string | 
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     p.bad(key, value, `an http:// or https:// URL such as ${URL_EXAMPLE}`);
-    return '';
-  }
-  if (url.username || url.password) {
-    // The value itself is not repeated: it holds a credential.
-    p.add(key, 'must not contain a user name or password; set them in delivery.ews.auth');
     return '';
   }
   return url.href;

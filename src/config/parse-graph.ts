@@ -11,6 +11,7 @@ import {
   isPlainObject,
   oneOf,
   path,
+  refuseUrlCredentials,
   required,
   section,
   text,
@@ -139,15 +140,17 @@ export function parseRouting(p: Problems, value: unknown): RoutingConfig {
 function httpUrl(p: Problems, key: string, value: unknown, fallback: string): string {
   const given = text(p, key, value, 'an https:// URL');
   if (given === undefined) return fallback;
+  const where = 'the app signs in with delivery.graph.auth, its secret in the variable clientSecretEnv names'; // prettier-ignore
+  if (refuseUrlCredentials(p, key, given, where)) return fallback;
   try {
     const u = new URL(given);
-    if ((u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password) {
+    if (u.protocol === 'https:' || u.protocol === 'http:') {
       return given.replace(/\/+$/, '');
     }
   } catch {
     // reported below
   }
-  p.bad(key, value, 'an https:// URL without user name or password');
+  p.bad(key, value, 'an https:// URL');
   return fallback;
 }
 

@@ -7,6 +7,7 @@ import type { ConfigProblem } from '../errors/errors.js';
 import { formatByteSize, parseByteSize } from './byte-size.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { closest } from './suggest.js';
+import { redactUrlCredentials, urlCredentials } from './url-credentials.js';
 
 /** The problems found so far, in the order the keys were visited. */
 export class Problems {
@@ -23,7 +24,10 @@ export class Problems {
 /** `delivery` + `ews` -> `delivery.ews`. */
 export const child = (parent: string, key: string): string => (parent ? `${parent}.${key}` : key);
 
-/** A value as a user would recognise it in the file: JSON, shortened. */
+/**
+ * A value as a user would recognise it in the file: JSON, shortened, with any credential inside a
+ * URL masked (before shortening, which could cut the `@` that marks one).
+ */
 export function show(value: unknown): string {
   if (value === undefined) return 'undefined';
   let text: string;
@@ -32,7 +36,24 @@ export function show(value: unknown): string {
   } catch {
     text = String(value);
   }
+  text = redactUrlCredentials(text);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * Refuses a URL that carries a credential (user information, or a query parameter such as
+ * `password` or `access_token`), naming what it carries but never repeating it. True when refused.
+ */
+export function refuseUrlCredentials(
+  p: Problems,
+  key: string,
+  value: string,
+  where: string,
+): boolean {
+  const found = urlCredentials(value);
+  if (found.length === 0) return false;
+  p.add(key, `must not carry a credential (it holds ${found.join(' and ')}); ${where}`);
+  return true;
 }
 
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
@@ -186,8 +207,9 @@ export function text(
   expected = 'a non-empty string',
 ): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === 'string' && value.trim() !== '') return value;
-  p.bad(key, value, expected);
+  if (typeof value === 'string' && value.trim() !== '' && !value.includes('\0')) return value;
+  // A NUL passes JSON but no file name, command line or HTTP header takes it.
+  p.bad(key, value, typeof value === 'string' && value.includes('\0') ? `${expected}, without NUL characters (\\u0000)` : expected); // prettier-ignore
   return undefined;
 }
 
@@ -222,6 +244,11 @@ export function resolvePath(
 ): string | undefined {
   if (given === '~' || given.startsWith('~/') || given.startsWith('~\\')) {
     p.bad(key, given, 'an absolute path or one relative to the config file ("~" is not expanded)');
+    return undefined;
+  }
+  // No file system takes a NUL in a name; Node would refuse it later, in its own words.
+  if (given.includes('\0')) {
+    p.bad(key, given, 'a path without NUL characters (\\u0000)');
     return undefined;
   }
   return isAbsolute(given) ? resolve(given) : resolve(baseDir, given);

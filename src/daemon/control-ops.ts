@@ -1,5 +1,5 @@
 import { UsageError } from '../errors/errors.js';
-import type { EventAction, EventLog } from '../log/event-log.js';
+import { emailOf, type EventAction, type EventLog } from '../log/event-log.js';
 import type { ItemMeta, ItemState } from '../queue/item-meta.js';
 
 /** An operator's request, as the CLI writes it to `<stateDir>/control/`. */
@@ -27,6 +27,8 @@ export interface ControlStore {
   list(states?: ItemState[]): Promise<ItemMeta[]>;
   save(meta: ItemMeta, toState?: ItemState): Promise<ItemMeta>;
   remove(id: string): Promise<ItemMeta>;
+  /** Whether the item's content is still there; an item without it is not retryable. */
+  hasContent(id: string): Promise<boolean>;
 }
 
 /** How requests get an item to themselves; see control-gate.ts. The CLI needs none. */
@@ -55,6 +57,17 @@ const ACTION: Record<ControlRequest['op'], EventAction> = {
 /** What support staff call each state. */
 const stateName = (s: ItemState) => (s === 'incoming' ? 'queued' : s);
 const short = (id: string) => id.slice(0, 12);
+
+/**
+ * Why an item cannot be retried whatever its state: its content is gone (`ContentMissing`, or
+ * `CorruptMetadata` with the content lost too), so every attempt would fail the same way.
+ * Undefined when it can be.
+ */
+export function notRetryable(meta: ItemMeta, hasContent: boolean): string | undefined {
+  if (hasContent) return undefined;
+  const code = meta.lastError?.code ?? 'ContentMissing';
+  return `item ${short(meta.id)} is ${stateName(meta.state)} (${code}): its content is gone, so it can never be sent and is not retried; delete it ("imspooler delete ${short(meta.id)}") and, if the message matters, ask the sender to send it again`;
+}
 
 /** Hints for a request that does not fit the item's state. */
 function refusal(op: ControlRequest['op'], meta: ItemMeta): string {
@@ -121,6 +134,7 @@ async function applyOne(
   const fields = {
     itemId: meta.id,
     filePath: meta.source,
+    ...emailOf(meta.envelope),
     extra: { requested_by: req.user, previous_state: stateName(meta.state) },
   };
   switch (req.op) {
@@ -143,20 +157,20 @@ async function applyOne(
       return { count: 1, message: `released ${short(meta.id)}: due now` };
     }
     case 'retry': {
+      const why = notRetryable(meta, await store.hasContent(meta.id));
+      if (why) throw new UsageError(why);
       await makeDue(store, meta, now());
       log.event('item.retry_requested', 'success', `retry requested by ${req.user}`, fields);
       return { count: 1, message: `${short(meta.id)} is due now` };
     }
     case 'delete': {
       await store.remove(meta.id);
-      // What was deleted, so the log answers "where did it go?" later; never subject or body.
+      // What was deleted, so the log answers "where did it go?" later (the addresses are in
+      // `email.*` with the other item lines); never subject or body.
       log.event('item.deleted', 'success', `item deleted for good by ${req.user}`, {
         ...fields,
         extra: {
           ...fields.extra,
-          from: meta.envelope?.from,
-          to: meta.envelope?.to,
-          cc: meta.envelope?.cc,
           size: meta.size,
           attempts: meta.attempts.length,
           first_seen_at: meta.firstSeenAt,
@@ -180,6 +194,7 @@ async function retryAll(
 ): Promise<ControlOutcome> {
   let count = 0;
   let skipped = 0;
+  let lost = 0;
   for (const candidate of await store.list(['deferred', 'failed'])) {
     if (gate.inFlight(candidate.id)) {
       skipped++;
@@ -188,10 +203,16 @@ async function retryAll(
     const done = await gate.withItem(candidate.id, async () => {
       const meta = await store.get(candidate.id);
       if (!meta || (meta.state !== 'deferred' && meta.state !== 'failed')) return false;
+      // Made due, it would fail at once, be made due by the next --all, and so on: left failed.
+      if (notRetryable(meta, await store.hasContent(meta.id))) {
+        lost++;
+        return false;
+      }
       await makeDue(store, meta, now());
       log.event('item.retry_requested', 'success', `retry requested by ${req.user} (retry --all)`, {
         itemId: meta.id,
         filePath: meta.source,
+        ...emailOf(meta.envelope),
         extra: { requested_by: req.user, previous_state: meta.state, all: true },
       });
       return true;
@@ -201,18 +222,21 @@ async function retryAll(
   log.event(
     'item.retry_requested',
     'success',
-    `retry of every deferred and failed item requested by ${req.user}: ${count} made due`,
+    `retry of every deferred and failed item requested by ${req.user}: ${count} made due${lost ? `, ${lost} skipped (content missing)` : ''}`,
     {
-      extra: { requested_by: req.user, all: true, count, in_flight: skipped },
+      extra: { requested_by: req.user, all: true, count, in_flight: skipped, ...(lost ? { not_retryable: lost } : {}) }, // prettier-ignore
     },
   );
   const inFlight = skipped ? `; ${skipped} being delivered right now` : '';
+  const notRetried = lost
+    ? `; ${lost} skipped: their content is gone and they can never be sent (see "imspooler status --state failed"; delete them)`
+    : '';
   return {
     count,
     message:
-      count === 0 && skipped === 0
+      count === 0 && skipped === 0 && lost === 0
         ? 'no deferred or failed items to retry'
-        : `${count} item(s) made due now${inFlight}`,
+        : `${count} item(s) made due now${inFlight}${notRetried}`,
   };
 }
 

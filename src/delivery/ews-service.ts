@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import './ews-node-compat.js';
 import { XhrApi } from '@ewsjs/xhr';
 import {
   ExchangeCredentials,

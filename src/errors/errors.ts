@@ -46,6 +46,20 @@ export class UsageError extends ImspoolerError {
 export const isUsageError = (e: unknown): e is UsageError =>
   isImspoolerError(e) && e.code === 'BadUsage';
 
+/**
+ * An item's content (the spool bytes kept in the queue) is gone: deleted by hand, lost in a crash,
+ * or never read (quarantined unread). Such an item can never be delivered, so it is not retried.
+ */
+export class ContentMissingError extends ImspoolerError {
+  readonly code = 'ContentMissing';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ContentMissingError';
+  }
+}
+export const isContentMissing = (e: unknown): e is ContentMissingError =>
+  isImspoolerError(e) && e.code === 'ContentMissing';
+
 /** How a delivery failure should be treated. See `retry/classify.ts`. */
 export type FailureKind = 'transient' | 'permanent' | 'park';
 

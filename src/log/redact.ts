@@ -3,12 +3,17 @@
  * here. Known secret values are replaced wherever they appear, and anything shaped like an
  * Authorization header or a bearer token is masked even when the value is not known to us.
  */
+import { redactUrlCredentials } from '../config/url-credentials.js';
+
 const AUTH_HEADER = /(authorization\s*[:=]\s*)(basic|bearer|ntlm|negotiate)?\s*[^\s"',;]+/gi;
 const BEARER = /\b(bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi;
 
 export function makeRedactor(secrets: () => readonly string[]): (text: string) => string {
   return (text) => {
-    let out = text.replace(AUTH_HEADER, '$1[REDACTED]').replace(BEARER, '$1[REDACTED]');
+    let out = redactUrlCredentials(
+      text.replace(AUTH_HEADER, '$1[REDACTED]').replace(BEARER, '$1[REDACTED]'),
+      'text',
+    );
     for (const secret of secrets()) {
       // Very short values would mangle ordinary words; such "secrets" are rejected by config anyway.
       if (secret.length >= 4) out = out.split(secret).join('[REDACTED]');

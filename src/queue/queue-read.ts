@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { UsageError } from '../errors/errors.js';
+import { ContentMissingError, UsageError } from '../errors/errors.js';
 import { errnoCode } from '../platform/rename-retry.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from './item-meta.js';
 import { existsNoFollow, newest, readdirOrEmpty, readMeta } from './meta-io.js';
@@ -84,7 +84,7 @@ export function makeReadOps(ctx: StoreContext) {
       handle = await fs.open(layout.dataPath(id), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
     } catch (e) {
       if (errnoCode(e) !== 'ENOENT') throw e;
-      throw new Error(
+      throw new ContentMissingError(
         (await existsNoFollow(fs, layout.entryPath(id)))
           ? `item ${id} was quarantined without being read (not a regular file, or too large); its content is never read`
           : `the content file of item ${id} is missing (${layout.dataPath(id)})`,
@@ -96,6 +96,12 @@ export function makeReadOps(ctx: StoreContext) {
     } finally {
       await handle.close();
     }
+  };
+
+  /** Whether the item's content is there to be delivered (a listing-level check; nothing is read). */
+  const hasContent = async (id: string): Promise<boolean> => {
+    checkId(id);
+    return existsNoFollow(fs, layout.dataPath(id));
   };
 
   const stats = async (): Promise<Record<ItemState, number>> => {
@@ -111,5 +117,5 @@ export function makeReadOps(ctx: StoreContext) {
     >;
   };
 
-  return { get, list, forEach, resolveId, readContent, stats };
+  return { get, list, forEach, resolveId, readContent, hasContent, stats };
 }

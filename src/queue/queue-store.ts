@@ -79,8 +79,10 @@ export interface QueueStore {
   get(id: string): Promise<ItemMeta | undefined>;
   /** A full ID from a unique prefix of at least 8 hex characters; UsageError otherwise. */
   resolveId(prefixOrId: string): Promise<string>;
-  /** The raw spool bytes of an item. */
+  /** The raw spool bytes of an item; `ContentMissingError` when they are gone. */
   readContent(id: string): Promise<Buffer>;
+  /** Whether an item's content is there (an item without can never be delivered, nor retried). */
+  hasContent(id: string): Promise<boolean>;
   /**
    * Writes the metadata (seq + 1, updatedAt now), moving it to `toState` when given; returns the
    * written copy. `meta.state` must be where the item is now: change state only through `toState`.

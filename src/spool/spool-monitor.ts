@@ -12,13 +12,22 @@ import type { Closer, WatchEventName, WatchFn } from './folder-watch.js';
 import { makeGraceTracker, type GraceEntry, type ObserveResult } from './grace-tracker.js';
 import { scanFolder, statEntry, type FolderState, type ScannedEntry } from './scan-folder.js';
 
-/** A file whose grace period is over, to be claimed. */
+/**
+ * A file whose grace period is over, to be claimed: what the monitor hands the daemon's intake
+ * (daemon/intake.ts takes this very type, so nothing is dropped on the way).
+ */
 export interface DueEntry {
   path: string;
   folder: string;
   kind: 'file' | 'notRegular';
   size: number;
   mtimeMs: number;
+  /**
+   * When the monitor first saw the file (ms since the epoch): the item's `firstSeenAt`, from which
+   * `status` ages, `retry.maxAge` and the oldest-item metric count. Not the claim time, which is
+   * a whole grace period later.
+   */
+  firstSeenAt: number;
 }
 
 export interface SpoolMonitorDeps {
@@ -47,6 +56,8 @@ export interface SpoolMonitorDeps {
   onFolderProblem?(folder: string, error: NodeJS.ErrnoException): void;
   /** `auto` found less than it could, or a watcher or claim failed unexpectedly. */
   onWarning?(message: string, error?: unknown): void;
+  /** The folders being watched changed (`auto` found a new profile, or one went away). */
+  onFoldersChanged?(folders: string[]): void;
 }
 
 export interface FolderStatus {
@@ -154,6 +165,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
           kind,
           size: now.size,
           mtimeMs: now.mtimeMs,
+          firstSeenAt: e.firstSeenAt,
         });
         tracker.settle(e.path, 'done');
       } catch (err) {
@@ -241,6 +253,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
       warned.add(w);
       warn(w);
     }
+    const known = [...folders.keys()].join('\0');
     const wanted = new Set(x.folders);
     for (const [folder, info] of folders) {
       if (wanted.has(folder)) continue;
@@ -249,6 +262,8 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
       clearFolder(folder);
     }
     for (const f of x.folders) if (!folders.has(f)) folders.set(f, { state: 'unknown' });
+    const current = [...folders.keys()];
+    if (current.join('\0') !== known) deps.onFoldersChanged?.(current);
     for (const parent of x.parents) {
       if (parents.has(parent) || stopped) continue;
       const exists = await fs.lstat(parent).then(

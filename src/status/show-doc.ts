@@ -1,5 +1,6 @@
 import type { Attempt, GroupName, GroupProgress, ItemMeta } from '../queue/item-meta.js';
-import { publicState, type PublicState } from './status-doc.js';
+import type { ItemKind } from '../spool/spool-item.js';
+import { kindOf, publicState, type PublicState } from './status-doc.js';
 
 /** One message of the transcript, only with `show --body`. */
 export interface ShowMessage {
@@ -17,6 +18,8 @@ export interface ShowDoc {
   state: PublicState;
   source: string;
   format?: string;
+  /** `offline-im` or `conversation-history`; absent when the content could not be read. */
+  kind?: ItemKind;
   size: number;
   firstSeenAt: string;
   claimedAt: string;
@@ -48,6 +51,8 @@ export function toShowDoc(meta: ItemMeta, messages?: ShowMessage[]): ShowDoc {
     attempts: meta.attempts,
   };
   if (meta.format !== undefined) doc.format = meta.format;
+  const kind = kindOf(meta);
+  if (kind) doc.kind = kind;
   if (meta.envelope) doc.envelope = meta.envelope;
   if (
     meta.nextAttemptAt !== undefined &&

@@ -40,7 +40,8 @@ describe('loadConfig', () => {
     expect(config.delivery.transport).toBe('sandbox');
     expect(config.spool.paths).toEqual([join(repoRoot, 'var', 'spool')]);
     expect(config.spool.grace).toBe(15_000);
-    expect(config.stateDir).toBe(join(repoRoot, 'var'));
+    expect(config.stateDir).toBe(join(repoRoot, 'var', 'state'));
+    expect(config.delivery.sandbox.mailbox).toBe(join(repoRoot, 'var', 'sandbox-mailbox'));
     expect(config.organization.domains).toEqual(['contoso.com']);
     expect(config.log.file).toBe(join(repoRoot, 'var', 'log', 'imspooler.log'));
   });

@@ -1,6 +1,6 @@
 import { systemClock } from '../../clock.js';
 import type { Config } from '../../config/config-types.js';
-import { startDaemon, type DaemonObserver } from '../../daemon/daemon.js';
+import { startDaemon, takeDaemonLock, type DaemonObserver } from '../../daemon/daemon.js';
 import { openTransport } from '../../daemon/open-transport.js';
 import { handleStopSignals } from '../../daemon/signals.js';
 import { makeEventLog } from '../../log/logger.js';
@@ -13,12 +13,16 @@ import { loadCommandConfig, packageVersion, type CommandContext } from '../conte
 /** `imspooler run`: the daemon in the foreground until SIGINT/SIGTERM (SIGBREAK on Windows). */
 export async function runCommand(ctx: CommandContext): Promise<number> {
   const config = await loadCommandConfig(ctx);
+  // First of all: a second daemon must stop before it opens the metrics port or writes a line into
+  // the running daemon's log (the contract). The lock goes with the process, however it ends.
+  const lock = await takeDaemonLock(config.stateDir, packageVersion);
   const secrets: string[] = [];
   const fileLog = makeEventLog({
     level: config.log.level,
     file: config.log.file,
     stdout: true,
     console: config.log.console,
+    addresses: config.log.addresses,
     ...(config.log.maxSize !== undefined ? { maxSize: config.log.maxSize } : {}),
     ...(config.log.maxFiles !== undefined ? { maxFiles: config.log.maxFiles } : {}),
     secrets: () => secrets,
@@ -32,6 +36,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     daemon = await startDaemon({
       config,
       log,
+      lock,
       version: packageVersion,
       env: ctx.env,
       ...(metrics ? { observer: observerFor(metrics) } : {}),
@@ -52,6 +57,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     log.diag('error', `daemon failed to start: ${e instanceof Error ? e.message : String(e)}`);
     await server?.close();
     await log.close();
+    await lock.release();
     throw e;
   }
   if (server)
@@ -77,6 +83,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
         await running.stop(`signal ${reason}`);
         await server?.close();
         await log.close();
+        await lock.release();
       },
       exit: resolve,
       warn: (m) => ctx.err(`imspooler: ${m}`),
@@ -106,6 +113,7 @@ function observerFor(metrics: Metrics): DaemonObserver {
   return {
     serverBackoff: (until) => metrics.setServerBackoff(until),
     queue: (stats, oldest) => metrics.setQueueStats(stats, oldest),
+    queueSource: (read) => metrics.setQueueSource(read),
     folderProblem: (folder, problem) => metrics.noteFolderProblem(folder, problem),
   };
 }
