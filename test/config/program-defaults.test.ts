@@ -51,8 +51,10 @@ describe('where a program looks for its config and keeps its state', () => {
       expect((await loadConfig({ file, repoRoot, env, platform: 'linux' })).stateDir).toBe(
         join(dir, 'var'),
       );
+      // config/default.json names its own stateDir: the platform changes nothing there.
       const own = await loadConfig({ repoRoot, env, platform: 'win32' });
-      expect(own.stateDir).toBe(join(repoRoot, 'var'));
+      expect(own.stateDir).toBe((await loadConfig({ repoRoot, env, platform: 'linux' })).stateDir);
+      expect(own.stateDir.startsWith(repoRoot)).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
