@@ -166,6 +166,10 @@ grep -qF "<Command>\"$exe_win\"</Command>" "$logs/out.txt" || fail "the task's c
 grep -qF "<Arguments>run --config \"$config_win\"</Arguments>" "$logs/out.txt" ||
   fail "the task's arguments are not 'run --config <CONFIG>'"
 if grep -qE '\.m?js\b' "$logs/out.txt"; then fail "the task names a .js script"; fi
+# The task the MSI registered (Wine's schtasks keeps nothing, so it is checked as rendered).
+win "$exe" service print --platform windows --all-users || fail "service print --all-users exited $?"
+grep -qF '<GroupId>S-1-5-32-545</GroupId>' "$logs/out.txt" || fail "the all-users task is not for Users"
+grep -qF "<Command>\"$exe_win\"</Command>" "$logs/out.txt" || fail "the all-users task's command"
 ok
 
 sample() { # $1: name, $2: text
