@@ -6,7 +6,7 @@
 //
 // Options: --node VERSION (the runtime inside, default below), --no-msi (skip the MSI, e.g. where
 // wixl is missing), --out DIR (default release/).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,18 @@ const { values: opts } = parseArgs({
     out: { type: 'string', default: join(root, 'release') },
   },
 });
+
+const withMsi = !opts['no-msi'];
+// Said before anything is built: the MSI needs Debian's wixl and msibuild (msitools).
+const missing = ['wixl', 'msibuild'].filter(
+  (tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0,
+);
+if (withMsi && missing.length > 0) {
+  process.stderr.write(
+    `package: ${missing.join(' and ')} not found: apt-get install wixl msitools, or build without the MSI: npm run package -- --no-msi\n`,
+  );
+  process.exit(2);
+}
 
 const started = Date.now();
 async function step(name, fn) {
@@ -94,7 +106,6 @@ const winExe = join(out, `imspooler-${version}-win-x64.exe`);
 const msi = join(out, `imspooler-${version}-x64.msi`);
 await step('linux-x64 program', () => injectElf(runtimes.linux, blob, linuxExe));
 await step('win-x64 program (unsigned)', () => injectPe(runtimes.win, blob, winExe));
-const withMsi = !opts['no-msi'];
 if (withMsi) {
   await step('x64 MSI (wixl)', () =>
     buildMsi({ exe: winExe, version, out: msi, work: build, root }),
