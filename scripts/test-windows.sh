@@ -6,6 +6,11 @@
 # bcryptprimitives.dll with gcc-mingw-w64-x86-64-win32, installed with apt-get when missing and
 # root. Everything it fetches or builds stays under node_modules/.cache/imspooler-wine.
 #
+# Run it on a quiet machine, or on some folders (`npm run test:windows -- test/config`): the
+# integration tests start the daemon from the source tree, whose modules node.exe reads from Z:\
+# through Wine, and with the machine loaded (load 11 on 2 cores) that took 53 s, past the tests'
+# 20 s wait for daemon.started (the packaged program, one bundle, starts in about 2 s).
+#
 # The Wine workarounds live here, never in the product: the bcryptprimitives.dll stand-in (for
 # vitest's Rust add-ons), the keep-alive preload (for fetch), and stdout to files, not pipes.
 set -euo pipefail
