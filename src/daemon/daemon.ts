@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/config-types.js';
 import { deliveryGroups } from '../delivery/recipients.js';
@@ -7,7 +8,11 @@ import { isUsageError } from '../errors/errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
 import type { ItemState } from '../queue/item-meta.js';
-import { makeQueueStore } from '../queue/queue-store.js';
+import {
+  makeQueueStore,
+  type QueueStoreOptions,
+  type RecoveryReport,
+} from '../queue/queue-store.js';
 import { claimFile } from '../spool/claim.js';
 import { itemIdFor } from '../spool/item-id.js';
 import { parseSpoolItem } from '../spool/parse-item.js';
@@ -20,9 +25,11 @@ import { makeControlGate } from './control-gate.js';
 import { applyControl } from './control-ops.js';
 import { makeControlInbox } from './control-inbox.js';
 import { makeIntake } from './intake.js';
+import { makeIntakeProblems } from './intake-problems.js';
 import { makeItemWorker } from './item-worker.js';
 import { acquireQueueLock, type HeldLock } from './queue-lock.js';
 import { policyHoldReason } from './policy.js';
+import { makeProblemBoard, type DaemonProblem } from './problems.js';
 import { publishDaemonState } from './publish-state.js';
 import { resumeQueue } from './resume-queue.js';
 import { makeScheduler } from './scheduler.js';
@@ -41,6 +48,8 @@ export interface DaemonDeps {
   platform?: NodeJS.Platform;
   /** Told about the daemon's state, for metrics and health (metrics/). */
   observer?: DaemonObserver;
+  /** Test seams of the queue database (a failing commit, commit counts). */
+  storeHooks?: Pick<QueueStoreOptions, 'beforeCommit' | 'onCommit'>;
   /** The queue lock, taken by the caller ({@link takeDaemonLock}); taken here when absent. */
   lock?: HeldLock;
 }
@@ -68,6 +77,10 @@ export interface DaemonObserver {
     read: () => Promise<{ stats: Record<string, number>; oldestFirstSeenAt?: number }>,
   ): void;
   folderProblem(folder: string, problem: string | undefined): void;
+  /** Open problems other than folder ones (problems.ts), whenever they change. */
+  problems?(problems: DaemonProblem[]): void;
+  /** A commit of the queue database failed (`SQLITE_FULL`, `SQLITE_IOERR`), or one succeeded. */
+  storageProblem?(code: string | undefined): void;
 }
 
 export interface RunningDaemon {
@@ -93,10 +106,36 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     lock = taken;
   }
 
-  const store = makeQueueStore({ stateDir: config.stateDir, fs, clock });
-  // Recovery reads every item anyway; what scheduling needs is kept from that read.
+  const store = makeQueueStore({
+    stateDir: config.stateDir,
+    fs,
+    clock,
+    historyRetentionMs: config.history.retention,
+    ...(deps.storeHooks ?? {}),
+    onCommit: (n) => {
+      deps.storeHooks?.onCommit?.(n);
+      deps.observer?.storageProblem?.(undefined);
+    },
+    onCommitError: (code) => deps.observer?.storageProblem?.(code),
+  });
+  // One query hands over what scheduling needs of each waiting item.
   const startup = collectStartupItems({ keepFirstSeen: deps.observer !== undefined });
   const recovery = await store.open({ onItem: startup.onItem });
+  // Closed after the scheduler has stopped (cleanups run in reverse): what is pending commits.
+  cleanups.push({ name: 'queue database', fn: () => store.close() });
+  logRecovery(log, recovery);
+  // The history is pruned at start (in open) and then hourly: one indexed DELETE.
+  const pruneTimer = setInterval(
+    () =>
+      void store
+        .pruneHistory()
+        .catch((e: unknown) =>
+          log.diag('warn', `could not prune the history: ${(e as Error).message}`),
+        ),
+    60 * 60_000,
+  );
+  pruneTimer.unref();
+  cleanups.push({ name: 'history pruning', fn: async () => clearInterval(pruneTimer) });
 
   const { transport, close: closeTransport } = await deps.openTransport(config);
   cleanups.push({ name: 'transport', fn: closeTransport });
@@ -138,6 +177,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
         scheduler.pauseUntil(t);
         deps.observer?.serverBackoff(t);
       },
+      pausedUntil: () => scheduler.pausedUntil(),
       setConcurrency: (n) => scheduler.setConcurrency(n),
       concurrency: () => scheduler.concurrency(),
     },
@@ -169,6 +209,16 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       ),
   });
 
+  // What keeps the daemon from its job: logged when it starts, again while it lasts (at most every
+  // 15 minutes) and when it is over; shown by status (problems.json) and /healthz.
+  const problems = makeProblemBoard({
+    clock,
+    log,
+    onChange: (list) => deps.observer?.problems?.(list.filter((p) => p.kind !== 'folder')),
+  });
+  const intakeProblems = makeIntakeProblems(problems, config.stateDir);
+  const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
   const intake = makeIntake({
     store,
     fs,
@@ -179,6 +229,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     parse: (bytes) => parseSpoolItem(bytes, { maxBytes: config.spool.maxBytes }),
     itemId: itemIdFor,
     onQueued: (meta) => scheduleMeta(meta),
+    onStranded: (source, e) => intakeProblems.failed(source, dirname(source), e),
+    onUnstranded: () => intakeProblems.stateWritable(),
   });
 
   await resumeQueue({
@@ -220,24 +272,44 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
         'new file in a spool folder; waiting out the grace period',
         { filePath: path },
       ),
-    onCleared: (path) =>
+    onCleared: (path) => {
+      intakeProblems.gone(path);
       log.event(
         'spool.cleared',
         'success',
         'file left the spool folder within the grace period (the client handled it)',
         { filePath: path },
-      ),
-    onDue: (entry) => intake.takeDue(entry),
-    onFolderProblem: (folder, error) => {
-      deps.observer?.folderProblem(
-        folder,
-        (error as NodeJS.ErrnoException | undefined)?.code ?? String(error),
-      );
-      log.diag(
-        'warn',
-        `spool folder problem: ${folder}: ${error instanceof Error ? error.message : String(error)}`,
       );
     },
+    onDue: async (entry) => {
+      try {
+        await intake.takeDue(entry);
+      } catch (e) {
+        intakeProblems.failed(entry.path, entry.folder, e);
+        throw e;
+      }
+      // Taken, unless it waits for the state folder (reported by onStranded).
+      if (intake.strandedCount() === 0) intakeProblems.taken(entry.path);
+    },
+    onFolderProblem: (folder, error) => {
+      deps.observer?.folderProblem(folder, error ? (error.code ?? String(error)) : undefined);
+      if (!error) return problems.resolve(`folder:${folder}`);
+      problems.report(`folder:${folder}`, {
+        subject: folder,
+        code: error.code ?? 'Unknown',
+        message: `spool folder problem: ${folder}: ${error.message}; files there are not taken until it can be read`,
+      });
+    },
+    onNoFolders: (reason) =>
+      reason === undefined
+        ? problems.resolve('spool:none')
+        : problems.report('spool:none', {
+            subject: `spool.paths ${JSON.stringify(config.spool.paths)}`,
+            code: 'NoSpoolFolder',
+            message: reason,
+          }),
+    onWarning: (message, error) =>
+      log.diag('warn', error === undefined ? message : `${message}: ${errText(error)}`),
   });
 
   const inbox = makeControlInbox({
@@ -276,6 +348,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     stateDir: config.stateDir,
     info,
     graceSnapshot: () => monitor.snapshot(),
+    problems: () => problems.list(),
   });
   foldersChanged = (folders) => {
     info.spoolFolders = folders;
@@ -312,7 +385,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       spool_folders: info.spoolFolders,
       state_dir: config.stateDir,
       queued: counts,
-      recovered: { claimed: recovery.claimed.length },
+      recovered: {
+        claimed: recovery.claimed.length,
+        requeued_from_active: recovery.requeuedFromActive.length,
+        history_pruned: recovery.historyPruned,
+      },
     },
   });
   // The first scan may hand over a large backlog; the daemon is already up meanwhile (daemon.json
@@ -353,4 +430,32 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       return stopping;
     },
   };
+}
+
+/** What start-up found and set right, each in a line a person can act on. */
+function logRecovery(log: EventLog, r: RecoveryReport): void {
+  for (const s of r.setAside) {
+    // An error, not a warning: the daemon runs, but something a person must look at was moved.
+    log.diag('error', `state folder: ${s.reason}; moved ${s.path} to ${s.movedTo}`, {
+      set_aside_from: s.path,
+      set_aside_to: s.movedTo,
+    });
+  }
+  if (r.imported) {
+    const i = r.imported;
+    const total = Object.values(i.items).reduce((a, b) => a + b, 0);
+    log.diag(
+      'info',
+      i.resumed
+        ? `file queue of 0.1.0: import finished earlier; its folders are now in ${i.movedTo}`
+        : `file queue of 0.1.0 imported into the queue database: ${total} items, ${i.history} delivered (history); its folders were moved to ${i.movedTo}`,
+      {
+        imported_items: i.items,
+        imported_history: i.history,
+        imported_skipped: i.skipped,
+        imported_repaired: i.repaired,
+        moved_to: i.movedTo,
+      },
+    );
+  }
 }

@@ -9,6 +9,7 @@ import type { ParseResult, SpoolItem } from '../spool/spool-item.js';
 import { crashPoint } from './crash-point.js';
 import { planAfterFailure, quickRetryAllowed } from './failure-plan.js';
 import type { Scheduler } from './scheduler.js';
+import { waitForServerPause } from './server-pause.js';
 
 /** The queue operations the worker needs (implemented by queue/queue-store.ts). */
 export interface WorkerStore {
@@ -24,7 +25,10 @@ export interface WorkerDeps {
   transport: Transport;
   log: EventLog;
   clock: Clock;
-  scheduler: Pick<Scheduler, 'schedule' | 'pauseUntil' | 'setConcurrency' | 'concurrency'>;
+  scheduler: Pick<
+    Scheduler,
+    'schedule' | 'pauseUntil' | 'pausedUntil' | 'setConcurrency' | 'concurrency'
+  >;
   parse: (bytes: Buffer) => Promise<ParseResult>;
   /** An item's delivery groups with their item class (delivery/recipients.ts deliveryGroups). */
   groupRecipients: (
@@ -47,11 +51,12 @@ function asDeliveryError(e: unknown): DeliveryError {
 
 /**
  * Delivers one queued item: each recipient group is one CreateItem. A group is saved as `sending`
- * before its request goes out and as `sent` after it (for the last group the delivered tombstone
+ * before its request goes out and as `sent` after it (for the last group the move to the history
  * is that record), so a kill at any instant leaves a state from which the item is neither lost
  * nor sent twice (a group caught in `sending` is looked up before it is sent again). A
  * single-group item costs three durable writes: admission, `sending` (with the move to
- * `active`), tombstone.
+ * `active`), the move to the history. Each is awaited until its commit is durable; writes of items
+ * in flight at the same moment share a commit (queue/sqlite/group-commit.ts).
  */
 export function makeItemWorker(
   deps: WorkerDeps,
@@ -144,6 +149,9 @@ export function makeItemWorker(
     const deliverGroup = async (group: GroupName) => {
       const progress = meta!.groups[group]!;
       const headerValue = `${id}/${group}`;
+      // A back-off answered to this item's previous group, or to another item meanwhile, holds
+      // this group's requests (the look-up too) until it is over.
+      await waitForServerPause(clock, () => deps.scheduler.pausedUntil(), signal);
       if (progress.status === 'sending' || progress.status === 'unclear') {
         // An earlier attempt ended without a clear answer: the server may have sent it.
         if (await transport.findSent(headerValue, signal, item.from)) {
@@ -181,8 +189,8 @@ export function makeItemWorker(
       crashPoint('answer-received');
       meta!.groups[group]!.status = 'sent';
       meta!.groups[group]!.sentAt = new Date(clock.now()).toISOString();
-      // The last group's `sent` is not saved: markDelivered's tombstone, written next with nothing
-      // awaited in between, records it. A crash before the tombstone leaves the group `sending`,
+      // The last group's `sent` is not saved: markDelivered, committed next with nothing awaited
+      // in between, records it. A crash before that commit leaves the group `sending`,
       // which is looked up (FindItem) before any resend.
       if (group !== lastGroup) await saveProgress();
       crashPoint('outcome-recorded');

@@ -21,6 +21,14 @@ export interface FolderProblem {
   problem: string;
 }
 
+/** Something else that keeps the daemon from its job (daemon/problems.ts), in an operator's words. */
+export interface HealthProblem {
+  subject: string;
+  code: string;
+  message: string;
+  since: string;
+}
+
 /** Everything `evaluateHealth` looks at; times are milliseconds since the epoch. */
 export interface HealthInput {
   now: number;
@@ -30,6 +38,10 @@ export interface HealthInput {
   /** `firstSeenAt` of the oldest item in `incoming`, `active` or `deferred`. */
   oldestItemFirstSeenAt?: number;
   folderProblems: readonly FolderProblem[];
+  /** Nothing to watch, files that cannot be taken, a state folder that cannot be written. */
+  problems?: readonly HealthProblem[];
+  /** The queue database failed its last commit (`SQLITE_FULL`, `SQLITE_IOERR`...), since when. */
+  storageProblem?: { code: string; since: number };
   diskFreeBytes?: number;
   diskTotalBytes?: number;
   thresholds: HealthThresholds;
@@ -45,7 +57,9 @@ export interface HealthReport {
     ews: { status: CheckStatus; failingSince?: string; lastSuccessAt?: string };
     oldestItem: { status: CheckStatus; ageSeconds?: number };
     spoolFolders: { status: CheckStatus; problems: FolderProblem[] };
+    intake: { status: CheckStatus; problems: HealthProblem[] };
     disk: { status: CheckStatus; freeBytes?: number; totalBytes?: number; freeRatio?: number };
+    queueDatabase: { status: CheckStatus; problem?: string; since?: string };
   };
 }
 
@@ -80,6 +94,15 @@ export function evaluateHealth(input: HealthInput): HealthReport {
 
   const problems = [...input.folderProblems];
   for (const p of problems) reasons.push(`spool folder unreadable: ${p.folder} (${p.problem})`);
+  const intake = [...(input.problems ?? [])];
+  for (const p of intake) reasons.push(p.message);
+
+  const storage = input.storageProblem;
+  if (storage) {
+    reasons.push(
+      `the queue database cannot be written: ${storage.code} (since ${iso(storage.since)}); new files wait in the spool folder`,
+    );
+  }
 
   let disk: CheckStatus = 'unknown';
   let freeRatio: number | undefined;
@@ -108,12 +131,16 @@ export function evaluateHealth(input: HealthInput): HealthReport {
       },
       oldestItem: { status: oldest, ...(ageSeconds !== undefined ? { ageSeconds } : {}) },
       spoolFolders: { status: problems.length > 0 ? 'degraded' : 'ok', problems },
+      intake: { status: intake.length > 0 ? 'degraded' : 'ok', problems: intake },
       disk: {
         status: disk,
         ...(input.diskFreeBytes !== undefined ? { freeBytes: input.diskFreeBytes } : {}),
         ...(input.diskTotalBytes !== undefined ? { totalBytes: input.diskTotalBytes } : {}),
         ...(freeRatio !== undefined ? { freeRatio: Number(freeRatio.toFixed(4)) } : {}),
       },
+      queueDatabase: storage
+        ? { status: 'degraded', problem: storage.code, since: iso(storage.since) as string }
+        : { status: 'ok' },
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { EventAction, EventFields, EventOutcome } from '../log/event-log.js';
 import type { ItemState } from '../queue/item-meta.js';
 import { ITEM_STATES } from '../queue/item-meta.js';
-import type { FolderProblem, HealthInput } from './health.js';
+import type { FolderProblem, HealthInput, HealthProblem } from './health.js';
 import { isServerFailureCode } from './health.js';
 
 /** Queue counts as `status` shows them: every queue state plus files still in their grace period. */
@@ -29,6 +29,10 @@ export interface Metrics {
   setServerBackoff(untilMs: number): void;
   /** A spool folder became unreadable (`problem`), or readable again (`undefined`). */
   noteFolderProblem(folder: string, problem: string | undefined): void;
+  /** The daemon's open problems other than unreadable folders (see daemon/problems.ts). */
+  setProblems(problems: readonly HealthProblem[]): void;
+  /** A commit of the queue database failed (`SQLITE_FULL`...), or one succeeded (`undefined`). */
+  noteStorageProblem(code: string | undefined): void;
   /** What the health check needs from the observed events, without `now`, disk or thresholds. */
   healthState(): Omit<HealthInput, 'now' | 'thresholds' | 'diskFreeBytes' | 'diskTotalBytes'>;
 }
@@ -85,6 +89,8 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
   let ewsFailingSince: number | undefined;
   let lastSuccessAt: number | undefined;
   const folderProblems = new Map<string, string>();
+  let problems: HealthProblem[] = [];
+  let storageProblem: { code: string; since: number } | undefined;
 
   new Gauge({
     name: `${PREFIX}items`,
@@ -203,15 +209,29 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
     setServerBackoff(untilMs) {
       backoffUntil = untilMs;
     },
+    noteStorageProblem(code) {
+      if (code === undefined) storageProblem = undefined;
+      else if (storageProblem?.code !== code) storageProblem = { code, since: clock.now() };
+    },
     noteFolderProblem(folder, problem) {
       if (problem === undefined) folderProblems.delete(folder);
       else folderProblems.set(folder, problem);
     },
+    setProblems(list) {
+      problems = list.map(({ subject, code, message, since }) => ({
+        subject,
+        code,
+        message,
+        since,
+      }));
+    },
     healthState() {
       return {
+        problems,
         ...(lastSuccessAt !== undefined ? { lastDeliverySuccessAt: lastSuccessAt } : {}),
         ...(ewsFailingSince !== undefined ? { ewsFailingSince } : {}),
         ...(oldestFirstSeenAt !== undefined ? { oldestItemFirstSeenAt: oldestFirstSeenAt } : {}),
+        ...(storageProblem ? { storageProblem } : {}),
         folderProblems: [...folderProblems].map(([folder, problem]): FolderProblem => ({
           folder,
           problem,

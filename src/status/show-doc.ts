@@ -15,7 +15,10 @@ export interface ShowMessage {
  */
 export interface ShowDoc {
   id: string;
-  state: PublicState;
+  /** A queue state, or how the item left the queue (found in the history). */
+  state: PublicState | 'delivered' | 'deleted';
+  /** When it left the queue (delivered, deleted); only then. */
+  finishedAt?: string;
   source: string;
   format?: string;
   /** `offline-im` or `conversation-history`; absent when the content could not be read. */
@@ -27,6 +30,8 @@ export interface ShowDoc {
   envelope?: { from: string; to: string[]; cc: string[]; subject?: string };
   groups: Partial<Record<GroupName, GroupProgress>>;
   attempts: Attempt[];
+  /** Attempts made before the list was kept (a delivered item imported from 0.1.0). */
+  attemptCount?: number;
   nextAttemptAt?: string;
   lastError?: { code: string; message: string };
   /** When the last operator retry or release restarted the `retry.maxAge` window. */
@@ -37,11 +42,15 @@ export interface ShowDoc {
   messages?: ShowMessage[];
 }
 
-/** Pure: the document `show --json` prints. */
-export function toShowDoc(meta: ItemMeta, messages?: ShowMessage[]): ShowDoc {
+/** Pure: the document `show --json` prints; `left` when the item is in the history. */
+export function toShowDoc(
+  meta: ItemMeta,
+  messages?: ShowMessage[],
+  left?: { state: 'delivered' | 'deleted'; finishedAt: string },
+): ShowDoc {
   const doc: ShowDoc = {
     id: meta.id,
-    state: publicState(meta.state),
+    state: left ? left.state : publicState(meta.state),
     source: meta.source,
     size: meta.size,
     firstSeenAt: meta.firstSeenAt,
@@ -50,11 +59,14 @@ export function toShowDoc(meta: ItemMeta, messages?: ShowMessage[]): ShowDoc {
     groups: meta.groups,
     attempts: meta.attempts,
   };
+  if (left) doc.finishedAt = left.finishedAt;
+  if (meta.attemptCount !== undefined) doc.attemptCount = meta.attemptCount;
   if (meta.format !== undefined) doc.format = meta.format;
   const kind = kindOf(meta);
   if (kind) doc.kind = kind;
   if (meta.envelope) doc.envelope = meta.envelope;
   if (
+    !left &&
     meta.nextAttemptAt !== undefined &&
     (meta.state === 'deferred' || meta.state === 'incoming')
   ) {
@@ -62,7 +74,7 @@ export function toShowDoc(meta: ItemMeta, messages?: ShowMessage[]): ShowDoc {
   }
   if (meta.lastError) doc.lastError = meta.lastError;
   if (meta.retryWindowFrom !== undefined) doc.retryWindowFrom = meta.retryWindowFrom;
-  if (meta.heldReason !== undefined) doc.heldReason = meta.heldReason;
+  if (meta.heldReason !== undefined && !left) doc.heldReason = meta.heldReason;
   if (meta.quarantine) doc.quarantine = meta.quarantine;
   if (messages) doc.messages = messages;
   return doc;
