@@ -182,6 +182,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     )
     .option('--allow-sandbox', 'install even though the config uses the sandbox transport')
     .option('--dry-run', 'print what install/uninstall would write and run')
+    .option(
+      '--all-users',
+      'Windows: one task for every user who signs in (run as administrator; what the MSI does)',
+    )
     .action(
       async (action: string, o, cmd: Command) =>
         void (exit = await serviceCli(ctx(cmd), action, o)),
@@ -201,9 +205,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   }
 }
 
-const code = await main(process.argv.slice(2), process.env);
-process.exitCode = code;
-if (process.argv[2] === 'run' || code !== 0) {
-  // Lingering handles (a half-open socket, a watcher) must not keep a stopped daemon alive.
-  setTimeout(() => process.exit(code), 200).unref();
-}
+// No top-level await: the self-contained program's bundle is CommonJS, which cannot hold one.
+void main(process.argv.slice(2), process.env).then((code) => {
+  process.exitCode = code;
+  if (process.argv[2] === 'run' || code !== 0) {
+    // Lingering handles (a half-open socket, a watcher) must not keep a stopped daemon alive.
+    setTimeout(() => process.exit(code), 200).unref();
+  }
+});
