@@ -95,7 +95,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     .action(async (o, cmd: Command) => void (exit = await statusCommand(ctx(cmd), o)));
   program
     .command('show <id>')
-    .description('one item: origin, envelope, every attempt')
+    .description(
+      'one item, queued or in the history (delivered, deleted): origin, envelope, every attempt',
+    )
     .option('--json', 'as JSON')
     .option('--body', 'include the message text')
     .action(
@@ -180,6 +182,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     )
     .option('--allow-sandbox', 'install even though the config uses the sandbox transport')
     .option('--dry-run', 'print what install/uninstall would write and run')
+    .option(
+      '--all-users',
+      'Windows: one task for every user who signs in (run as administrator; what the MSI does)',
+    )
     .action(
       async (action: string, o, cmd: Command) =>
         void (exit = await serviceCli(ctx(cmd), action, o)),
@@ -199,9 +205,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   }
 }
 
-const code = await main(process.argv.slice(2), process.env);
-process.exitCode = code;
-if (process.argv[2] === 'run' || code !== 0) {
-  // Lingering handles (a half-open socket, a watcher) must not keep a stopped daemon alive.
-  setTimeout(() => process.exit(code), 200).unref();
-}
+// No top-level await: the self-contained program's bundle is CommonJS, which cannot hold one.
+void main(process.argv.slice(2), process.env).then((code) => {
+  process.exitCode = code;
+  if (process.argv[2] === 'run' || code !== 0) {
+    // Lingering handles (a half-open socket, a watcher) must not keep a stopped daemon alive.
+    setTimeout(() => process.exit(code), 200).unref();
+  }
+});

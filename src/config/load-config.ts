@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, type ConfigProblem } from '../errors/errors.js';
 import type { Config } from './config-types.js';
+import { defaultStateDir } from '../platform/program.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { locateJsonError } from './json-error.js';
 import { nestingProblem } from './nesting.js';
@@ -24,6 +25,10 @@ export interface LoadConfigOptions {
   cwd?: string;
   /** The repository (package) root, whose `config/default.json` is the last resort. */
   repoRoot: string;
+  /** The last resort instead of `<repoRoot>/config/default.json` (a packaged program's own place). */
+  defaultFile?: string;
+  /** Decides the default `stateDir` (`%LOCALAPPDATA%\imspooler` on Windows); default: this machine's. */
+  platform?: NodeJS.Platform;
 }
 
 /** Which file will be read, and why (for messages). */
@@ -33,7 +38,10 @@ export function chooseConfigFile(opts: LoadConfigOptions): { file: string; sourc
   if (opts.file) return { file: resolve(cwd, opts.file), source: '--config' };
   const fromEnv = env[CONFIG_ENV];
   if (fromEnv) return { file: resolve(cwd, fromEnv), source: CONFIG_ENV };
-  return { file: join(opts.repoRoot, 'config', 'default.json'), source: 'the default' };
+  return {
+    file: opts.defaultFile ?? join(opts.repoRoot, 'config', 'default.json'),
+    source: 'the default',
+  };
 }
 
 /**
@@ -53,7 +61,12 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   const tooDeep = nestingProblem(raw);
   if (tooDeep.length > 0) throw new ConfigError(tooDeep);
   const overridden = applyEnvOverrides(raw, env);
-  const parsed = parseConfig(overridden.value, { baseDir: dirname(file), configFile: file });
+  const baseDir = dirname(file);
+  const parsed = parseConfig(overridden.value, {
+    baseDir,
+    configFile: file,
+    defaultStateDir: defaultStateDir(opts.platform ?? process.platform, env, baseDir),
+  });
   const problems: ConfigProblem[] = [...overridden.problems];
   if (!parsed.ok) {
     // A bad value that came from the environment would be hunted for in vain in the file.

@@ -35,6 +35,8 @@ export interface ParseConfigOptions {
   baseDir: string;
   /** Absolute path of the file the raw value came from, recorded in `Config.configFile`. */
   configFile?: string;
+  /** `stateDir` when the config has none (default: `var` in `baseDir`). */
+  defaultStateDir?: string;
   /** How folders are compared (`path.win32`, case); defaults to this platform's rules. */
   pathRules?: OverlapRules;
 }
@@ -60,7 +62,13 @@ export function parseConfig(raw: unknown, opts: ParseConfigOptions): ParseConfig
   if (!isPlainObject(raw)) return { ok: false, problems: p.list };
   // Visited in the order the keys are documented, so problems read top to bottom.
   const spool = parseSpool(p, top.spool, opts.baseDir);
-  const stateDir = path(p, 'stateDir', top.stateDir, join(opts.baseDir, 'var'), opts.baseDir);
+  const stateDir = path(
+    p,
+    'stateDir',
+    top.stateDir,
+    opts.defaultStateDir ?? join(opts.baseDir, 'var'),
+    opts.baseDir,
+  );
   keepSpoolApart(p, top.spool, spool.paths, stateDir, opts.pathRules ?? platformRules());
   const config: Config = {
     ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),

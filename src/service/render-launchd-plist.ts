@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import {
   LAUNCHD_LABEL,
+  daemonArgs,
   serviceEnvironment,
   validateSpec,
   type ServiceSpec,
@@ -28,7 +29,7 @@ const key = (name: string): string => `<key>${escapeXml(name)}</key>`;
  */
 export function renderLaunchdPlist(spec: ServiceSpec): string {
   validateSpec(spec);
-  const args = [spec.nodePath, spec.cliPath, 'run', '--config', spec.configFile];
+  const args = [spec.nodePath, ...daemonArgs(spec)];
   const env = serviceEnvironment(spec)
     .map(([name, value]) => `      ${key(name)}\n      ${str(value)}`)
     .join('\n');

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { validateSpec, serviceEnvironment, type ServiceSpec } from './service-spec.js';
+import { daemonArgs, validateSpec, serviceEnvironment, type ServiceSpec } from './service-spec.js';
 import {
   systemdEnvAssignment,
   systemdExecArg,
@@ -19,19 +19,21 @@ export const SYSTEMD_UNIT_FILE = 'imspooler.service';
  */
 export function renderSystemdUnit(spec: ServiceSpec): string {
   validateSpec(spec);
-  const execStart = [
-    systemdExecPath(spec.nodePath),
-    ...[spec.cliPath, 'run', '--config', spec.configFile].map(systemdExecArg),
-  ].join(' ');
-  const docs = systemdFileUri(
-    posix.join(posix.dirname(posix.dirname(spec.cliPath)), 'docs', 'service.md'),
+  const execStart = [systemdExecPath(spec.nodePath), ...daemonArgs(spec).map(systemdExecArg)].join(
+    ' ',
   );
+  // The self-contained program has no docs folder beside it.
+  const docs =
+    spec.cliPath === undefined
+      ? ''
+      : `\nDocumentation=${systemdFileUri(
+          posix.join(posix.dirname(posix.dirname(spec.cliPath)), 'docs', 'service.md'),
+        )}`;
   const environment = serviceEnvironment(spec)
     .map(([name, value]) => `Environment=${systemdEnvAssignment(name, value)}`)
     .join('\n');
   return `[Unit]
-Description=imspooler: delivers Skype for Business History Spooler messages through Exchange Web Services
-Documentation=${docs}
+Description=imspooler: delivers Skype for Business History Spooler messages through Exchange Web Services${docs}
 After=network-online.target
 Wants=network-online.target
 

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors/errors.js';
-import { SERVICE_NAME, validateSpec, type ServiceSpec } from './service-spec.js';
+import { SERVICE_NAME, USERS_GROUP_SID, validateSpec, type ServiceSpec } from './service-spec.js';
 import { escapeXml } from './xml-escape.js';
 
 /**
@@ -40,15 +40,20 @@ function checkWindowsPath(name: string, value: string): void {
   }
 }
 
-/** The task's `Arguments`: `"<cli>" run --config "<file>"`, each path quoted for Windows. */
+/**
+ * The task's `Arguments`: `"<cli>" run --config "<file>"`, each path quoted for Windows; the
+ * self-contained program needs no script, so for it only `run --config "<file>"`.
+ */
 export function windowsTaskArguments(spec: ServiceSpec): string {
-  return `${quoteWindowsArg(spec.cliPath)} run --config ${quoteWindowsArg(spec.configFile)}`;
+  const script = spec.cliPath === undefined ? '' : `${quoteWindowsArg(spec.cliPath)} `;
+  return `${script}run --config ${quoteWindowsArg(spec.configFile)}`;
 }
 
 /**
  * Renders the Task Scheduler definition (schema 1.2, Windows 7 and later) of a per-user task: it
  * starts when that user logs on, runs with the user's own non-elevated token (the spool folders,
  * credentials and environment are the user's), restarts after a failure and has no time limit.
+ * With `allUsers` it is one task for every member of Users, each run as themselves at sign-in.
  * The text declares UTF-16, as Task Scheduler's own exports do: write it with `encodeTaskXml`.
  */
 export function renderWindowsTask(spec: ServiceSpec): string {
@@ -59,36 +64,44 @@ export function renderWindowsTask(spec: ServiceSpec): string {
     ['configFile', spec.configFile],
     ['workingDir', spec.workingDir],
   ] as const) {
-    checkWindowsPath(name, value);
+    if (value !== undefined) checkWindowsPath(name, value);
   }
-  if (spec.user === undefined) {
+  if (spec.user === undefined && !spec.allUsers) {
     throw new UsageError('service: the Windows task needs the account it runs as (DOMAIN\\name)');
   }
-  const user = escapeXml(spec.user);
+  const user = escapeXml(spec.user ?? '');
+  // A task for one user names them in its trigger and principal; the machine-wide one (the MSI's)
+  // fires at anyone's sign-in and runs as whoever signed in, if they are in Users.
+  const author = spec.allUsers ? SERVICE_NAME : user;
+  const triggerUser = spec.allUsers ? '' : `\n      <UserId>${user}</UserId>`;
+  const principal = spec.allUsers
+    ? `<GroupId>${USERS_GROUP_SID}</GroupId>`
+    : `<UserId>${user}</UserId>
+      <LogonType>InteractiveToken</LogonType>`;
+  // Each user's daemon has its own state folder, so several signed-in users each run one.
+  const instances = spec.allUsers ? 'Parallel' : 'IgnoreNew';
   // Task Scheduler splits an unquoted Command at the first space.
   const command = spec.nodePath.includes(' ') ? `"${spec.nodePath}"` : spec.nodePath;
   return `<?xml version="1.0" encoding="UTF-16"?>
 <Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">
   <RegistrationInfo>
     <Description>imspooler: delivers instant messages stuck in the Skype for Business History Spooler through Exchange Web Services.</Description>
-    <Author>${user}</Author>
+    <Author>${author}</Author>
     <URI>\\${SERVICE_NAME}</URI>
   </RegistrationInfo>
   <Triggers>
     <LogonTrigger>
-      <Enabled>true</Enabled>
-      <UserId>${user}</UserId>
+      <Enabled>true</Enabled>${triggerUser}
     </LogonTrigger>
   </Triggers>
   <Principals>
     <Principal id="Author">
-      <UserId>${user}</UserId>
-      <LogonType>InteractiveToken</LogonType>
+      ${principal}
       <RunLevel>LeastPrivilege</RunLevel>
     </Principal>
   </Principals>
   <Settings>
-    <MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>
+    <MultipleInstancesPolicy>${instances}</MultipleInstancesPolicy>
     <DisallowStartIfOnBatteries>false</DisallowStartIfOnBatteries>
     <StopIfGoingOnBatteries>false</StopIfGoingOnBatteries>
     <AllowHardTerminate>true</AllowHardTerminate>

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors/errors.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
+import { isSingleExecutable } from '../platform/program.js';
 import { pathStyle } from './path-style.js';
 import { execRunCommand, type RunCommand } from './run-command.js';
 import { planService, type ServicePlan, type ServiceStep } from './service-plan.js';
@@ -22,14 +23,16 @@ export interface ServiceOptions {
   platform?: ServicePlatform;
   /** Absolute path of the loaded config file (`Config.configFile`). */
   configFile: string;
-  /** `delivery.transport` of the loaded config. */
-  transport: string;
+  /** `delivery.transport` of the loaded config; undefined when it was not read (`--all-users`). */
+  transport?: string;
   /** Install even though the config delivers into the sandbox (`--allow-sandbox`). */
   allowSandbox?: boolean;
   /** Show what install/uninstall would write and run, and do nothing (`--dry-run`). */
   dryRun?: boolean;
   /** Extra non-secret variables for the service's environment (see `ServiceSpec.env`). */
   env?: Record<string, string>;
+  /** Windows: the machine-wide task for every user who signs in (`--all-users`, as administrator). */
+  allUsers?: boolean;
 }
 
 /** The outside world, injected so that tests run install/uninstall against a temp home. */
@@ -38,9 +41,10 @@ export interface ServiceDeps {
   runCommand: RunCommand;
   fs: FsLike;
   homeDir: string;
+  /** The program the service starts: node, or the self-contained program itself. */
   nodePath: string;
-  /** Absolute path of `bin/imspooler.js`. */
-  cliPath: string;
+  /** Absolute path of `bin/imspooler.js`; absent for the self-contained program. */
+  cliPath?: string;
   /** Numeric user id, for launchd's `gui/<uid>` domain. */
   uid?: number;
   /** Account for the Windows task (`DOMAIN\name`). */
@@ -101,7 +105,8 @@ export function makeServiceDeps(
     fs: realFs,
     homeDir: homedir(),
     nodePath: process.execPath,
-    cliPath: defaultCliPath(),
+    // The self-contained program is its own command: no script to name.
+    ...(isSingleExecutable() ? {} : { cliPath: defaultCliPath() }),
     ...(uid === undefined ? {} : { uid }),
     user: windowsAccount(env, currentUsername(env)),
     tmpDir: tmpdir(),
@@ -113,14 +118,18 @@ function buildSpec(opts: ServiceOptions, deps: ServiceDeps): ServiceSpec {
   if (!pathStyle(opts.configFile).isAbsolute(opts.configFile)) {
     throw new UsageError(`service: the config file path must be absolute, got ${opts.configFile}`);
   }
-  const style = pathStyle(deps.cliPath);
+  const style = pathStyle(deps.cliPath ?? deps.nodePath);
   return {
     nodePath: deps.nodePath,
-    cliPath: deps.cliPath,
+    ...(deps.cliPath === undefined ? {} : { cliPath: deps.cliPath }),
     configFile: opts.configFile,
-    // The package root, where `npm start` runs too.
-    workingDir: style.dirname(style.dirname(deps.cliPath)),
-    ...(deps.user === undefined ? {} : { user: deps.user }),
+    // The package root, where `npm start` runs too; the self-contained program's own folder.
+    workingDir:
+      deps.cliPath === undefined
+        ? style.dirname(deps.nodePath)
+        : style.dirname(style.dirname(deps.cliPath)),
+    ...(deps.user === undefined || opts.allUsers ? {} : { user: deps.user }),
+    ...(opts.allUsers ? { allUsers: true } : {}),
     ...(opts.env === undefined ? {} : { env: opts.env }),
   };
 }
@@ -209,6 +218,11 @@ export async function runServiceCommand(
   if (action !== 'print' && platform !== host) {
     throw new UsageError(
       `service: cannot ${action} the ${platform} service on this ${host ?? nodePlatform} machine; use "imspooler service print --platform ${platform}" to see it`,
+    );
+  }
+  if (opts.allUsers && platform !== 'windows') {
+    throw new UsageError(
+      `service: --all-users is for the Windows task only; on ${platform} each user installs their own service`,
     );
   }
   if (action === 'install' && opts.transport === 'sandbox' && !opts.allowSandbox) {

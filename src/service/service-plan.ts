@@ -138,8 +138,9 @@ function windowsPlan(spec: ServiceSpec, ctx: PlanContext): ServicePlan {
       { kind: 'write', path: xmlPath, data: encodeTaskXml(definition), note: 'UTF-16LE' },
       schtasks('/Create', '/TN', SERVICE_NAME, '/XML', xmlPath, '/F'),
       { kind: 'remove', path: xmlPath },
-      // The logon trigger fires only at the next logon: start it now as well.
-      schtasks('/Run', '/TN', SERVICE_NAME),
+      // The logon trigger fires only at the next logon: start it now as well. A machine-wide task
+      // registered by the installer (as SYSTEM) may have no signed-in user to run for yet.
+      { ...schtasks('/Run', '/TN', SERVICE_NAME), ...(spec.allUsers ? { mayFail: true } : {}) },
     ],
     uninstall: [
       // Deleting a task does not stop its running instance.
@@ -147,6 +148,7 @@ function windowsPlan(spec: ServiceSpec, ctx: PlanContext): ServicePlan {
       schtasks('/Delete', '/TN', SERVICE_NAME, '/F'),
     ],
     hints: [
+      ...(spec.allUsers ? ['starts for every user in Users when they sign in'] : []),
       `check:  schtasks /Query /TN ${SERVICE_NAME} /V /FO LIST`,
       'logs:   the log.file of the config; Task Scheduler > imspooler > History for starts and exits',
     ],

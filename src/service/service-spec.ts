@@ -5,6 +5,9 @@ export type ServicePlatform = 'windows' | 'linux' | 'macos';
 
 export const servicePlatforms: readonly ServicePlatform[] = ['windows', 'linux', 'macos'];
 
+/** The well-known SID of the local Users group (BUILTIN\Users), the same in every language. */
+export const USERS_GROUP_SID = 'S-1-5-32-545';
+
 /** Name of the Scheduled Task and of the systemd unit (`imspooler.service`). */
 export const SERVICE_NAME = 'imspooler';
 /** launchd label; the agent's plist is `<label>.plist`. */
@@ -12,16 +15,24 @@ export const LAUNCHD_LABEL = 'com.imspooler.daemon';
 
 /** What every service definition needs: how to start the daemon, and as whom. */
 export interface ServiceSpec {
-  /** Absolute path of the node executable (usually `process.execPath`). */
+  /**
+   * Absolute path of the program the service starts: the node executable (usually
+   * `process.execPath`), or the self-contained `imspooler` program, which needs no script.
+   */
   nodePath: string;
-  /** Absolute path of `bin/imspooler.js`. */
-  cliPath: string;
+  /** Absolute path of `bin/imspooler.js`; absent when `nodePath` is the self-contained program. */
+  cliPath?: string;
   /** Absolute path of the config file, passed as `run --config FILE`. */
   configFile: string;
   /** Directory the daemon starts in. */
   workingDir: string;
   /** Account that runs the service. Only the Windows task uses it (`DOMAIN\name` or `name`). */
   user?: string;
+  /**
+   * Windows only: one task for everyone in the Users group, started for each user as they sign in
+   * and run as that user (what the MSI registers), instead of a task for `user` alone.
+   */
+  allUsers?: boolean;
   /**
    * Extra environment variables, name to value, set for the daemon (systemd and launchd; a Windows
    * task inherits the user's environment instead). `IMSPOOLER_CONFIG` is always set to
@@ -30,6 +41,16 @@ export interface ServiceSpec {
   env?: Record<string, string>;
   /** Folder for stdout/stderr files, where the service manager does not keep them itself (launchd). */
   logDir?: string;
+}
+
+/** The arguments that start the daemon: `[cliPath] run --config <file>`. */
+export function daemonArgs(spec: ServiceSpec): string[] {
+  return [
+    ...(spec.cliPath === undefined ? [] : [spec.cliPath]),
+    'run',
+    '--config',
+    spec.configFile,
+  ];
 }
 
 /** Maps Node's `process.platform` to a service platform, or undefined where none applies. */

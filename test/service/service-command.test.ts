@@ -224,6 +224,69 @@ describe('service install', () => {
   });
 });
 
+describe('the packaged program and the machine-wide task', () => {
+  it('names the self-contained program as the command, with no script, run from its folder', async () => {
+    await runServiceCommand(
+      'print',
+      opts({ platform: 'windows', configFile: 'C:\\ProgramData\\imspooler\\imspooler.json' }),
+      deps('win32', {
+        nodePath: 'C:\\Program Files\\imspooler\\imspooler.exe',
+        cliPath: undefined,
+        user: 'CONTOSO\\alice',
+      }),
+    );
+    const exec = (
+      (parseXml(output.join('\n')).Task as Record<string, unknown>).Actions as Record<
+        string,
+        unknown
+      >
+    ).Exec as Record<string, unknown>;
+    expect(exec.Command).toBe('"C:\\Program Files\\imspooler\\imspooler.exe"');
+    expect(exec.Arguments).toBe('run --config "C:\\ProgramData\\imspooler\\imspooler.json"');
+    expect(exec.WorkingDirectory).toBe('C:\\Program Files\\imspooler');
+  });
+
+  it('installs one task for the Users group whose start may find nobody signed in', async () => {
+    answer = (_cmd, args) =>
+      args[0] === '/Query' || args[0] === '/Run'
+        ? { code: 1, stdout: '', stderr: 'ERROR: nothing' }
+        : { code: 0, stdout: '', stderr: '' };
+    let seen = '';
+    const realWrite = realFs.writeFile;
+    const fs = {
+      ...realFs,
+      writeFile: (async (path: string, data: Buffer, o: unknown) => {
+        seen = data.subarray(2).toString('utf16le');
+        return realWrite(path, data, o as never);
+      }) as typeof realFs.writeFile,
+    };
+    await runServiceCommand(
+      'install',
+      opts({ configFile: 'C:\\ProgramData\\imspooler\\imspooler.json', allUsers: true }),
+      deps('win32', {
+        nodePath: 'C:\\Program Files\\imspooler\\imspooler.exe',
+        cliPath: undefined,
+        fs,
+      }),
+    );
+    const task = parseXml(seen).Task as Record<string, Record<string, unknown>>;
+    const principal = task.Principals?.Principal as Record<string, unknown>;
+    expect(principal.GroupId).toBe('S-1-5-32-545');
+    expect(principal.UserId).toBeUndefined();
+    expect((task.Triggers?.LogonTrigger as Record<string, unknown>).UserId).toBeUndefined();
+    expect(task.Settings?.MultipleInstancesPolicy).toBe('Parallel');
+    expect(calls.map((c) => c[1])).toEqual(['/Query', '/Create', '/Run']);
+    expect(output.join('\n')).toContain('installed');
+  });
+
+  it('refuses --all-users for the other platforms', async () => {
+    const message = await usageError(
+      runServiceCommand('install', opts({ allUsers: true }), deps('linux')),
+    );
+    expect(message).toContain('--all-users is for the Windows task only');
+  });
+});
+
 describe('service uninstall', () => {
   it('on Linux stops and disables the service, removes the unit and reloads systemd', async () => {
     await runServiceCommand('install', opts(), deps('linux'));
