@@ -24,14 +24,15 @@ function hint(doc: ShowDoc): string | undefined {
 /** Pure: what `imspooler show ID` prints. The messages appear only when the doc has them (--body). */
 export function formatItemDetails(doc: ShowDoc, now: number): string {
   const l: string[] = [];
-  const when = (iso: string) => {
+  const when = (iso: string | undefined) => {
+    if (iso === undefined) return '? (damaged)';
     const d = Date.parse(iso) - now;
     return `${iso} (${d > 0 ? `in ${formatAge(d)}` : `${formatAge(-d)} ago`})`;
   };
   l.push(`item      ${doc.id}`);
   l.push(`state     ${doc.state}${doc.heldReason ? ` (${clean(doc.heldReason)})` : ''}`);
-  l.push(`source    ${clean(doc.source)}`);
-  l.push(`format    ${doc.format ?? '-'}, ${doc.size} bytes`);
+  l.push(`source    ${doc.source === undefined ? '? (damaged)' : clean(doc.source)}`);
+  l.push(`format    ${doc.format ?? '-'}, ${doc.size ?? '?'} bytes`);
   l.push(`seen      ${when(doc.firstSeenAt)}`);
   if (doc.envelope) {
     l.push(`from      ${clean(doc.envelope.from)}`);
@@ -48,6 +49,11 @@ export function formatItemDetails(doc: ShowDoc, now: number): string {
   if (doc.nextAttemptAt) l.push(`next      ${when(doc.nextAttemptAt)}`);
   if (doc.lastError) l.push(`error     ${doc.lastError.code}: ${clean(doc.lastError.message)}`);
   if (doc.quarantine) l.push(`reason    ${doc.quarantine.code}: ${clean(doc.quarantine.message)}`);
+  if (doc.damaged) {
+    // Named, not hidden: whoever edited or damaged the file can see what to put right.
+    l.push(`damaged   ${doc.damaged.length} field(s) of the metadata file could not be read, so are not shown:`); // prettier-ignore
+    for (const f of doc.damaged) l.push(`  ${clean(f.field)}: ${clean(f.problem)}`);
+  }
   const h = hint(doc);
   if (h) l.push(`todo      ${h}`);
   l.push('', `attempts  ${doc.attempts.length}`);

@@ -1,4 +1,12 @@
 import type { Attempt, GroupName, GroupProgress, ItemMeta } from '../queue/item-meta.js';
+import {
+  check,
+  checkAttempts,
+  checkEnvelope,
+  checkGroups,
+  Damage,
+  type DamagedField,
+} from './meta-fields.js';
 import { publicState, type PublicState } from './status-doc.js';
 
 /** One message of the transcript, only with `show --body`. */
@@ -11,16 +19,23 @@ export interface ShowMessage {
 /**
  * The `show --json` document: one item as the queue holds it, in the words `status` uses.
  * Validated by schemas/show.schema.json. Internal bookkeeping (`seq`, `version`) is left out.
+ * A field damaged on disk is left out and named in `damaged`; the fields marked "unless damaged"
+ * are then the ones that may be missing.
  */
 export interface ShowDoc {
   id: string;
   state: PublicState;
-  source: string;
+  /** Unless damaged. */
+  source?: string;
   format?: string;
-  size: number;
-  firstSeenAt: string;
-  claimedAt: string;
-  updatedAt: string;
+  /** Unless damaged. */
+  size?: number;
+  /** Unless damaged. */
+  firstSeenAt?: string;
+  /** Unless damaged. */
+  claimedAt?: string;
+  /** Unless damaged. */
+  updatedAt?: string;
   envelope?: { from: string; to: string[]; cc: string[]; subject?: string };
   groups: Partial<Record<GroupName, GroupProgress>>;
   attempts: Attempt[];
@@ -32,33 +47,40 @@ export interface ShowDoc {
   quarantine?: { code: string; message: string };
   /** Only with `--body`. */
   messages?: ShowMessage[];
+  /** Fields of the metadata file that were not of their type, so not shown. */
+  damaged?: DamagedField[];
 }
 
-/** Pure: the document `show --json` prints. */
+/** Pure: the document `show --json` prints, from metadata checked field by field. */
 export function toShowDoc(meta: ItemMeta, messages?: ShowMessage[]): ShowDoc {
+  const d = new Damage();
+  // Read as unknown: the reader vouches for the frame only (see meta-fields.ts).
+  const m = meta as unknown as Record<string, unknown>;
   const doc: ShowDoc = {
     id: meta.id,
     state: publicState(meta.state),
-    source: meta.source,
-    size: meta.size,
-    firstSeenAt: meta.firstSeenAt,
-    claimedAt: meta.claimedAt,
-    updatedAt: meta.updatedAt,
-    groups: meta.groups,
-    attempts: meta.attempts,
+    groups: checkGroups(d, meta.groups as Record<string, unknown>),
+    attempts: checkAttempts(d, meta.attempts as unknown[]),
   };
-  if (meta.format !== undefined) doc.format = meta.format;
-  if (meta.envelope) doc.envelope = meta.envelope;
-  if (
-    meta.nextAttemptAt !== undefined &&
-    (meta.state === 'deferred' || meta.state === 'incoming')
-  ) {
-    doc.nextAttemptAt = meta.nextAttemptAt;
-  }
-  if (meta.lastError) doc.lastError = meta.lastError;
-  if (meta.retryWindowFrom !== undefined) doc.retryWindowFrom = meta.retryWindowFrom;
-  if (meta.heldReason !== undefined) doc.heldReason = meta.heldReason;
-  if (meta.quarantine) doc.quarantine = meta.quarantine;
+  const set = <K extends keyof ShowDoc>(key: K, value: ShowDoc[K] | undefined): void => {
+    if (value !== undefined) doc[key] = value;
+  };
+  set('source', check.text(d, 'source', m.source ?? null));
+  if (m.format !== undefined && m.format !== 'json' && m.format !== 'mime')
+    d.note('format', '"json" or "mime"', m.format); // prettier-ignore
+  else set('format', m.format as ShowDoc['format']);
+  set('size', check.count(d, 'size', m.size ?? null));
+  set('firstSeenAt', check.time(d, 'firstSeenAt', m.firstSeenAt ?? null));
+  set('claimedAt', check.time(d, 'claimedAt', m.claimedAt ?? null));
+  set('updatedAt', check.time(d, 'updatedAt', m.updatedAt ?? null));
+  set('envelope', checkEnvelope(d, m.envelope));
+  const next = check.time(d, 'nextAttemptAt', m.nextAttemptAt);
+  if (next !== undefined && (meta.state === 'deferred' || meta.state === 'incoming')) doc.nextAttemptAt = next; // prettier-ignore
+  set('lastError', check.error(d, 'lastError', m.lastError));
+  set('retryWindowFrom', check.time(d, 'retryWindowFrom', m.retryWindowFrom));
+  set('heldReason', check.text(d, 'heldReason', m.heldReason));
+  set('quarantine', check.error(d, 'quarantine', m.quarantine));
   if (messages) doc.messages = messages;
+  if (d.list.length > 0) doc.damaged = d.list;
   return doc;
 }
