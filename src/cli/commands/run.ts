@@ -2,7 +2,7 @@ import { systemClock } from '../../clock.js';
 import type { Config } from '../../config/config-types.js';
 import { startDaemon, type DaemonObserver } from '../../daemon/daemon.js';
 import { openTransport } from '../../daemon/open-transport.js';
-import { handleStopSignals } from '../../daemon/signals.js';
+import { handleReopenSignals, handleStopSignals } from '../../daemon/signals.js';
 import { makeEventLog } from '../../log/logger.js';
 import { makeHealthProbe } from '../../metrics/health-probe.js';
 import { makeMetrics, type Metrics } from '../../metrics/metrics.js';
@@ -25,6 +25,13 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   });
   const metrics = config.metrics.listen ? makeMetrics({ clock: systemClock }) : undefined;
   const log = metrics ? withMetrics(fileLog, metrics) : fileLog;
+  // From the start: until a handler is installed, SIGHUP ends Node at once (no daemon.stopped).
+  // It stays until the process exits; after log.close() a reopen does nothing.
+  handleReopenSignals({
+    platform: process.platform,
+    reopen: () => fileLog.reopen?.() ?? Promise.resolve(),
+    report: (level, message) => log.diag(level, message),
+  });
   let server: MetricsServer | undefined;
   let daemon;
   try {
