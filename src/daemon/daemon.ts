@@ -171,7 +171,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   });
   cleanups.push({ name: 'scheduler', fn: () => scheduler.stop(config.delivery.shutdownTimeout) });
 
+  // Bound once grace.json is published (below); the monitor starts after that.
+  let graceChanged = (): void => {};
   const monitor = makeSpoolMonitor({
+    onGraceChange: () => graceChanged(),
     paths: config.spool.paths,
     graceMs: config.spool.grace,
     watch: config.spool.watcher === 'native' ? watchFolderNative : watchFolderChokidar,
@@ -228,9 +231,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   cleanups.push({ name: 'control inbox', fn: () => inbox.stop() });
 
   // status reads these while the daemon runs.
-  const unpublish = await publishDaemonState({
+  const published = await publishDaemonState({
     fs,
+    clock,
     stateDir: config.stateDir,
+    onGraceTrouble: (problem) =>
+      log.diag(problem ? 'warn' : 'info', problem ?? 'grace.json is written again: status shows the files in grace'), // prettier-ignore
     info: {
       pid: process.pid,
       startedAt: iso(),
@@ -240,7 +246,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     },
     graceSnapshot: () => monitor.snapshot(),
   });
-  cleanups.push({ name: 'daemon.json and grace.json', fn: unpublish });
+  graceChanged = published.graceChanged;
+  cleanups.push({ name: 'daemon.json and grace.json', fn: () => published.unpublish() });
 
   // One listing of the state folders serves both the metrics and the daemon.started line.
   const counts = await store.stats();

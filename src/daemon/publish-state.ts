@@ -1,43 +1,105 @@
 import { rm } from 'node:fs/promises';
+import type { Clock } from '../clock.js';
 import type { FsLike } from '../platform/fs-seam.js';
 import { writeFileAtomic } from '../queue/atomic-write.js';
 import type { GraceEntry } from '../spool/grace-tracker.js';
 import { daemonInfoPath, graceFilePath, type DaemonInfo, type GraceFile } from './daemon-state.js';
 
-/** How often the files in their grace period are published for `status`. */
-const GRACE_PUBLISH_MS = 1000;
+/** After a failed write of grace.json, the next try comes this soon, then less often. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
+/** What the daemon keeps of the publisher. */
+export interface PublishedState {
+  /** Call when the files in grace may have changed: grace.json is rewritten if they did. */
+  graceChanged(): void;
+  /** Stops publishing and removes both files, so `status` then says no daemon runs. */
+  unpublish(): Promise<void>;
+}
 
 /**
  * Publishes what `status` reads while the daemon runs: `daemon.json` (who runs, since when) and
- * `grace.json` (files waiting out their grace period, rewritten only when it changed). Returns the
- * cleanup that stops publishing and removes both, so `status` then says no daemon runs.
+ * `grace.json` (files waiting out their grace period). grace.json is written when the grace set
+ * changes, never on a timer, so an idle daemon does no work for it. What is on disk is always the
+ * set as it was last published, never a guess: a write that fails (a full disk) takes the old
+ * file away, since it would show files that may be gone, and is tried again, by a timer that runs
+ * only while writes fail, until the set on disk is the current one.
  */
 export async function publishDaemonState(opts: {
   fs: FsLike;
   stateDir: string;
   info: DaemonInfo;
-  graceSnapshot: () => GraceEntry[];
-}): Promise<() => Promise<void>> {
-  const { fs, stateDir } = opts;
+  graceSnapshot: () => Pick<GraceEntry, 'path' | 'firstSeenAt' | 'dueAt' | 'size'>[];
+  clock: Clock;
+  /** A write failed (with when it is tried again), or writes work again. */
+  onGraceTrouble?: (problem: string | undefined) => void;
+}): Promise<PublishedState> {
+  const { fs, stateDir, clock } = opts;
+  const gracePath = graceFilePath(stateDir);
   await writeFileAtomic(fs, daemonInfoPath(stateDir), JSON.stringify(opts.info, null, 2));
-  let last = '';
-  const publishGrace = async () => {
-    const files: GraceFile[] = opts.graceSnapshot().map((g) => ({
-      path: g.path,
-      firstSeenAt: new Date(g.firstSeenAt).toISOString(),
-      dueAt: new Date(g.dueAt).toISOString(),
-      size: g.size,
-    }));
-    const text = JSON.stringify(files);
-    if (text === last) return;
-    last = text;
-    await writeFileAtomic(fs, graceFilePath(stateDir), text).catch(() => {});
+
+  let onDisk: string | undefined; // the text grace.json holds, as far as this process knows
+  let writing = false;
+  let again = false;
+  let stopped = false;
+  let retryTimer: unknown;
+  let retryMs = RETRY_FIRST_MS;
+  let failing = false;
+
+  const textNow = (): string =>
+    JSON.stringify(
+      opts.graceSnapshot().map((g): GraceFile => ({
+        path: g.path,
+        firstSeenAt: new Date(g.firstSeenAt).toISOString(),
+        dueAt: new Date(g.dueAt).toISOString(),
+        size: g.size,
+      })),
+    );
+
+  const publish = async (): Promise<void> => {
+    // One write at a time; a change meanwhile is written right after, from a fresh snapshot.
+    if (writing) return void (again = true);
+    writing = true;
+    try {
+      do {
+        again = false;
+        const text = textNow();
+        if (text === onDisk || stopped) continue;
+        try {
+          await writeFileAtomic(fs, gracePath, text);
+          onDisk = text;
+          if (failing) opts.onGraceTrouble?.(undefined);
+          failing = false;
+          retryMs = RETRY_FIRST_MS;
+        } catch (e) {
+          // A stale list is worse than none: status would show files that may be gone.
+          onDisk = undefined;
+          await fs.rm(gracePath, { force: true }).catch(() => {});
+          const why = e instanceof Error ? e.message : String(e);
+          opts.onGraceTrouble?.(`cannot write ${gracePath} (${why}); trying again in ${retryMs / 1000} s`); // prettier-ignore
+          failing = true;
+          if (retryTimer === undefined && !stopped) {
+            retryTimer = clock.setTimeout(() => {
+              retryTimer = undefined;
+              void publish();
+            }, retryMs);
+            retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+          }
+        }
+      } while (again);
+    } finally {
+      writing = false;
+    }
   };
-  const timer = setInterval(() => void publishGrace(), GRACE_PUBLISH_MS);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await rm(graceFilePath(stateDir), { force: true });
-    await rm(daemonInfoPath(stateDir), { force: true });
+  await publish();
+
+  return {
+    graceChanged: () => void publish(),
+    async unpublish() {
+      stopped = true;
+      if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
+      await rm(gracePath, { force: true });
+      await rm(daemonInfoPath(stateDir), { force: true });
+    },
   };
 }

@@ -47,6 +47,11 @@ export interface SpoolMonitorDeps {
   onFolderProblem?(folder: string, error: NodeJS.ErrnoException): void;
   /** `auto` found less than it could, or a watcher or claim failed unexpectedly. */
   onWarning?(message: string, error?: unknown): void;
+  /**
+   * The files in grace may have changed (called after each task that could change them, and only
+   * then): for publishing `snapshot()` on change rather than on a timer.
+   */
+  onGraceChange?(): void;
 }
 
 export interface FolderStatus {
@@ -94,7 +99,12 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
   /** Runs tasks one at a time: an lstat and what is done with it never interleave with a claim. */
   const enqueue = (task: () => Promise<void>): Promise<void> => {
     const run = chain.then(async () => {
-      if (!stopped) await task();
+      if (stopped) return;
+      try {
+        await task();
+      } finally {
+        deps.onGraceChange?.();
+      }
     });
     chain = run.catch((e: unknown) => warn('spool monitor task failed', e));
     return chain;
