@@ -6,6 +6,7 @@ import type { Transport } from '../delivery/transport.js';
 import { isUsageError } from '../errors/errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
+import { describeSetAside, type SetAsideEntry } from '../platform/set-aside.js';
 import type { ItemState } from '../queue/item-meta.js';
 import { makeQueueStore } from '../queue/queue-store.js';
 import { claimFile } from '../spool/claim.js';
@@ -67,7 +68,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
   // Held for the daemon's whole life: a CLI command applying a change right now finishes first,
   // and later commands hand their requests to this daemon (see queue-lock.ts).
-  const lock = await acquireQueueLock(config.stateDir, 'daemon');
+  const setAside: SetAsideEntry[] = [];
+  const lock = await acquireQueueLock(config.stateDir, 'daemon', { onSetAside: (e) => setAside.push(e) }); // prettier-ignore
   const other = lock.kind === 'daemon' ? lock.holder : await readRunningDaemon(config.stateDir);
   if (lock.kind === 'daemon' || (other && other.pid !== process.pid)) {
     if (lock.kind === 'acquired') await lock.release();
@@ -79,6 +81,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   // Recovery reads every item anyway; what scheduling needs is kept from that read.
   const startup = collectStartupItems({ keepFirstSeen: deps.observer !== undefined });
   const recovery = await store.open({ onItem: startup.onItem });
+  // Logged once it is certain this daemon runs: odd entries in the state folder block no start.
+  for (const e of [...setAside, ...recovery.setAside]) {
+    log.diag('warn', describeSetAside(e), { set_aside: { from: e.from, to: e.to, what: e.what } });
+  }
 
   const { transport, close: closeTransport } = await deps.openTransport(config);
   cleanups.push({ name: 'transport', fn: closeTransport });
@@ -235,6 +241,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     fs,
     clock,
     stateDir: config.stateDir,
+    onSetAside: (e) =>
+      log.diag('warn', describeSetAside(e), {
+        set_aside: { from: e.from, to: e.to, what: e.what },
+      }),
     onGraceTrouble: (problem) =>
       log.diag(problem ? 'warn' : 'info', problem ?? 'grace.json is written again: status shows the files in grace'), // prettier-ignore
     info: {

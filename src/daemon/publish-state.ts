@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Clock } from '../clock.js';
 import type { FsLike } from '../platform/fs-seam.js';
+import { setAsideIfUnexpected, type SetAsideEntry } from '../platform/set-aside.js';
 import { writeFileAtomic } from '../queue/atomic-write.js';
 import type { GraceEntry } from '../spool/grace-tracker.js';
 import { daemonInfoPath, graceFilePath, type DaemonInfo, type GraceFile } from './daemon-state.js';
@@ -33,9 +34,15 @@ export async function publishDaemonState(opts: {
   clock: Clock;
   /** A write failed (with when it is tried again), or writes work again. */
   onGraceTrouble?: (problem: string | undefined) => void;
+  /** A folder (or link) was where one of the files goes, and was set aside. */
+  onSetAside?: (entry: SetAsideEntry) => void;
 }): Promise<PublishedState> {
   const { fs, stateDir, clock } = opts;
   const gracePath = graceFilePath(stateDir);
+  for (const path of [daemonInfoPath(stateDir), gracePath]) {
+    const odd = await setAsideIfUnexpected(stateDir, path, { fs, now: clock.now });
+    if (odd) opts.onSetAside?.(odd);
+  }
   await writeFileAtomic(fs, daemonInfoPath(stateDir), JSON.stringify(opts.info, null, 2));
 
   let onDisk: string | undefined; // the text grace.json holds, as far as this process knows

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setAsideIfUnexpected, type SetAsideEntry } from '../platform/set-aside.js';
 import { processAlive } from './daemon-state.js';
 
 /**
@@ -34,6 +35,8 @@ export interface LockOptions {
   alive?: (pid: number) => boolean;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Something other than a file was in the lock's place and was set aside (the caller logs it). */
+  onSetAside?: (entry: SetAsideEntry) => void;
 }
 
 /** Tokens of locks this process holds: a lock naming our own pid but not one of these is stale. */
@@ -93,6 +96,12 @@ export async function acquireQueueLock(
       return { kind: 'acquired', holder, release: () => releaseLock(path, holder.token) };
     } catch (e) {
       if (errno(e) !== 'EEXIST') throw e;
+    }
+    // A folder (or link) where the lock file belongs holds no lock; reading it fails (EISDIR).
+    const odd = await setAsideIfUnexpected(stateDir, path);
+    if (odd) {
+      opts.onSetAside?.(odd);
+      continue;
     }
     const found = await readHolder(path);
     if (!found) continue; // released meanwhile

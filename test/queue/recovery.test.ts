@@ -224,6 +224,7 @@ describe('open() after a crash', () => {
       recoveredEntries: [],
       strayTmpRemoved: 0,
       tombstonesPruned: 1,
+      setAside: [],
     });
     expect(await store.list()).toHaveLength(1);
   });

@@ -4,6 +4,7 @@ import { applyControl, type ControlRequest } from '../../daemon/control-ops.js';
 import { submitControl } from '../../daemon/control-inbox.js';
 import { acquireQueueLock, type LockHolder } from '../../daemon/queue-lock.js';
 import { UsageError } from '../../errors/errors.js';
+import { describeSetAside } from '../../platform/set-aside.js';
 import { makeEventLog } from '../../log/logger.js';
 import { makeQueueStore } from '../../queue/queue-store.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';
@@ -46,7 +47,9 @@ export async function controlCommand(
     requestedAt: new Date().toISOString(),
   };
 
-  const lock = await acquireQueueLock(config.stateDir, 'cli');
+  const lock = await acquireQueueLock(config.stateDir, 'cli', {
+    onSetAside: (e) => ctx.err(`imspooler: ${describeSetAside(e)}`),
+  });
   if (lock.kind === 'daemon') return viaDaemon(ctx, config.stateDir, req, lock.holder);
   const log = makeEventLog({ level: config.log.level, file: config.log.file, stdout: false });
   try {

@@ -1,0 +1,61 @@
+import { mkdir, readdir } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { jsonItem, makeWorld, type LogLine, type World } from '../e2e/harness.js';
+import { isAction, startDaemon, stopDaemon } from './helpers.js';
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+const ID = 'ab'.repeat(32);
+const setAsideLines = (lines: LogLine[]): LogLine[] =>
+  lines.filter((l) => l['log.level'] === 'warn' && /where imspooler keeps a file; it was moved to/.test(l.message)); // prettier-ignore
+
+describe('issue 10.6: an odd entry in the state folder is set aside, logged with its path, and the daemon starts', () => {
+  it('folders named like a metadata file, and in place of the lock, daemon.json and grace.json', async () => {
+    world = await makeWorld();
+    const odd = [
+      join('queue', 'incoming', `${ID}.json`),
+      join('queue', 'failed', `${ID}.json`),
+      'queue.lock',
+      'daemon.json',
+      'grace.json',
+    ];
+    for (const rel of odd) await mkdir(join(world.stateDir, rel, 'inside'), { recursive: true });
+
+    const d = await startDaemon(world);
+    const lines = setAsideLines(d.lines);
+    expect(lines.map((l) => (l.imspooler?.set_aside as { from: string }).from).sort()).toEqual(
+      odd.map((rel) => join(world!.stateDir, rel)).sort(),
+    );
+    for (const l of lines) {
+      const { from, to, what } = l.imspooler!.set_aside as { from: string; to: string; what: string }; // prettier-ignore
+      expect(what).toBe('folder');
+      expect(to.startsWith(join(world.stateDir, 'set-aside') + sep)).toBe(true);
+      expect(to.endsWith(from.slice(world.stateDir.length))).toBe(true);
+      // Moved whole, content and all, for a person to look at.
+      expect(await readdir(to)).toEqual(['inside']);
+    }
+    expect(d.stderr()).not.toMatch(/EISDIR/);
+
+    // It works: a file is delivered, the daemon stops cleanly and starts again with nothing to say.
+    await world.drop('x.json', jsonItem(1, ['bob@contoso.com']));
+    await d.waitForLine(isAction('delivery.succeeded'), 'a delivery');
+    expect(await stopDaemon(d)).toBe(0);
+    const again = await startDaemon(world);
+    expect(setAsideLines(again.lines)).toEqual([]);
+    expect(await stopDaemon(again)).toBe(0);
+  });
+
+  it('a command that takes the lock (no daemon) sets a folder in its place aside and says so', async () => {
+    world = await makeWorld();
+    await mkdir(join(world.stateDir, 'queue.lock'), { recursive: true });
+    const r = await world.cli('retry', '--all');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/a folder was found at .*queue\.lock, where imspooler keeps a file; it was moved to .*set-aside/); // prettier-ignore
+    expect(r.stdout).toMatch(/no deferred or failed items/);
+  });
+});
