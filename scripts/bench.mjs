@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [-- --only throughput,queue,latency,scale,idle] [-- --no-wait]`
+// `npm run bench [-- --quick] [-- --only throughput,queue,lock,latency,scale,idle] [-- --no-wait]`
 // Measures the real daemon (a child process, built dist/) against the EWS sandbox (its own
 // process) on loopback, prints a table and writes bench/results/<time>.json. See
 // docs/performance.md for what each number means and the results recorded so far.
@@ -9,6 +9,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { idle, latency, scale, throughput } from './bench/phases.mjs';
+import { lockCost } from './bench/lock-cost.mjs';
 import { queueCost } from './bench/queue-cost.mjs';
 import { load1, ROOT, sleep } from './bench/world.mjs';
 
@@ -140,6 +141,22 @@ if (want('queue')) {
     row('  of it in the kernel', fmt(r.systemMsPerItem, 2), 'ms', '(info)', undefined);
     row('  fsyncs per item', fmt(r.fsyncsPerItem, 1), '', '(info)', undefined);
     row('  items per CPU-second', fmt(r.itemsPerCpuSecond, 0), 'items', '(info)', undefined);
+  }
+}
+if (want('lock')) {
+  step('queue lock');
+  const r = await attempt('queue lock', () => lockCost(quick ? 50 : 500));
+  results.lock = r;
+  if (r) {
+    row(
+      `queue lock (${r.kind}): take + release`,
+      fmt(r.takeAndReleaseMs, 2),
+      'ms',
+      '(info)',
+      undefined,
+    );
+    row('  a take refused (a daemon answers)', fmt(r.refusedMs, 2), 'ms', '(info)', undefined);
+    row('  "does a daemon run?" (none)', fmt(r.askNoDaemonMs, 2), 'ms', '(info)', undefined);
   }
 }
 if (want('latency')) {

@@ -107,6 +107,11 @@ export interface Config {
     file: string | null;
     /** `pretty`: compact lines on an interactive terminal (JSON otherwise); `json`: always JSON. */
     console: 'pretty' | 'json';
+    /**
+     * Item lines carry the envelope's addresses as ECS `email.from.address`, `email.to.address`
+     * and `email.cc.address` (default true); false leaves them out.
+     */
+    addresses: boolean;
     /** Start a new log file past this size (default 20 MiB). */
     maxSize?: string | number;
     /** Keep this many files, or `"14d"`: files this many days old (default). */

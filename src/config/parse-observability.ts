@@ -4,12 +4,12 @@ import { checkRotationOptions } from '../log/rotating-transport.js';
 import { parseListenAddress } from '../metrics/listen-address.js';
 import type { Config, LogLevel } from './config-types.js';
 import { KEY_TREE } from './key-tree.js';
-import { duration, oneOf, path, section, type Problems } from './validators.js';
+import { boolean, duration, oneOf, path, section, type Problems } from './validators.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 const MINUTE = 60_000;
 
-/** `log.*`: level, file (with rotation), console format. */
+/** `log.*`: level, file (with rotation), console format, whether item lines carry addresses. */
 export function parseLog(
   p: Problems,
   value: unknown,
@@ -25,6 +25,7 @@ export function parseLog(
     level: oneOf(p, 'log.level', raw.level, 'info', LOG_LEVELS),
     file: raw.file === null ? null : path(p, 'log.file', raw.file, fallback, baseDir),
     console: oneOf(p, 'log.console', raw.console, 'pretty', ['pretty', 'json'] as const),
+    addresses: boolean(p, 'log.addresses', raw.addresses, true),
     ...(raw.maxSize !== undefined ? { maxSize: raw.maxSize as string | number } : {}),
     ...(raw.maxFiles !== undefined ? { maxFiles: raw.maxFiles as string | number } : {}),
   };

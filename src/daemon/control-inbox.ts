@@ -35,8 +35,10 @@ const errno = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code;
 export async function submitControl(
   stateDir: string,
   req: ControlRequest,
-  timeoutMs = 5000,
+  opts: { timeoutMs?: number; wake?: () => Promise<unknown> } = {},
 ): Promise<SubmitOutcome> {
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const wake = opts.wake ?? (async () => {});
   const dir = controlDir(stateDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const name = `${Date.now()}-${randomBytes(4).toString('hex')}`;
@@ -45,7 +47,14 @@ export async function submitControl(
   await rename(join(dir, `.${name}`), join(dir, `${name}.request`));
   const resultPath = join(dir, `${name}.result`);
   const deadline = Date.now() + timeoutMs;
+  // The daemon has no poll: this wake-up (and its folder watch) is what makes it look. Said again
+  // while waiting, so a wake-up lost to a busy moment costs a quarter of a second, not the request.
+  let nextWake = 0;
   for (;;) {
+    if (Date.now() >= nextWake) {
+      nextWake = Date.now() + 250;
+      await wake().catch(() => {});
+    }
     const result = await readResult(resultPath);
     if (result) return { kind: 'answered', result };
     if (Date.now() >= deadline) break;
@@ -82,19 +91,17 @@ async function readResult(path: string): Promise<ControlResult | undefined> {
 const STALE_RESULT_MS = 10 * 60_000;
 
 /**
- * Daemon side: applies requests as they arrive, in the order they were made. fs.watch wakes it at
- * once; a poll (default 250 ms) covers file systems where watching is unreliable, so a change is
- * seen well within the contract's second either way.
+ * Daemon side: applies requests as they arrive, in the order they were made. The CLI wakes it
+ * through the queue lock (`wake()`) and fs.watch sees the file too; no timer runs while idle. The
+ * request files stay the durable record: one left by a daemon that stopped is read at next start.
  */
 export function makeControlInbox(opts: {
   stateDir: string;
   handle: (req: ControlRequest) => Promise<ControlResult>;
   onError: (error: unknown) => void;
-  pollMs?: number;
 }) {
   const dir = controlDir(opts.stateDir);
   let watcher: FSWatcher | undefined;
-  let poll: NodeJS.Timeout | undefined;
   let busy: Promise<void> = Promise.resolve();
   let again = false;
   let running = false;
@@ -174,14 +181,13 @@ export function makeControlInbox(opts: {
       } catch (e) {
         opts.onError(e);
       }
-      poll = setInterval(kick, opts.pollMs ?? 250);
-      poll.unref();
       kick();
     },
+    /** Reads the inbox now (a CLI command said it dropped a request). */
+    wake: kick,
     async stop() {
       stopped = true;
       watcher?.close();
-      if (poll) clearInterval(poll);
       await busy;
     },
   };

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors/errors.js';
-import type { EventAction, EventLog } from '../log/event-log.js';
+import { emailOf, type EventAction, type EventLog } from '../log/event-log.js';
 import type { ItemMeta, ItemState } from '../queue/item-meta.js';
 
 /** An operator's request, as the CLI writes it to `<stateDir>/control/`. */
@@ -134,6 +134,7 @@ async function applyOne(
   const fields = {
     itemId: meta.id,
     filePath: meta.source,
+    ...emailOf(meta.envelope),
     extra: { requested_by: req.user, previous_state: stateName(meta.state) },
   };
   switch (req.op) {
@@ -164,14 +165,12 @@ async function applyOne(
     }
     case 'delete': {
       await store.remove(meta.id);
-      // What was deleted, so the log answers "where did it go?" later; never subject or body.
+      // What was deleted, so the log answers "where did it go?" later (the addresses are in
+      // `email.*` with the other item lines); never subject or body.
       log.event('item.deleted', 'success', `item deleted for good by ${req.user}`, {
         ...fields,
         extra: {
           ...fields.extra,
-          from: meta.envelope?.from,
-          to: meta.envelope?.to,
-          cc: meta.envelope?.cc,
           size: meta.size,
           attempts: meta.attempts.length,
           first_seen_at: meta.firstSeenAt,
@@ -213,6 +212,7 @@ async function retryAll(
       log.event('item.retry_requested', 'success', `retry requested by ${req.user} (retry --all)`, {
         itemId: meta.id,
         filePath: meta.source,
+        ...emailOf(meta.envelope),
         extra: { requested_by: req.user, previous_state: meta.state, all: true },
       });
       return true;

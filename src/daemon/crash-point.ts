@@ -8,14 +8,15 @@ const spec = process.env.IMSPOOLER_TEST_CRASH_AT;
 const [target, nth] = spec ? spec.split(':') : [];
 let seen = 0;
 
-/** The steps of an item's life where a crash can be injected. */
+/** The steps of an item's life (and of a CLI change) where a crash can be injected. */
 export type CrashStep =
   | 'claimed' // moved out of the spool folder, not yet admitted
   | 'admitted' // metadata and data written in the queue
   | 'sending-saved' // group marked `sending`, request not yet sent
   | 'answer-received' // server accepted, outcome not yet recorded
   | 'outcome-recorded' // success taken (earlier groups saved `sent`), item not yet removed
-  | 'delivered'; // item removed from the queue, success not yet logged
+  | 'delivered' // item removed from the queue, success not yet logged
+  | 'queue-locked'; // a CLI command holds the queue lock, its change not yet written
 
 export function crashPoint(step: CrashStep): void {
   if (step !== target) return;

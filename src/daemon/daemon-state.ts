@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { lockAddress, probeLock } from './lock-endpoint.js';
 
 /** What a running daemon publishes about itself in `<stateDir>/daemon.json`. */
 export interface DaemonInfo {
@@ -21,16 +22,6 @@ export interface GraceFile {
 export const daemonInfoPath = (stateDir: string): string => join(stateDir, 'daemon.json');
 export const graceFilePath = (stateDir: string): string => join(stateDir, 'grace.json');
 
-/** Is a process with this pid alive? (EPERM means it exists but belongs to someone else.) */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function readJson<T>(path: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as T;
@@ -40,10 +31,26 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   }
 }
 
-/** The running daemon, if any: a stale daemon.json left by a killed process does not count. */
-export async function readRunningDaemon(stateDir: string): Promise<DaemonInfo | undefined> {
+/** A daemon that answered on the queue lock, with what it published in daemon.json. */
+export type RunningDaemonInfo = Pick<DaemonInfo, 'pid' | 'startedAt'> & Partial<DaemonInfo>;
+
+/**
+ * The running daemon, if any. Only the queue lock's holder can say so (see lock-endpoint.ts): a
+ * daemon.json left by a killed daemon, whose pid may since be another process's, does not count.
+ * A holder that does not answer in time (busy, stopped) still runs: it is reported with the pid
+ * daemon.json names.
+ */
+export async function readRunningDaemon(
+  stateDir: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<RunningDaemonInfo | undefined> {
+  const found = await probeLock(lockAddress(stateDir), opts);
+  if (found.kind === 'free' || found.kind === 'closed') return undefined;
+  if (found.kind === 'held' && found.holder.role !== 'daemon') return undefined;
   const info = await readJson<DaemonInfo>(daemonInfoPath(stateDir));
-  return info && Number.isInteger(info.pid) && processAlive(info.pid) ? info : undefined;
+  if (found.kind === 'silent') return info && Number.isInteger(info.pid) ? info : undefined;
+  const { pid, startedAt, version } = found.holder;
+  return info?.pid === pid ? info : { pid, startedAt, ...(version ? { version } : {}) };
 }
 
 export async function readGraceFiles(stateDir: string): Promise<GraceFile[]> {

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/config-types.js';
-import { groupRecipients } from '../delivery/recipients.js';
+import { deliveryGroups } from '../delivery/recipients.js';
 import type { Transport } from '../delivery/transport.js';
 import { isUsageError } from '../errors/errors.js';
 import type { EventLog } from '../log/event-log.js';
@@ -15,14 +15,14 @@ import { parseSpoolItem } from '../spool/parse-item.js';
 import { renderTranscriptHtml, subjectFor } from '../spool/render-transcript.js';
 import { watchFolderChokidar } from '../spool/chokidar-watch.js';
 import { watchFolderNative } from '../spool/folder-watch.js';
+import { resolveSpoolPaths } from '../spool/discover.js';
 import { makeSpoolMonitor } from '../spool/spool-monitor.js';
 import { makeControlGate } from './control-gate.js';
 import { applyControl } from './control-ops.js';
 import { makeControlInbox } from './control-inbox.js';
-import { readRunningDaemon } from './daemon-state.js';
 import { makeIntake } from './intake.js';
 import { makeItemWorker } from './item-worker.js';
-import { acquireQueueLock } from './queue-lock.js';
+import { acquireQueueLock, type HeldLock } from './queue-lock.js';
 import { policyHoldReason } from './policy.js';
 import { publishDaemonState } from './publish-state.js';
 import { resumeQueue } from './resume-queue.js';
@@ -42,6 +42,28 @@ export interface DaemonDeps {
   platform?: NodeJS.Platform;
   /** Told about the daemon's state, for metrics and health (metrics/). */
   observer?: DaemonObserver;
+  /** The queue lock, taken by the caller ({@link takeDaemonLock}); taken here when absent. */
+  lock?: HeldLock;
+  /** What taking `lock` set aside, to be logged with the rest once the daemon starts. */
+  setAside?: readonly SetAsideEntry[];
+}
+
+/**
+ * Creates the state folder and takes its queue lock for a daemon; a daemon already there is an
+ * error with the contract's wording.
+ */
+export async function takeDaemonLock(
+  stateDir: string,
+  version: string,
+  /** A folder where the lock's socket file goes (macOS) was set aside: the caller logs it. */
+  onSetAside?: (entry: SetAsideEntry) => void,
+): Promise<HeldLock> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const lock = await acquireQueueLock(stateDir, 'daemon', { version, ...(onSetAside ? { onSetAside } : {}) }); // prettier-ignore
+  if (lock.kind === 'daemon') {
+    throw new Error(`another imspooler daemon (pid ${lock.holder.pid}) already uses ${stateDir}`);
+  }
+  return lock;
 }
 
 /** What the metrics listener learns from the daemon besides the log lines. */
@@ -49,6 +71,10 @@ export interface DaemonObserver {
   serverBackoff(untilMs: number): void;
   /** Items by state (`grace` = files in their grace period) and the oldest undelivered item. */
   queue(stats: Record<string, number>, oldestFirstSeenAtMs: number | undefined): void;
+  /** How to read the same counts when they are wanted (a scrape), so they never lag a change. */
+  queueSource?(
+    read: () => Promise<{ stats: Record<string, number>; oldestFirstSeenAt?: number }>,
+  ): void;
   folderProblem(folder: string, problem: string | undefined): void;
 }
 
@@ -65,17 +91,16 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   const cleanups: { name: string; fn: () => Promise<unknown> }[] = [];
   const iso = () => new Date(clock.now()).toISOString();
 
-  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
   // Held for the daemon's whole life: a CLI command applying a change right now finishes first,
-  // and later commands hand their requests to this daemon (see queue-lock.ts).
-  const setAside: SetAsideEntry[] = [];
-  const lock = await acquireQueueLock(config.stateDir, 'daemon', { onSetAside: (e) => setAside.push(e) }); // prettier-ignore
-  const other = lock.kind === 'daemon' ? lock.holder : await readRunningDaemon(config.stateDir);
-  if (lock.kind === 'daemon' || (other && other.pid !== process.pid)) {
-    if (lock.kind === 'acquired') await lock.release();
-    throw new Error(`another imspooler daemon (pid ${other?.pid}) already uses ${config.stateDir}`);
+  // and later commands hand their requests to this daemon (see queue-lock.ts). `run` takes it
+  // before anything else (the metrics port, the log), so a second daemon touches nothing.
+  const setAside: SetAsideEntry[] = deps.setAside ? [...deps.setAside] : [];
+  let lock = deps.lock;
+  if (!lock) {
+    const taken = await takeDaemonLock(config.stateDir, deps.version, (e) => setAside.push(e));
+    cleanups.push({ name: 'queue lock', fn: () => taken.release() });
+    lock = taken;
   }
-  cleanups.push({ name: 'queue lock', fn: () => lock.release() });
 
   const store = makeQueueStore({ stateDir: config.stateDir, fs, clock });
   // Recovery reads every item anyway; what scheduling needs is kept from that read.
@@ -107,7 +132,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     reschedule: async (id) => {
       const m = await store.get(id).catch(() => undefined);
       if (m && (m.state === 'incoming' || m.state === 'deferred')) scheduleMeta(m);
-      else scheduler.unschedule(id);
+      else {
+        scheduler.unschedule(id);
+        // Held or deleted: no longer waiting, so no longer the oldest item (metrics, /healthz).
+        waiting.delete(id);
+      }
     },
   });
 
@@ -126,7 +155,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       concurrency: () => scheduler.concurrency(),
     },
     parse: (bytes) => parseSpoolItem(bytes, { maxBytes: config.spool.maxBytes }),
-    groupRecipients: (to, cc) => groupRecipients(to, cc, config.organization.domains),
+    groupRecipients: (item) => deliveryGroups(item, config.organization.domains),
     render: (item) => ({ subject: subjectFor(item), html: renderTranscriptHtml(item) }),
     retry: config.retry,
     policyHold: () => policyHoldReason(config.policy),
@@ -179,16 +208,27 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
 
   // Bound once grace.json is published (below); the monitor starts after that.
   let graceChanged = (): void => {};
+  const env = deps.env ?? process.env;
+  const platform = deps.platform ?? process.platform;
+  const spoolFolders = await resolveSpoolPaths(config.spool.paths, env, platform, fs);
+  // Set once daemon.json is written; the monitor's first scan comes after that.
+  let foldersChanged: (folders: string[]) => void = () => {};
+  let currentFolders = spoolFolders.folders;
   const monitor = makeSpoolMonitor({
     onGraceChange: () => graceChanged(),
     paths: config.spool.paths,
+    onFoldersChanged: (folders) => {
+      if (folders.join('\0') === currentFolders.join('\0')) return;
+      currentFolders = folders;
+      foldersChanged(folders);
+    },
     graceMs: config.spool.grace,
     watch: config.spool.watcher === 'native' ? watchFolderNative : watchFolderChokidar,
     rescanMs: config.spool.rescan,
     clock,
     fs,
-    env: deps.env ?? process.env,
-    platform: deps.platform ?? process.platform,
+    env,
+    platform,
     onDetected: (path) =>
       log.event(
         'spool.detected',
@@ -234,9 +274,19 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       log.diag('warn', `control request failed: ${e instanceof Error ? e.message : String(e)}`),
   });
   await inbox.start();
+  // A CLI command that dropped a request says so on the lock: read the inbox now, not at a poll.
+  lock.onWake(() => inbox.wake());
   cleanups.push({ name: 'control inbox', fn: () => inbox.stop() });
 
-  // status reads these while the daemon runs.
+  // status reads these while the daemon runs. The folders are the real ones `auto` finds (the
+  // monitor finds them again when it starts, and says when they change).
+  const info = {
+    pid: process.pid,
+    startedAt: iso(),
+    version: deps.version,
+    transport: transport.name,
+    spoolFolders: currentFolders,
+  };
   const published = await publishDaemonState({
     fs,
     clock,
@@ -247,29 +297,34 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       }),
     onGraceTrouble: (problem) =>
       log.diag(problem ? 'warn' : 'info', problem ?? 'grace.json is written again: status shows the files in grace'), // prettier-ignore
-    info: {
-      pid: process.pid,
-      startedAt: iso(),
-      version: deps.version,
-      transport: transport.name,
-      spoolFolders: config.spool.paths,
-    },
+    info,
     graceSnapshot: () => monitor.snapshot(),
   });
   graceChanged = published.graceChanged;
+  foldersChanged = (folders) => {
+    info.spoolFolders = folders;
+    void published.update(info).catch(() => {});
+    log.diag('info', `spool folders now: ${folders.join(', ')}`, { spool_folders: folders });
+  };
   cleanups.push({ name: 'daemon.json and grace.json', fn: () => published.unpublish() });
 
   // One listing of the state folders serves both the metrics and the daemon.started line.
   const counts = await store.stats();
   if (deps.observer) {
     const observer = deps.observer;
-    const publishStats = async (known?: Record<ItemState, number>) => {
+    const readStats = async (known?: Record<ItemState, number>) => {
       let oldest: number | undefined;
       for (const t of waiting.values()) if (oldest === undefined || t < oldest) oldest = t;
-      const stats = known ?? (await store.stats());
-      observer.queue({ ...stats, grace: monitor.snapshot().length }, oldest);
+      const stats = { ...(known ?? (await store.stats())), grace: monitor.snapshot().length };
+      return { stats, ...(oldest !== undefined ? { oldestFirstSeenAt: oldest } : {}) };
+    };
+    const publishStats = async (known?: Record<ItemState, number>) => {
+      const r = await readStats(known);
+      observer.queue(r.stats, r.oldestFirstSeenAt);
     };
     await publishStats(counts);
+    // Scrapes read the queue themselves; the timer below keeps /healthz's oldest item current.
+    observer.queueSource?.(() => readStats());
     const statsTimer = setInterval(() => void publishStats().catch(() => {}), 15_000);
     statsTimer.unref();
     cleanups.push({ name: 'queue stats', fn: async () => clearInterval(statsTimer) });
@@ -278,7 +333,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   log.event('daemon.started', 'success', `imspooler ${deps.version} started`, {
     extra: {
       transport: transport.name,
-      spool_folders: config.spool.paths,
+      spool_folders: info.spoolFolders,
       state_dir: config.stateDir,
       queued: counts,
       recovered: { claimed: recovery.claimed.length },

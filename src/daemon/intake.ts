@@ -1,10 +1,11 @@
 import { constants } from 'node:fs';
 import { basename } from 'node:path';
 import type { Clock } from '../clock.js';
-import type { EventLog } from '../log/event-log.js';
+import { emailOf, type EventLog } from '../log/event-log.js';
 import type { FsLike } from '../platform/fs-seam.js';
 import type { ItemMeta, ItemState } from '../queue/item-meta.js';
 import type { ParseResult } from '../spool/spool-item.js';
+import type { DueEntry } from '../spool/spool-monitor.js';
 import { crashPoint } from './crash-point.js';
 
 /** What `admit` answers (queue/queue-store.ts). */
@@ -37,15 +38,6 @@ export interface IntakeDeps {
   itemId: (bytes: Buffer) => string;
   /** Called for every item that entered the queue and is due now. */
   onQueued: (meta: ItemMeta) => void;
-}
-
-/** A spool entry whose grace period is over (spool/spool-monitor.ts). */
-export interface DueEntry {
-  path: string;
-  kind: 'file' | 'notRegular';
-  size: number;
-  mtimeMs: number;
-  firstSeenAt?: number;
 }
 
 /** First and longest pause before admitting a stranded file again (the disk was full or failing). */
@@ -178,19 +170,22 @@ export function makeIntake(deps: IntakeDeps) {
     const parsed = await deps.parse(bytes);
     const id = parsed.ok ? parsed.item.id : deps.itemId(bytes);
     const info = { source, firstSeenAt, size: bytes.length, id, parsed };
-    const admit = async () => report(await store.admit(claimedPath, info), id, source);
+    const admit = async () => report(await store.admit(claimedPath, info), id, source, parsed);
     setStep(admit);
     await admit();
   }
 
-  function report(res: AdmitResult, id: string, source: string): void {
+  function report(res: AdmitResult, id: string, source: string, parsed: ParseResult): void {
+    // The addresses as read, for every line about this content (a duplicate's too).
+    const email = emailOf(parsed.ok ? parsed.item : undefined);
     crashPoint('admitted');
     switch (res.kind) {
       case 'queued':
         log.event('item.claimed', 'success', 'spool file taken into the queue', {
           itemId: id,
           filePath: source,
-          extra: { format: res.meta.format, size: res.meta.size },
+          ...email,
+          extra: { format: res.meta.format, kind: res.meta.kind, size: res.meta.size },
         });
         deps.onQueued(res.meta);
         return;
@@ -202,6 +197,7 @@ export function makeIntake(deps: IntakeDeps) {
           {
             itemId: id,
             filePath: source,
+            ...email,
             extra: { duplicate_of_state: res.existingState },
           },
         );
@@ -223,7 +219,7 @@ export function makeIntake(deps: IntakeDeps) {
       // Rejecting keeps the file in the spool folder; the monitor offers it again later.
       throw new Error(`the queue cannot be written just now; ${entry.path} stays where it is`);
     }
-    const firstSeenAt = new Date(entry.firstSeenAt ?? deps.clock.now()).toISOString();
+    const firstSeenAt = new Date(entry.firstSeenAt).toISOString();
     const dest = store.claimPath(basename(entry.path));
     const r = await deps.claim(entry.path, dest);
     if (r === 'gone') {

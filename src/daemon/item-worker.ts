@@ -1,9 +1,10 @@
 import pRetry from 'p-retry';
 import type { Clock } from '../clock.js';
-import type { Transport } from '../delivery/transport.js';
+import { conversationStart } from '../delivery/history.js';
+import type { SendRequest, Transport } from '../delivery/transport.js';
 import { DeliveryError, isContentMissing, isDeliveryError } from '../errors/errors.js';
-import type { EventLog } from '../log/event-log.js';
-import type { GroupName, ItemMeta, ItemState } from '../queue/item-meta.js';
+import { emailOf, type EventLog } from '../log/event-log.js';
+import { GROUP_ORDER, type GroupName, type ItemMeta, type ItemState } from '../queue/item-meta.js';
 import type { ParseResult, SpoolItem } from '../spool/spool-item.js';
 import { crashPoint } from './crash-point.js';
 import { planAfterFailure, quickRetryAllowed } from './failure-plan.js';
@@ -25,10 +26,9 @@ export interface WorkerDeps {
   clock: Clock;
   scheduler: Pick<Scheduler, 'schedule' | 'pauseUntil' | 'setConcurrency' | 'concurrency'>;
   parse: (bytes: Buffer) => Promise<ParseResult>;
-  /** Recipient groups with their item class (delivery/recipients.ts). */
+  /** An item's delivery groups with their item class (delivery/recipients.ts deliveryGroups). */
   groupRecipients: (
-    to: string[],
-    cc: string[],
+    item: SpoolItem,
   ) => Partial<Record<GroupName, { to: string[]; cc: string[]; itemClass: string }>>;
   render: (item: SpoolItem) => { subject: string; html: string };
   retry: { minDelay: number; maxDelay: number; maxAge: number; quickRetries: number };
@@ -38,8 +38,6 @@ export interface WorkerDeps {
   /** Why the configured policy forbids sending now (daemon/policy.ts), if it does. */
   policyHold?: () => string | undefined;
 }
-
-const GROUP_ORDER: GroupName[] = ['org', 'fed'];
 
 function asDeliveryError(e: unknown): DeliveryError {
   if (isDeliveryError(e)) return e;
@@ -77,6 +75,7 @@ export function makeItemWorker(
       log.event('item.held', 'success', blocked, {
         itemId: id,
         filePath: meta.source,
+        ...emailOf(meta.envelope),
         extra: { held_by: 'policy' },
       });
       return;
@@ -85,7 +84,7 @@ export function makeItemWorker(
     // group marked `sending`, or found already sent). Until then nothing durable has changed.
     const attempt = meta.attempts.length + 1;
     const started = clock.now();
-    const base = { itemId: id, filePath: meta.source, attempt };
+    const base = { itemId: id, filePath: meta.source, attempt, ...emailOf(meta.envelope) };
 
     const content = await store.readContent(id).catch((e: unknown) => {
       if (isContentMissing(e)) return e;
@@ -117,8 +116,9 @@ export function makeItemWorker(
       return;
     }
     const item = parsed.item;
+    const kindField = { kind: item.kind };
     if (Object.keys(meta.groups).length === 0) {
-      const groups = deps.groupRecipients(item.to, item.cc);
+      const groups = deps.groupRecipients(item);
       for (const g of GROUP_ORDER) {
         const spec = groups[g];
         if (spec)
@@ -130,6 +130,10 @@ export function makeItemWorker(
       }
     }
     const { subject, html } = deps.render(item);
+    const history: SendRequest['history'] =
+      item.kind === 'conversation-history'
+        ? { conversationAt: conversationStart(item, meta.firstSeenAt) }
+        : undefined;
     const lastGroup = GROUP_ORDER.filter((g) => meta!.groups[g]).at(-1);
     // `active` until the item leaves it: every save of progress also makes the item `active`, so
     // a crash with a group in `sending` leaves it where open() turns `sending` into `unclear`.
@@ -164,6 +168,7 @@ export function makeItemWorker(
             subject,
             html,
             headerValue,
+            ...(history && group === 'history' ? { history } : {}),
           },
           signal,
         );
@@ -213,10 +218,12 @@ export function makeItemWorker(
     delete meta.nextAttemptAt;
     await store.markDelivered(meta);
     crashPoint('delivered');
-    log.event('delivery.succeeded', 'success', 'offline message delivered', {
+    const done = history ? 'conversation history saved' : 'offline message delivered';
+    log.event('delivery.succeeded', 'success', done, {
       ...base,
       durationMs,
       extra: {
+        ...kindField,
         groups: Object.fromEntries(
           Object.entries(meta.groups).map(([g, p]) => [
             g,
@@ -257,7 +264,7 @@ export function makeItemWorker(
         error,
       };
       meta!.lastError = error;
-      const fields = { ...base, durationMs, error, extra: { group } };
+      const fields = { ...base, durationMs, error, extra: { ...kindField, group } };
       switch (plan.kind) {
         case 'retry': {
           const at = new Date(plan.at).toISOString();

@@ -1,4 +1,4 @@
-import type { Config } from '../config/config-types.js';
+import type { AuthConfig, Config } from '../config/config-types.js';
 import { AUTODISCOVER } from '../config/parse-ews.js';
 import { resolveSecret } from '../config/secrets.js';
 import {
@@ -42,6 +42,7 @@ export async function openTransport(
       timeoutMs: ews.timeout,
       credentials: { kind: 'basic', username: 'sandbox', password: 'sandbox' },
       rejectUnauthorized: true,
+      signIn: 'user sandbox (the built-in sandbox account)',
     });
     return {
       transport: { ...transport, name: 'sandbox' },
@@ -67,7 +68,8 @@ export async function openTransport(
             ...(ews.auth.domain ? { domain: ews.auth.domain } : {}),
           }
         : { kind: 'basic' as const, username: secret.username, password: secret.password };
-  const make = (url: string) => makeEwsTransport({ url, version: ews.version, timeoutMs: ews.timeout, credentials, rejectUnauthorized: ews.rejectUnauthorized }); // prettier-ignore
+  const signIn = describeSignIn(ews.auth);
+  const make = (url: string) => makeEwsTransport({ url, version: ews.version, timeoutMs: ews.timeout, credentials, rejectUnauthorized: ews.rejectUnauthorized, signIn }); // prettier-ignore
   const transport =
     ews.url === AUTODISCOVER
       ? openAutodiscoverTransport({
@@ -87,4 +89,22 @@ export async function openTransport(
     kindForEwsUrl((await discoverEwsUrl(sender, { credentials, timeoutMs: ews.timeout, rejectUnauthorized: ews.rejectUnauthorized, ...(urlFor ? { urlFor } : {}), ...(signal ? { signal } : {}) })).ewsUrl); // prettier-ignore
   const { openAutoTransport } = await import('../graph/open-graph.js');
   return openAutoTransport(config, env, opened, discover, onRoute);
+}
+
+/**
+ * Pure: who signs in to EWS and where the secret comes from, for the message of a refused sign-in
+ * (`user CONTOSO\alice, password from the environment variable IMSPOOLER_EWS_PASSWORD`). Names
+ * the variable or command, never its value.
+ */
+export function describeSignIn(auth: AuthConfig): string {
+  if (auth.type === 'oauth') {
+    return auth.tokenEnv
+      ? `the OAuth token from the environment variable ${auth.tokenEnv}`
+      : 'the OAuth token from delivery.ews.auth.tokenCommand';
+  }
+  const user =
+    auth.type === 'ntlm' && auth.domain && !auth.username.includes('\\')
+      ? `${auth.domain}\\${auth.username}`
+      : auth.username;
+  return `user ${user}, password from the environment variable ${auth.passwordEnv}`;
 }

@@ -14,13 +14,16 @@ const RETRY_MAX_MS = 30_000;
 export interface PublishedState {
   /** Call when the files in grace may have changed: grace.json is rewritten if they did. */
   graceChanged(): void;
-  /** Stops publishing and removes both files, so `status` then says no daemon runs. */
+  /** Rewrites daemon.json (the spool folders `auto` finds change while the daemon runs). */
+  update(info: DaemonInfo): Promise<void>;
+  /** Stops publishing and removes both files. */
   unpublish(): Promise<void>;
 }
 
 /**
- * Publishes what `status` reads while the daemon runs: `daemon.json` (who runs, since when) and
- * `grace.json` (files waiting out their grace period). grace.json is written when the grace set
+ * Publishes what `status` reads while the daemon runs: `daemon.json` (who runs, since when, which
+ * folders) and `grace.json` (files waiting out their grace period); whether a daemon runs is never
+ * read from these (see lock-endpoint.ts). grace.json is written when the grace set
  * changes, never on a timer, so an idle daemon does no work for it. What is on disk is always the
  * set as it was last published, never a guess: a write that fails (a full disk) takes the old
  * file away, since it would show files that may be gone, and is tried again, by a timer that runs
@@ -43,7 +46,9 @@ export async function publishDaemonState(opts: {
     const odd = await setAsideIfUnexpected(stateDir, path, { fs, now: clock.now });
     if (odd) opts.onSetAside?.(odd);
   }
-  await writeFileAtomic(fs, daemonInfoPath(stateDir), JSON.stringify(opts.info, null, 2));
+  const writeInfo = (info: DaemonInfo) =>
+    writeFileAtomic(fs, daemonInfoPath(stateDir), JSON.stringify(info, null, 2));
+  await writeInfo(opts.info);
 
   let onDisk: string | undefined; // the text grace.json holds, as far as this process knows
   let writing = false;
@@ -102,6 +107,9 @@ export async function publishDaemonState(opts: {
 
   return {
     graceChanged: () => void publish(),
+    update: async (info) => {
+      if (!stopped) await writeInfo(info);
+    },
     async unpublish() {
       stopped = true;
       if (retryTimer !== undefined) clock.clearTimeout(retryTimer);

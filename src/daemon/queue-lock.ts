@@ -1,135 +1,158 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { setAsideIfUnexpected, type SetAsideEntry } from '../platform/set-aside.js';
-import { processAlive } from './daemon-state.js';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { setAsideEntry, type SetAsideEntry } from '../platform/set-aside.js';
+import {
+  helloLine,
+  lockAddress,
+  probeLock,
+  type LockAddress,
+  type LockHolder,
+} from './lock-endpoint.js';
 
-/**
- * `<stateDir>/queue.lock`: who may change the queue. The daemon holds it for its whole life; a
- * CLI command holds it for the milliseconds it takes to apply a change when no daemon runs. So a
- * daemon that starts while `hold` is being applied waits for it, and a CLI command that finds the
- * daemon's lock hands its request to the daemon instead of touching the queue itself.
- */
-export const queueLockPath = (stateDir: string): string => join(stateDir, 'queue.lock');
+export type { LockHolder } from './lock-endpoint.js';
 
-/** What the lock file holds. */
-export interface LockHolder {
-  pid: number;
-  role: 'daemon' | 'cli';
-  at: string;
-  token: string;
+/** The queue lock while this process holds it. */
+export interface HeldLock {
+  kind: 'acquired';
+  holder: LockHolder;
+  address: LockAddress;
+  /** What to do when a CLI command asks the daemon to read its control inbox now. */
+  onWake(fn: () => void): void;
+  /** Stops listening; the name is free again. Idempotent. */
+  release(): Promise<void>;
 }
 
 /** Outcome of {@link acquireQueueLock}. */
-export type LockResult =
-  | { kind: 'acquired'; holder: LockHolder; release: () => Promise<void> }
-  | { kind: 'daemon'; holder: LockHolder };
+export type LockResult = HeldLock | { kind: 'daemon'; holder: LockHolder };
 
 /** Options of {@link acquireQueueLock}. */
 export interface LockOptions {
   /** How long to wait for another holder (a CLI command) to finish; default 10 s. */
   waitMs?: number;
-  /** A CLI lock older than this is stale whatever its pid says (pid reuse); default 60 s. */
-  staleCliMs?: number;
-  /** Is that process alive? (seam for tests) */
-  alive?: (pid: number) => boolean;
+  /** A folder was where the lock's socket file goes (macOS) and was set aside (the caller logs it). */
+  onSetAside?: (entry: SetAsideEntry) => void;
+  /** Said in the hello, for `status`. */
+  version?: string;
+  /** Where the lock lives (seam for tests; default {@link lockAddress}). */
+  address?: LockAddress;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  /** Something other than a file was in the lock's place and was set aside (the caller logs it). */
-  onSetAside?: (entry: SetAsideEntry) => void;
 }
-
-/** Tokens of locks this process holds: a lock naming our own pid but not one of these is stale. */
-const heldHere = new Set<string>();
 
 const errno = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code;
 
-async function readHolder(
-  path: string,
-): Promise<{ holder?: LockHolder; mtimeMs?: number } | undefined> {
-  try {
-    const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-    try {
-      const h = JSON.parse(text) as Partial<LockHolder>;
-      if (
-        Number.isInteger(h.pid) &&
-        (h.role === 'daemon' || h.role === 'cli') &&
-        typeof h.token === 'string'
-      ) {
-        return { holder: h as LockHolder, mtimeMs: st.mtimeMs };
-      }
-    } catch {
-      // Half-written (the holder is between create and write) or damaged: judged by its age.
-    }
-    return { mtimeMs: st.mtimeMs };
-  } catch (e) {
-    if (errno(e) === 'ENOENT') return undefined;
-    throw e;
-  }
+/** Answers everyone who connects with the holder's hello; a `wake` line calls the wake handler. */
+function listen(addr: LockAddress, holder: LockHolder): Promise<HeldLock | undefined> {
+  let onWake: () => void = () => {};
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    // A client that never closes (it hung) must not keep a socket open for ever.
+    socket.setTimeout(10_000, () => socket.destroy());
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      if (chunk.includes('wake')) onWake();
+    });
+    socket.write(helloLine(holder));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', (e) => (errno(e) === 'EADDRINUSE' ? resolve(undefined) : reject(e)));
+    server.listen({ path: addr.address, exclusive: true }, () => {
+      // The lock never keeps a process alive by itself.
+      server.unref();
+      let released: Promise<void> | undefined;
+      resolve({
+        kind: 'acquired',
+        holder,
+        address: addr,
+        onWake: (fn) => (onWake = fn),
+        release: () =>
+          (released ??= new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            // Closing the server also removes a socket file (macOS).
+            server.close(() => done());
+          })),
+      });
+    });
+  });
 }
 
 /**
- * Takes the queue lock with O_EXCL. Returns `daemon` (without taking it) when a live daemon holds
- * it; waits while a live CLI command holds it; removes a lock whose holder is gone.
+ * An entry at a socket file's path that refused a connection: a socket left by a dead holder, or
+ * something odd (an old-format lock file, a folder). A socket or file is removed; anything else is
+ * set aside (see set-aside.ts), never deleted, so nothing of a user's is lost.
+ */
+async function clearStale(
+  stateDir: string,
+  path: string,
+  onSetAside?: (entry: SetAsideEntry) => void,
+): Promise<void> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st) return;
+  if (st.isDirectory()) {
+    const moved = await setAsideEntry(stateDir, path, 'folder').catch(() => undefined);
+    // The socket may live in /tmp (a deep state folder, macOS), on another volume: moved in place.
+    if (moved) onSetAside?.(moved);
+    else await rename(path, `${path}.odd-${Date.now()}`).catch(() => {});
+  } else
+    await unlink(path).catch((e: unknown) => {
+      if (errno(e) !== 'ENOENT') throw e;
+    });
+}
+
+/**
+ * Takes the queue lock of a state folder: listening on its {@link lockAddress}, which the operating
+ * system frees when this process ends, however it ends. Whoever holds the name is asked who it is: a daemon is reported (`daemon`: the caller hands its request over, or a
+ * second daemon stops); a CLI command changing the queue is waited for. A holder that is dying is
+ * retried at once; one that does not answer is waited for until `waitMs`.
  */
 export async function acquireQueueLock(
   stateDir: string,
   role: LockHolder['role'],
   opts: LockOptions = {},
 ): Promise<LockResult> {
-  const path = queueLockPath(stateDir);
+  const addr = opts.address ?? lockAddress(stateDir);
   const now = opts.now ?? Date.now;
-  const alive = opts.alive ?? processAlive;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const deadline = now() + (opts.waitMs ?? 10_000);
-  const staleCliMs = opts.staleCliMs ?? 60_000;
+  if (addr.kind === 'file') await mkdir(dirname(addr.address), { recursive: true, mode: 0o700 });
+  const holder: LockHolder = {
+    pid: process.pid,
+    role,
+    stateDir,
+    startedAt: new Date(now()).toISOString(),
+    ...(opts.version ? { version: opts.version } : {}),
+  };
   for (;;) {
-    const holder: LockHolder = {
-      pid: process.pid,
-      role,
-      at: new Date(now()).toISOString(),
-      token: randomBytes(8).toString('hex'),
-    };
-    try {
-      await writeFile(path, JSON.stringify(holder), { flag: 'wx', mode: 0o600 });
-      heldHere.add(holder.token);
-      return { kind: 'acquired', holder, release: () => releaseLock(path, holder.token) };
-    } catch (e) {
-      if (errno(e) !== 'EEXIST') throw e;
+    // Asked first, then taken. On Windows and Linux the listen alone is exclusive; asking first
+    // also keeps a second daemon out where it is not (Wine 8 ignores FILE_FLAG_FIRST_PIPE_INSTANCE
+    // and lets a second process listen on the same pipe name), at the cost of one refused connect.
+    const found = await probeLock(addr, { timeoutMs: Math.max(100, deadline - now()) });
+    if (found.kind === 'held' && found.holder.role === 'daemon') {
+      return { kind: 'daemon', holder: found.holder };
     }
-    // A folder (or link) where the lock file belongs holds no lock; reading it fails (EISDIR).
-    const odd = await setAsideIfUnexpected(stateDir, path);
-    if (odd) {
-      opts.onSetAside?.(odd);
-      continue;
+    let pause = 25;
+    if (found.kind === 'free') {
+      // A socket file nobody listens on (macOS): its holder died, so it is taken over. Named pipes
+      // and abstract sockets vanish with their holder: nothing to clear.
+      if (addr.kind === 'file' && found.code !== 'ENOENT')
+        await clearStale(stateDir, addr.address, opts.onSetAside);
+      const held = await listen(addr, holder);
+      if (held) return held;
+      pause = 5; // someone else took it just now: ask who
+    } else if (found.kind === 'closed') {
+      pause = 5; // its holder is dying right now
     }
-    const found = await readHolder(path);
-    if (!found) continue; // released meanwhile
-    const h = found.holder;
-    const age = now() - (h ? Date.parse(h.at) : (found.mtimeMs ?? 0));
-    const stale = !h
-      ? age > 2000
-      : (h.pid === process.pid ? !heldHere.has(h.token) : !alive(h.pid)) ||
-        (h.role === 'cli' && age > staleCliMs);
-    if (stale) {
-      await unlink(path).catch((e: unknown) => {
-        if (errno(e) !== 'ENOENT') throw e;
-      });
-      continue;
-    }
-    if (h?.role === 'daemon') return { kind: 'daemon', holder: h };
     if (now() >= deadline) {
       throw new Error(
-        `the queue is locked by ${h ? `an imspooler command (pid ${h.pid})` : 'another process'} for too long; if no imspooler runs, remove ${path}`,
+        found.kind === 'held'
+          ? `the queue is locked by an imspooler command (pid ${found.holder.pid}) for too long; try again`
+          : `the lock of ${stateDir} is held by a process that does not answer (${addr.address.replace('\0', '@')}); try again`,
       );
     }
-    await sleep(50);
+    if (pause > 0) await sleep(pause);
   }
-}
-
-/** Removes the lock if it is still ours (a stale-lock breaker may have replaced it). */
-async function releaseLock(path: string, token: string): Promise<void> {
-  if (!heldHere.delete(token)) return;
-  const found = await readHolder(path).catch(() => undefined);
-  if (found?.holder?.token === token) await unlink(path).catch(() => {});
 }

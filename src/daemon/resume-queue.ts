@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { EventLog } from '../log/event-log.js';
+import { emailOf, type EventLog } from '../log/event-log.js';
 import type { ItemMeta } from '../queue/item-meta.js';
 import type { RecoveryReport } from '../queue/queue-recovery.js';
 import type { StartupItems, WaitingItem } from './startup-items.js';
@@ -49,6 +49,7 @@ export async function resumeQueue(d: ResumeDeps): Promise<void> {
         {
           itemId: m.id,
           filePath: m.source,
+          ...emailOf(m.envelope),
           extra: { released_by: 'policy' },
         },
       );

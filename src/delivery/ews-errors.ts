@@ -19,6 +19,12 @@ export interface ErrorHints {
    * credentials are wrong, not the server busy.
    */
   ntlm?: boolean;
+  /**
+   * Who signs in and where the secret comes from, never the secret itself (`user CONTOSO\alice,
+   * password from the environment variable IMSPOOLER_EWS_PASSWORD`): a 401 names them, so the
+   * person reading it knows which account to check and where.
+   */
+  signIn?: string;
 }
 
 const GENERIC = ServiceError.ErrorInternalServerError;
@@ -77,8 +83,14 @@ export function toDeliveryError(
   }
 
   if (httpStatus === 401 && hints.ntlm) {
-    const text = 'the server refused the NTLM credentials (check user name, domain and password)';
+    const text = hints.signIn
+      ? `the server refused the NTLM credentials of ${hints.signIn} (check user name, domain and password)`
+      : 'the server refused the NTLM credentials (check user name, domain and password)';
     return new DeliveryError('AuthenticationFailed', `HTTP 401: ${text}`, { httpStatus, cause });
+  }
+  if (httpStatus === 401 && hints.signIn) {
+    const text = `HTTP 401 Unauthorized: the server refused ${hints.signIn}`;
+    return new DeliveryError('Http401', text, { httpStatus, backOffMs, cause });
   }
   if (httpStatus !== undefined) {
     const code = `Http${httpStatus}`;

@@ -1,6 +1,7 @@
 import {
   BasePropertySet,
   BodyType,
+  DateTime,
   DefaultExtendedPropertySet,
   EmailAddress,
   EmailMessage,
@@ -22,7 +23,13 @@ import { sanitise, toDeliveryError } from './ews-errors.js';
 import type { EwsCredentials, EwsVersion, RequestTrace, ServiceSpec } from './ews-service.js';
 import { buildService, makeAgents, responseCodeIn } from './ews-service.js';
 import type { SendRequest, Transport } from './transport.js';
-import { ITEM_HEADER } from './transport.js';
+import {
+  ITEM_HEADER,
+  MSGFLAG_READ,
+  PR_CLIENT_SUBMIT_TIME,
+  PR_MESSAGE_DELIVERY_TIME,
+  PR_MESSAGE_FLAGS,
+} from './transport.js';
 import { xmlEscape } from './xml-escape.js';
 
 export type { EwsCredentials, EwsVersion } from './ews-service.js';
@@ -43,10 +50,23 @@ export interface EwsTransportOptions {
    * than the authenticated mailbox needs Send As rights (else `ErrorSendAsDenied`).
    */
   setFrom?: boolean;
+  /** Who signs in and where the secret comes from (never the secret), for 401 messages. */
+  signIn?: string;
 }
 
 /**
- * The EWS transport: `CreateItem` `SendAndSaveCopy` into `conversationhistory`, `FindItem` on the
+ * A MAPI property by tag, written as `PropertyTag="0x0E07"`: the library writes the tag as given,
+ * and the hex form is how Microsoft's documentation (and our contract) spell these properties,
+ * so a request can be read against them. Both forms are valid `PropertyTagType` values.
+ */
+function taggedProperty(tag: number, type: MapiPropertyType): ExtendedPropertyDefinition {
+  const hex = `0x${tag.toString(16).toUpperCase().padStart(4, '0')}`;
+  return new ExtendedPropertyDefinition(hex as unknown as number, type);
+}
+
+/**
+ * The EWS transport: `CreateItem` `SendAndSaveCopy` into `conversationhistory` (a
+ * conversation-history item: `SaveOnly` there, read and dated), `FindItem` on the
  * `X-IMSpooler-Item-Id` header, `GetFolder` as a probe. Every value is XML-escaped here, once:
  * ews-javascript-api writes values verbatim. Each failure becomes a `DeliveryError`; an aborted
  * or timed-out call rejects at once (the socket is torn down behind it).
@@ -59,6 +79,11 @@ export function makeEwsTransport(opts: EwsTransportOptions): Transport {
     ITEM_HEADER,
     MapiPropertyType.String,
   );
+  const messageFlags = taggedProperty(PR_MESSAGE_FLAGS, MapiPropertyType.Integer);
+  const submitTime = taggedProperty(PR_CLIENT_SUBMIT_TIME, MapiPropertyType.SystemTime);
+  const deliveryTime = taggedProperty(PR_MESSAGE_DELIVERY_TIME, MapiPropertyType.SystemTime);
+  // The signed-in mailbox's folder: a conversation-history item belongs to the account whose
+  // spool folder it came from, which is the account imspooler signs in as.
   const saveFolder = (): FolderId => new FolderId(WellKnownFolderName.ConversationHistory);
   let closed = false;
   // OAuth: one token until the server refuses it (401) or fetching fails.
@@ -125,6 +150,7 @@ export function makeEwsTransport(opts: EwsTransportOptions): Transport {
             dispatched: trace.dispatched,
             responseCode: responseCodeIn(trace.responseText),
             ntlm: opts.credentials.kind === 'ntlm',
+            ...(opts.signIn ? { signIn: opts.signIn } : {}),
           });
           if (err.code === 'Http401') token = undefined;
           cleanup();
@@ -142,11 +168,23 @@ export function makeEwsTransport(opts: EwsTransportOptions): Transport {
         m.ItemClass = xmlEscape(req.itemClass);
         m.Subject = xmlEscape(req.subject);
         m.Body = new MessageBody(BodyType.HTML, xmlEscape(req.html));
-        if (opts.setFrom !== false && req.from) m.From = new EmailAddress(xmlEscape(req.from));
+        // A saved history item is never sent, so naming its sender needs no Send As right.
+        const from = (opts.setFrom !== false || req.history !== undefined) && req.from;
+        if (from) m.From = new EmailAddress(xmlEscape(from));
         for (const a of req.to) m.ToRecipients.Add(new EmailAddress(xmlEscape(a)));
         for (const a of req.cc) m.CcRecipients.Add(new EmailAddress(xmlEscape(a)));
         m.SetExtendedProperty(headerProperty, xmlEscape(req.headerValue));
-        await m.SendAndSaveCopy(saveFolder());
+        if (!req.history) {
+          await m.SendAndSaveCopy(saveFolder());
+          return;
+        }
+        // Saved, never sent: read (not a draft) from creation on, and dated when the
+        // conversation began. The library formats the times and the number itself.
+        const at = new DateTime(Date.parse(req.history.conversationAt));
+        m.SetExtendedProperty(messageFlags, MSGFLAG_READ);
+        m.SetExtendedProperty(submitTime, at);
+        m.SetExtendedProperty(deliveryTime, at);
+        await m.Save(saveFolder());
       }),
     findSent: (headerValue: string, signal?: AbortSignal) =>
       call('find', signal, async (svc) => {

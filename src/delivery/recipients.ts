@@ -1,5 +1,7 @@
 import type { GroupName } from '../queue/item-meta.js';
 import { isOrganization } from '../spool/addresses.js';
+import type { SpoolItem } from '../spool/spool-item.js';
+import { historyGroup } from './history.js';
 import { FED_ITEM_CLASS, ORG_ITEM_CLASS } from './transport.js';
 
 /** The recipients of one group and the item class their copy gets. */
@@ -39,4 +41,16 @@ export function groupRecipients(
   for (const a of to) add('to', a);
   for (const a of cc) add('cc', a);
   return groups;
+}
+
+/**
+ * The groups an item is delivered in: `org` and `fed` for an offline message, the one `history`
+ * group for a conversation-history item (saved, never routed to anyone).
+ */
+export function deliveryGroups(
+  item: Pick<SpoolItem, 'kind' | 'from' | 'to' | 'cc'>,
+  orgDomains: readonly string[],
+): Partial<Record<GroupName, RecipientGroup>> {
+  if (item.kind === 'conversation-history') return { history: historyGroup(item) };
+  return groupRecipients(item.to, item.cc, orgDomains);
 }

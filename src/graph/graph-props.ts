@@ -12,6 +12,12 @@ export const MESSAGE_CLASS_PROPERTY = 'String 0x001A';
 export const ITEM_HEADER_PROPERTY =
   'String {00020386-0000-0000-C000-000000000046} Name X-IMSpooler-Item-Id';
 
+/** `PR_MESSAGE_FLAGS` (0x0E07): `1` (read) at creation makes a saved item a record, not a draft. */
+export const MESSAGE_FLAGS_PROPERTY = 'Integer 0x0E07';
+/** `PR_CLIENT_SUBMIT_TIME` (0x0039) and `PR_MESSAGE_DELIVERY_TIME` (0x0E06): when it happened. */
+export const CLIENT_SUBMIT_TIME_PROPERTY = 'SystemTime 0x0039';
+export const DELIVERY_TIME_PROPERTY = 'SystemTime 0x0E06';
+
 /** An OData string literal: single quotes doubled. */
 export const odataString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 

@@ -2,7 +2,9 @@
  * The Microsoft Graph transport: `POST /users/{mailbox}/sendMail` with the item class
  * (`PR_MESSAGE_CLASS`) and the `X-IMSpooler-Item-Id` header as extended properties and
  * `saveToSentItems`, a message search on that property before re-sending after an unclear
- * outcome, and a folder read as the probe.
+ * outcome, and a folder read as the probe. A conversation-history item is not sent: it is created
+ * in `mailFolders/conversationhistory/messages`, read (`PR_MESSAGE_FLAGS` 1) and dated at
+ * creation, in one request.
  *
  * Why `sendMail` rather than "create a draft, then send it": one request means one outcome. With
  * two, a failure between them leaves a draft behind, and a look-up could find the unsent draft
@@ -13,9 +15,17 @@ import type { Clock } from '../clock.js';
 import { DeliveryError, isDeliveryError } from '../errors/errors.js';
 import { sanitise } from '../delivery/ews-errors.js';
 import type { SendRequest, Transport } from '../delivery/transport.js';
+import { HISTORY_FOLDER, MSGFLAG_READ } from '../delivery/transport.js';
 import type { TokenSource } from './graph-auth.js';
 import { fromHttp, fromNetwork, type GraphPhase } from './graph-errors.js';
-import { ITEM_HEADER_PROPERTY, MESSAGE_CLASS_PROPERTY, propertyFilter } from './graph-props.js';
+import {
+  CLIENT_SUBMIT_TIME_PROPERTY,
+  DELIVERY_TIME_PROPERTY,
+  ITEM_HEADER_PROPERTY,
+  MESSAGE_CLASS_PROPERTY,
+  MESSAGE_FLAGS_PROPERTY,
+  propertyFilter,
+} from './graph-props.js';
 
 /** Whose mailbox sends: the sender's own, the signed-in user's (`me`), or one named mailbox. */
 export type GraphMailbox = { kind: 'sender' } | { kind: 'me' } | { kind: 'fixed'; upn: string };
@@ -52,8 +62,9 @@ export function makeGraphTransport(opts: GraphTransportOptions): GraphTransport 
   const doFetch = opts.fetch ?? fetch;
   const now = () => opts.clock?.now() ?? Date.now();
   const host = safeHost(base);
-  // The mailbox each header value was sent from, for look-ups in the same run without a sender.
-  const sentFrom = new Map<string, { from: string; at: number }>();
+  // The mailbox each header value was sent from, for look-ups in the same run without a sender,
+  // and until when a look-up that finds nothing should wait (sendMail saves its copy later).
+  const sentFrom = new Map<string, { from: string; settleUntil: number }>();
   const settleMs = opts.settleMs ?? 10_000;
   const inFlight = new Set<AbortController>();
   let closed = false;
@@ -126,9 +137,34 @@ export function makeGraphTransport(opts: GraphTransportOptions): GraphTransport 
 
   const address = (a: string) => ({ emailAddress: { address: a } });
 
+  /**
+   * A conversation-history item: created (never sent) in the mailbox's Conversation History.
+   * The request answers 201 with the item, which exists from then on: nothing to settle.
+   */
+  async function saveHistory(req: SendRequest, at: string, signal?: AbortSignal): Promise<void> {
+    const path = mailboxPath(req.from, 'send');
+    const message = {
+      subject: req.subject,
+      body: { contentType: 'HTML', content: req.html },
+      from: address(req.from),
+      toRecipients: req.to.map(address),
+      ...(req.cc.length ? { ccRecipients: req.cc.map(address) } : {}),
+      singleValueExtendedProperties: [
+        { id: MESSAGE_CLASS_PROPERTY, value: req.itemClass },
+        { id: MESSAGE_FLAGS_PROPERTY, value: String(MSGFLAG_READ) },
+        { id: CLIENT_SUBMIT_TIME_PROPERTY, value: at },
+        { id: DELIVERY_TIME_PROPERTY, value: at },
+        { id: ITEM_HEADER_PROPERTY, value: req.headerValue },
+      ],
+    };
+    sentFrom.set(req.headerValue, { from: req.from, settleUntil: 0 });
+    await call('send', 'POST', `${path}/mailFolders/${HISTORY_FOLDER}/messages`, message, signal);
+  }
+
   return {
     name: 'graph',
     async send(req: SendRequest, signal?: AbortSignal) {
+      if (req.history) return saveHistory(req, req.history.conversationAt, signal);
       const path = mailboxPath(req.from, 'send');
       const ownMailbox = opts.mailbox.kind === 'sender';
       const message = {
@@ -142,7 +178,7 @@ export function makeGraphTransport(opts: GraphTransportOptions): GraphTransport 
           { id: ITEM_HEADER_PROPERTY, value: req.headerValue },
         ],
       };
-      sentFrom.set(req.headerValue, { from: req.from, at: now() });
+      sentFrom.set(req.headerValue, { from: req.from, settleUntil: now() + settleMs });
       await call('send', 'POST', `${path}/sendMail`, { message, saveToSentItems: true }, signal);
     },
     async findSent(headerValue: string, signal?: AbortSignal, sender?: string) {
@@ -159,7 +195,7 @@ export function makeGraphTransport(opts: GraphTransportOptions): GraphTransport 
         }
       };
       if (await look()) return true;
-      const wait = mine ? mine.at + settleMs - now() : 0;
+      const wait = mine ? mine.settleUntil - now() : 0;
       if (wait <= 0) return false;
       await pause(wait, signal);
       return look();
@@ -170,14 +206,24 @@ export function makeGraphTransport(opts: GraphTransportOptions): GraphTransport 
         return `${host}: token obtained, ${token}; mailboxes are the senders' own (none probed)`;
       }
       const path = mailboxPath(undefined, 'probe');
-      const { text } = await call('probe', 'GET', `${path}/mailFolders/sentitems?$select=displayName`, undefined, signal); // prettier-ignore
-      let name = 'Sent Items';
-      try {
-        name = String((JSON.parse(text) as { displayName?: unknown }).displayName ?? name);
-      } catch {
-        // The status said success; the folder name is only decoration.
+      // Sent Items (where sendMail keeps its copies) and Conversation History (where history
+      // items are saved): both must be reachable.
+      const names: string[] = [];
+      for (const [folder, fallback] of [
+        ['sentitems', 'Sent Items'],
+        [HISTORY_FOLDER, 'Conversation History'],
+      ] as const) {
+        // prettier-ignore
+        const { text } = await call('probe', 'GET', `${path}/mailFolders/${folder}?$select=displayName`, undefined, signal); // prettier-ignore
+        let name: string = fallback;
+        try {
+          name = String((JSON.parse(text) as { displayName?: unknown }).displayName ?? name);
+        } catch {
+          // The status said success; the folder name is only decoration.
+        }
+        names.push(`"${name}"`);
       }
-      return `${host}: ${token}; ${path === '/me' ? 'signed-in mailbox' : decodeURIComponent(path.slice(7))} folder "${name}" reachable`;
+      return `${host}: ${token}; ${path === '/me' ? 'signed-in mailbox' : decodeURIComponent(path.slice(7))} folders ${names.join(' and ')} reachable`;
     },
     async close() {
       closed = true;

@@ -8,6 +8,8 @@ export function ecsFieldsFor(
   action: EventAction,
   outcome: EventOutcome,
   fields: EventFields = {},
+  /** `log.addresses`: false leaves `email.*` out. */
+  opts: { addresses?: boolean } = {},
 ): Record<string, unknown> {
   const event: Record<string, unknown> = { action, outcome, dataset: 'imspooler.events' };
   if (fields.durationMs !== undefined) event.duration = Math.round(fields.durationMs * 1e6);
@@ -18,6 +20,14 @@ export function ecsFieldsFor(
   const out: Record<string, unknown> = { event, imspooler };
   if (fields.filePath !== undefined) out.file = { path: fields.filePath };
   if (fields.error) out.error = { code: fields.error.code, message: fields.error.message };
+  if (fields.email && opts.addresses !== false) {
+    // ECS keeps every address field an array, `from` too (a message may have several senders).
+    out.email = {
+      from: { address: [fields.email.from] },
+      to: { address: [...fields.email.to] },
+      cc: { address: [...fields.email.cc] },
+    };
+  }
   return out;
 }
 

@@ -20,6 +20,24 @@ export type EventAction =
 
 export type EventOutcome = 'success' | 'failure' | 'unknown';
 
+/**
+ * The envelope's addresses, once an item's content has been read: written as ECS
+ * `email.from.address`, `email.to.address`, `email.cc.address` (arrays), so a support engineer
+ * finds a message by who sent it or to whom. Never the subject: only addresses.
+ */
+export interface EmailAddresses {
+  from: string;
+  to: readonly string[];
+  cc: readonly string[];
+}
+
+/** The addresses of an envelope, for {@link EventFields.email}; nothing when it is not known. */
+export function emailOf(
+  envelope: { from: string; to: readonly string[]; cc: readonly string[] } | undefined,
+): { email?: EmailAddresses } {
+  return envelope ? { email: { from: envelope.from, to: envelope.to, cc: envelope.cc } } : {};
+}
+
 /** Fields of one outcome line; written as ECS (`file.path`, `imspooler.item.id`, ...). */
 export interface EventFields {
   level?: 'error' | 'warn' | 'info' | 'debug';
@@ -30,6 +48,8 @@ export interface EventFields {
   durationMs?: number;
   error?: { code: string; message: string };
   nextAttemptAt?: string;
+  /** Left out of the line when `log.addresses` is false. */
+  email?: EmailAddresses;
   /** Extra fields under `imspooler.*` (e.g. group, item_class, user). Never bodies or secrets. */
   extra?: Record<string, unknown>;
 }

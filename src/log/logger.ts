@@ -21,7 +21,15 @@ export interface EventLogOptions {
   /** `log.maxSize` / `log.maxFiles` (see rotating-transport.ts for the defaults). */
   maxSize?: string | number;
   maxFiles?: string | number;
+  /** `log.addresses` (default true): item lines carry the envelope's addresses. */
+  addresses?: boolean;
 }
+
+/**
+ * Log lines end in LF on every platform (the contract). winston and its file transport default to
+ * `os.EOL`, which is CRLF on Windows, so every transport is given this explicitly.
+ */
+export const LOG_EOL = '\n';
 
 /** One ECS JSON line per outcome, to the log file and (for the daemon) stdout. */
 export function makeEventLog(options: EventLogOptions): EventLog {
@@ -41,7 +49,7 @@ export function makeEventLog(options: EventLogOptions): EventLog {
   }
   if (options.stdout) {
     const format = consoleFormatFor(options.console ?? 'pretty', process.stdout.isTTY === true);
-    transports.push(new winston.transports.Console({ format }));
+    transports.push(new winston.transports.Console({ format, eol: LOG_EOL }));
   }
   if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
   const logger = winston.createLogger({
@@ -58,7 +66,7 @@ export function makeEventLog(options: EventLogOptions): EventLog {
   return {
     event(action, outcome, message, fields = {}) {
       write(fields.level ?? defaultLevel(outcome), message, {
-        ...ecsFieldsFor(action, outcome, fields),
+        ...ecsFieldsFor(action, outcome, fields, { addresses: options.addresses ?? true }),
         process: { pid: process.pid },
       });
     },
@@ -85,12 +93,14 @@ export function makeEventLog(options: EventLogOptions): EventLog {
 }
 
 /** An EventLog that remembers lines in memory: for tests and for `status` snapshots. */
-export function makeMemoryEventLog(): EventLog & { lines: Record<string, unknown>[] } {
+export function makeMemoryEventLog(
+  opts: { addresses?: boolean } = {},
+): EventLog & { lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   return {
     lines,
     event(action, outcome, message, fields = {}) {
-      lines.push({ message, ...ecsFieldsFor(action, outcome, fields) });
+      lines.push({ message, ...ecsFieldsFor(action, outcome, fields, opts) });
     },
     diag(level, message, extra) {
       lines.push({ level, message, ...(extra ? { imspooler: extra } : {}) });

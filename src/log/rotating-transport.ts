@@ -131,6 +131,8 @@ export function makeRotatingFileTransport(opts: RotatingFileOptions): RotatingFi
     maxFiles: opts.maxFiles ?? DEFAULT_LOG_MAX_FILES,
     auditFile,
     options: { flags: 'a', mode: 0o600 },
+    // LF on every platform (the contract), not the library's default os.EOL (CRLF on Windows).
+    eol: '\n',
   });
   const stream = transport.logStream as NodeJS.WritableStream & NodeJS.EventEmitter;
   const streamDone = new Promise<void>((resolve) => {

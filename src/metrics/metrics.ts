@@ -9,6 +9,9 @@ import { isServerFailureCode } from './health.js';
 /** Queue counts as `status` shows them: every queue state plus files still in their grace period. */
 export type QueueStats = Partial<Record<ItemState | 'grace', number>>;
 
+/** Reads the queue as it is now: counts and the `firstSeenAt` (ms) of the oldest waiting item. */
+export type QueueSource = () => Promise<{ stats: QueueStats; oldestFirstSeenAt?: number }>;
+
 /** The daemon's metrics: one private registry, fed from outcome events and queue snapshots. */
 export interface Metrics {
   /** Private registry (never prom-client's global one), so two daemons in one test do not mix. */
@@ -17,6 +20,11 @@ export interface Metrics {
   observeEvent(action: EventAction, outcome: EventOutcome, fields?: EventFields): void;
   /** Latest queue counts and the `firstSeenAt` (ms) of the oldest item awaiting delivery. */
   setQueueStats(stats: QueueStats, oldestItemFirstSeenAt?: number): void;
+  /**
+   * Where the queue gauges read the queue at every scrape, so `imspooler_items` changes when an
+   * item's state does (a delete, a hold), not at the next periodic `setQueueStats`.
+   */
+  setQueueSource(source: QueueSource): void;
   /** A server back-off pauses every delivery until this time (ms since the epoch); 0 clears it. */
   setServerBackoff(untilMs: number): void;
   /** A spool folder became unreadable (`problem`), or readable again (`undefined`). */
@@ -59,6 +67,20 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
 
   let counts: QueueStats = {};
   let oldestFirstSeenAt: number | undefined;
+  let source: QueueSource | undefined;
+  // One read of the queue per scrape, shared by the gauges that need it.
+  let reading: Promise<void> | undefined;
+  const refresh = (): Promise<void> =>
+    source === undefined
+      ? Promise.resolve()
+      : (reading ??= source()
+          .then((r) => {
+            counts = { ...r.stats };
+            oldestFirstSeenAt = r.oldestFirstSeenAt;
+          })
+          // Unreadable just now (a disk error): the last counts stand; the log says what failed.
+          .catch(() => undefined)
+          .finally(() => (reading = undefined)));
   let backoffUntil = 0;
   let ewsFailingSince: number | undefined;
   let lastSuccessAt: number | undefined;
@@ -69,7 +91,8 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
     help: 'Items by queue state (grace: files still waiting out their grace period).',
     labelNames: ['state'],
     registers,
-    collect() {
+    async collect() {
+      await refresh();
       for (const state of ['grace', ...ITEM_STATES] as const)
         this.set({ state }, counts[state] ?? 0);
     },
@@ -78,7 +101,8 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
     name: `${PREFIX}oldest_item_age_seconds`,
     help: 'Age of the oldest item awaiting delivery (incoming, active, deferred); 0 when none.',
     registers,
-    collect() {
+    async collect() {
+      await refresh();
       const age = oldestFirstSeenAt === undefined ? 0 : (clock.now() - oldestFirstSeenAt) / 1000;
       this.set(Math.max(0, age));
     },
@@ -172,6 +196,9 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
     setQueueStats(stats, oldest) {
       counts = { ...stats };
       oldestFirstSeenAt = oldest;
+    },
+    setQueueSource(s) {
+      source = s;
     },
     setServerBackoff(untilMs) {
       backoffUntil = untilMs;

@@ -1,4 +1,4 @@
-import type { SpoolItem } from '../spool/spool-item.js';
+import type { ItemKind, SpoolItem } from '../spool/spool-item.js';
 
 /** Queue states. Each is a folder under `<stateDir>/queue/`. */
 export const ITEM_STATES = [
@@ -11,8 +11,14 @@ export const ITEM_STATES = [
 ] as const;
 export type ItemState = (typeof ITEM_STATES)[number];
 
-/** Recipient groups: same organisation (missed-conversation class) or federated (plain e-mail). */
-export type GroupName = 'org' | 'fed';
+/**
+ * Delivery groups: same organisation (missed-conversation class), federated (plain e-mail), or
+ * `history`, the one group of a conversation-history item (saved in the sender's own mailbox).
+ */
+export type GroupName = 'org' | 'fed' | 'history';
+
+/** The order groups are delivered in: the organisation's copy first. */
+export const GROUP_ORDER: readonly GroupName[] = ['org', 'fed', 'history'];
 
 /**
  * Per-group delivery progress. `sending` is written before the request goes out, so that after a
@@ -48,6 +54,8 @@ export interface ItemMeta {
   /** Path of the spool file the item came from. */
   source: string;
   format?: SpoolItem['format'];
+  /** What the item is for, once its content was read; absent in items queued before kinds. */
+  kind?: ItemKind;
   envelope?: { from: string; to: string[]; cc: string[]; subject?: string };
   size: number;
   firstSeenAt: string;

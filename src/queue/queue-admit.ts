@@ -98,6 +98,7 @@ export function makeAdmitOps(ctx: StoreContext, checkId: (id: string) => void) {
       const meta: ItemMeta = {
         ...newMeta(id, 'incoming', info),
         format: it.format,
+        kind: it.kind,
         envelope: {
           from: it.from,
           to: it.to,
@@ -111,6 +112,7 @@ export function makeAdmitOps(ctx: StoreContext, checkId: (id: string) => void) {
     const reason = { code: parsed.code, message: parsed.message };
     const meta: ItemMeta = {
       ...newMeta(id, 'quarantined', info),
+      ...(parsed.format ? { format: parsed.format } : {}),
       quarantine: reason,
       lastError: reason,
     };

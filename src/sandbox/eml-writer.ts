@@ -20,12 +20,19 @@ export interface EmlMessage {
   internetHeaders: Record<string, string>;
   /** Distinguished folder of the saved copy; absent for SendOnly (no copy kept). */
   folder: string | undefined;
+  /** `PR_MESSAGE_FLAGS` of an item saved, not sent (a Conversation History item). */
+  messageFlags?: string;
+  /** `PR_CLIENT_SUBMIT_TIME` of such an item (`Date` is its delivery time). */
+  clientSubmitTime?: Date;
 }
 
 /** Header carrying the EWS item class, so tests and people can check it. */
 export const ITEM_CLASS_HEADER = 'X-Item-Class';
 /** Header recording where the saved copy lives (sandbox bookkeeping). */
 export const FOLDER_HEADER = 'X-IMSpooler-Sandbox-Folder';
+/** Headers carrying a saved item's `PR_MESSAGE_FLAGS` and `PR_CLIENT_SUBMIT_TIME`. */
+export const MESSAGE_FLAGS_HEADER = 'X-Message-Flags';
+export const SUBMIT_TIME_HEADER = 'X-Client-Submit-Time';
 
 const CRLF = '\r\n';
 const HEADER_NAME = /^[!-9;-~]+$/;
@@ -95,6 +102,8 @@ export function buildEml(m: EmlMessage): string {
     if (HEADER_NAME.test(name)) headers.push([name, encodeHeaderValue(value, name.length + 2)]);
   }
   headers.push([ITEM_CLASS_HEADER, oneLine(m.itemClass)]);
+  if (m.messageFlags !== undefined) headers.push([MESSAGE_FLAGS_HEADER, oneLine(m.messageFlags)]);
+  if (m.clientSubmitTime) headers.push([SUBMIT_TIME_HEADER, rfc5322Date(m.clientSubmitTime)]);
   if (m.folder !== undefined) headers.push([FOLDER_HEADER, oneLine(m.folder)]);
   const type = m.bodyType === 'HTML' ? 'text/html' : 'text/plain';
   headers.push(['Content-Type', `${type}; charset=utf-8`], ['Content-Transfer-Encoding', 'base64']);

@@ -2,6 +2,7 @@ import { runItemAction } from './drafts/item-actions.js';
 import type { FaultController } from './faults.js';
 import { isSandboxItemId, SEARCHABLE_FIELDS, type MailboxStore } from './mailbox-store.js';
 import type { EwsRequest, MessageDraft } from './request-parser.js';
+import { historyItemProblem, isHistoryFolder } from './saved-history.js';
 import {
   createItemResponse,
   findItemResponse,
@@ -78,7 +79,11 @@ function folderFault(
   return { status: 500, body, drop: false };
 }
 
-function validate(draft: MessageDraft, disposition: string | undefined): ResponseError | undefined {
+function validate(
+  draft: MessageDraft,
+  disposition: string | undefined,
+  folder: string,
+): ResponseError | undefined {
   if (disposition === undefined) {
     return {
       code: 'ErrorMessageDispositionRequired',
@@ -90,6 +95,10 @@ function validate(draft: MessageDraft, disposition: string | undefined): Respons
       code: 'ErrorObjectTypeChanged',
       message: `The item class '${draft.itemClass}' is not valid for a message: it must be IPM.Note or derived from it.`,
     };
+  }
+  if (disposition === 'SaveOnly' && isHistoryFolder(folder)) {
+    const problem = historyItemProblem(draft);
+    if (problem) return problem;
   }
   if (disposition !== 'SaveOnly' && draft.to.length + draft.cc.length + draft.bcc.length === 0) {
     return {
@@ -113,7 +122,8 @@ async function createItem(
   const results: Array<{ error?: ResponseError; savedId?: { id: string; changeKey: string } }> = [];
   for (const draft of req.messages) {
     const error =
-      validate(draft, disposition) ?? ctx.faults.create([...draft.to, ...draft.cc, ...draft.bcc]);
+      validate(draft, disposition, folder) ??
+      ctx.faults.create([...draft.to, ...draft.cc, ...draft.bcc]);
     if (error || disposition === undefined) {
       results.push({
         error: error ?? { code: 'ErrorInvalidRequest', message: 'Invalid request.' },

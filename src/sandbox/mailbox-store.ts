@@ -1,21 +1,39 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { buildEml, FOLDER_HEADER, ITEM_CLASS_HEADER, parseEml } from './eml-writer.js';
+import {
+  buildEml,
+  FOLDER_HEADER,
+  ITEM_CLASS_HEADER,
+  MESSAGE_FLAGS_HEADER,
+  parseEml,
+  SUBMIT_TIME_HEADER,
+} from './eml-writer.js';
 import type { MessageDraft, Restriction } from './request-parser.js';
+import { historyTimes, isHistoryFolder, messageFlagsOf } from './saved-history.js';
 import { folderId, type ItemView } from './soap-responses.js';
 
 /** A saved copy the sandbox knows about. */
 export interface StoredCopy extends ItemView {
-  /** File name of its .eml in the mailbox folder ('' for a SaveOnly draft, kept in memory). */
+  /**
+   * Its .eml, relative to the mailbox folder with `/` between parts ('' for a SaveOnly draft,
+   * kept in memory); a Conversation History item saved, not sent, is in {@link HISTORY_DIR}.
+   */
   file: string;
 }
+
+/**
+ * The subfolder of the mailbox folder holding items saved (never sent) into Conversation
+ * History: apart from the root, whose files are messages delivered to someone.
+ */
+export const HISTORY_DIR = 'conversation-history';
 
 /** The sandbox mailbox: .eml files for delivered messages plus an index of saved copies. */
 export interface MailboxStore {
   /**
    * Delivers or saves one message. SendAndSaveCopy and SendOnly write an .eml (atomically);
-   * SendAndSaveCopy and SaveOnly keep an indexed copy in `folder`.
+   * SendAndSaveCopy and SaveOnly keep an indexed copy in `folder`. SaveOnly into
+   * `conversationhistory` also writes its .eml, into {@link HISTORY_DIR}, dated as the item is.
    */
   deliver(
     draft: MessageDraft,
@@ -53,16 +71,25 @@ export async function openMailbox(
   await fsp.mkdir(dir, { recursive: true });
   const copies: StoredCopy[] = [];
   let counter = 0;
-  for (const file of (await fsp.readdir(dir)).filter((f) => f.endsWith('.eml')).sort()) {
+  const emlIn = async (sub: string): Promise<string[]> =>
+    (await fsp.readdir(path.join(dir, sub)).catch(() => [] as string[]))
+      .filter((f) => f.endsWith('.eml'))
+      .sort()
+      .map((f) => (sub ? `${sub}/${f}` : f));
+  for (const file of [...(await emlIn('')), ...(await emlIn(HISTORY_DIR))]) {
     const n = Number(/-(\d+)\.eml$/.exec(file)?.[1] ?? 0);
     counter = Math.max(counter, n);
-    const copy = readCopy(file, await fsp.readFile(path.join(dir, file), 'utf8'));
+    const copy = readCopy(file, await fsp.readFile(path.join(dir, ...file.split('/')), 'utf8'));
     if (copy) copies.push(copy);
   }
 
   return {
     async deliver(draft, disposition, folder) {
-      const date = now();
+      const history = disposition === 'SaveOnly' && isHistoryFolder(folder);
+      const times = history ? historyTimes(draft) : {};
+      const writtenAt = now();
+      // A saved history item is dated when the conversation happened, not when it was saved.
+      const date = times.deliveredAt ?? times.submittedAt ?? writtenAt;
       const keep = disposition !== 'SendOnly';
       const messageId = `${randomUUID()}@sandbox.imspooler.invalid`;
       const base = {
@@ -78,14 +105,25 @@ export async function openMailbox(
       };
       let file = '';
       let size = Buffer.byteLength(draft.body);
-      if (disposition !== 'SaveOnly') {
+      if (disposition !== 'SaveOnly' || history) {
         counter += 1;
-        file = `${compactTimestamp(date)}-${String(counter).padStart(6, '0')}.eml`;
-        const eml = buildEml({ ...base, from: draft.from ?? DEFAULT_FROM, date, folder: keep ? folder : undefined }); // prettier-ignore
+        const name = `${compactTimestamp(writtenAt)}-${String(counter).padStart(6, '0')}.eml`;
+        const into = history ? path.join(dir, HISTORY_DIR) : dir;
+        file = history ? `${HISTORY_DIR}/${name}` : name;
+        const flags = history ? messageFlagsOf(draft) : undefined;
+        const eml = buildEml({
+          ...base,
+          from: draft.from ?? DEFAULT_FROM,
+          date,
+          folder: keep ? folder : undefined,
+          ...(flags !== undefined ? { messageFlags: flags } : {}),
+          ...(times.submittedAt ? { clientSubmitTime: times.submittedAt } : {}),
+        });
         size = Buffer.byteLength(eml);
-        const tmp = path.join(dir, `.${file}.${process.pid}.tmp`);
+        if (history) await fsp.mkdir(into, { recursive: true });
+        const tmp = path.join(into, `.${name}.${process.pid}.tmp`);
         await fsp.writeFile(tmp, eml, { flag: 'wx' });
-        await fsp.rename(tmp, path.join(dir, file));
+        await fsp.rename(tmp, path.join(into, name));
       }
       if (!keep) return undefined;
       const key = file || `draft-${messageId}`;
@@ -148,6 +186,7 @@ export const SEARCHABLE_FIELDS = new Set([
 const STANDARD = new Set([
   'from', 'to', 'cc', 'subject', 'date', 'message-id', 'mime-version', 'content-type',
   'content-transfer-encoding', ITEM_CLASS_HEADER.toLowerCase(), FOLDER_HEADER.toLowerCase(),
+  MESSAGE_FLAGS_HEADER.toLowerCase(), SUBMIT_TIME_HEADER.toLowerCase(),
 ]); // prettier-ignore
 
 function readCopy(file: string, text: string): StoredCopy | undefined {

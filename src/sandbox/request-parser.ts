@@ -21,6 +21,17 @@ export interface MessageDraft {
   from: string | undefined;
   /** InternetHeaders extended properties, by header name as sent. */
   internetHeaders: Record<string, string>;
+  /**
+   * Extended properties addressed by MAPI tag (`PropertyTag`, hex or decimal), by tag number:
+   * their `PropertyType` and value as sent. Optional: only EWS and Graph requests fill it.
+   */
+  tagged?: Record<number, TaggedValue>;
+}
+
+/** One MAPI property by tag, as a request set it. */
+export interface TaggedValue {
+  type: string;
+  value: string;
 }
 
 /** The one FindItem restriction the daemon uses, or a plain field equality. */
@@ -143,16 +154,20 @@ function parseMessage(msg: XmlNode): MessageDraft {
     throw new SchemaViolation(`The 'BodyType' attribute is invalid: '${bodyType}'.`);
   }
   const internetHeaders: Record<string, string> = {};
+  const tagged: Record<number, TaggedValue> = {};
   for (const ext of childrenNamed(msg, 'ExtendedProperty')) {
     const uri = required(ext, 'ExtendedFieldURI', 'ExtendedProperty');
     const value = required(ext, 'Value', 'ExtendedProperty').text;
-    if (!uri.attrs['PropertyType']) {
+    const type = uri.attrs['PropertyType'];
+    if (!type) {
       throw new SchemaViolation("The required attribute 'PropertyType' is missing.");
     }
     const name = uri.attrs['PropertyName'];
     if (uri.attrs['DistinguishedPropertySetId'] === 'InternetHeaders' && name) {
       internetHeaders[name] = value;
     }
+    const tag = uri.attrs['PropertyTag'];
+    if (tag !== undefined) tagged[propertyTag(tag)] = { type, value };
   }
   return {
     itemClass: child(msg, 'ItemClass')?.text ?? 'IPM.Note',
@@ -164,7 +179,18 @@ function parseMessage(msg: XmlNode): MessageDraft {
     bcc: addresses(child(msg, 'BccRecipients')),
     from: addresses(child(msg, 'From'))[0],
     internetHeaders,
+    tagged,
   };
+}
+
+/** `PropertyTagType`: an unsignedShort, or `0x` and one to four hex digits. */
+function propertyTag(raw: string): number {
+  const t = raw.trim();
+  const n = /^0x[0-9a-f]{1,4}$/i.test(t) ? parseInt(t.slice(2), 16) : /^\d{1,5}$/.test(t) ? Number(t) : NaN; // prettier-ignore
+  if (!(n >= 0 && n <= 0xffff)) {
+    throw new SchemaViolation(`The 'PropertyTag' attribute is invalid: '${raw}'.`);
+  }
+  return n;
 }
 
 function checkOrder(msg: XmlNode): void {

@@ -1,4 +1,4 @@
-import type { ParseFailure, SpoolParser } from './spool-item.js';
+import { ITEM_KINDS, type ItemKind, type ParseFailure, type SpoolParser } from './spool-item.js';
 
 /** What a {@link SpoolParser} resolves with. */
 export type ParserOutcome = Awaited<ReturnType<SpoolParser['parse']>>;
@@ -66,4 +66,21 @@ export function firstInvalidUtf8Offset(b: Uint8Array): number {
 export function ccWithoutTo(to: readonly string[], cc: readonly string[]): string[] {
   const toKeys = new Set(to.map((a) => a.toLowerCase()));
   return cc.filter((a) => !toKeys.has(a.toLowerCase()));
+}
+
+/**
+ * The item kind a file names (`where` says where, e.g. `"kind"` or `the X-IMSpooler-Kind
+ * header`), or why it cannot be used. Absent means `offline-im`, as before kinds existed.
+ */
+export function checkKind(
+  v: string | undefined,
+  where: string,
+): ItemKind | ({ ok: false } & ParseFailure) {
+  if (v === undefined) return 'offline-im';
+  const kind = ITEM_KINDS.find((k) => k === v);
+  if (kind) return kind;
+  return fail(
+    'InvalidKind',
+    `${where} is ${quoteValue(v)}; it must be ${ITEM_KINDS.map((k) => `"${k}"`).join(' or ')} (or left out for "offline-im")`,
+  );
 }

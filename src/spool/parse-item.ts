@@ -51,15 +51,20 @@ export async function parseSpoolItem(
       );
     }
     let r: Awaited<ReturnType<SpoolParser['parse']>>;
+    // Recognised, so `show` can say what the quarantined file looked like.
+    const format = parser.format;
     try {
       r = await parser.parse(bytes);
     } catch (e) {
-      return fail(
-        invalidCode(parser),
-        `the ${parser.format.toUpperCase()} parser failed: ${describeError(e)}`,
-      );
+      return {
+        ...fail(
+          invalidCode(parser),
+          `the ${format.toUpperCase()} parser failed: ${describeError(e)}`,
+        ),
+        format,
+      };
     }
-    if (!r.ok) return fail(r.code, r.message);
+    if (!r.ok) return { ...fail(r.code, r.message), format };
     return { ok: true, item: { id: itemIdFor(bytes), ...r.item } };
   } catch (e) {
     return fail('ParseError', `the file could not be parsed: ${describeError(e)}`);

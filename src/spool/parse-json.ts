@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { parseAddress } from './addresses.js';
 import {
   ccWithoutTo,
+  checkKind,
   describeType,
   fail,
   firstInvalidUtf8Offset,
@@ -57,6 +58,11 @@ export function parseJsonItem(bytes: Buffer): ParserOutcome {
 }
 
 function checkDocument(doc: Obj): ParserOutcome {
+  // First: a file meant for another kind of delivery must not be taken for an offline message.
+  const kindField = optionalString(doc.kind, 'kind');
+  if (typeof kindField === 'object') return kindField;
+  const kind = checkKind(kindField, 'the "kind" field');
+  if (typeof kind === 'object') return kind;
   if (doc.from === undefined || doc.from === null || doc.from === '') {
     return fail(
       'MissingSender',
@@ -90,6 +96,7 @@ function checkDocument(doc: Obj): ParserOutcome {
     ok: true,
     item: {
       format: 'json',
+      kind,
       from,
       to,
       cc: ccOnly,

@@ -2,8 +2,15 @@ import { simpleParser } from 'mailparser';
 import type { AddressObject, EmailAddress, ParsedMail } from 'mailparser';
 import { parseAddress } from './addresses.js';
 import { htmlToText } from './parse-html-text.js';
-import { ccWithoutTo, fail, quoteValue, stripUtf8Bom, type ParserOutcome } from './parse-common.js';
-import type { SpoolParser, TranscriptMessage } from './spool-item.js';
+import {
+  ccWithoutTo,
+  checkKind,
+  fail,
+  quoteValue,
+  stripUtf8Bom,
+  type ParserOutcome,
+} from './parse-common.js';
+import { KIND_HEADER, type SpoolParser, type TranscriptMessage } from './spool-item.js';
 
 /** How far into a file {@link mimeParser} looks for a header block. */
 const SNIFF_BYTES = 8 * 1024;
@@ -55,6 +62,8 @@ export async function parseMimeItem(bytes: Buffer): Promise<ParserOutcome> {
 }
 
 function fromParsedMail(mail: ParsedMail): ParserOutcome {
+  const kind = checkKind(headerText(mail, KIND_HEADER), `the ${KIND_HEADER} header`);
+  if (typeof kind === 'object') return kind;
   const senders = mailboxes(mail.from);
   const sender = senders[0];
   if (sender === undefined) {
@@ -95,6 +104,7 @@ function fromParsedMail(mail: ParsedMail): ParserOutcome {
     ok: true,
     item: {
       format: 'mime',
+      kind,
       from,
       to,
       cc: ccOnly,
@@ -151,6 +161,20 @@ function checkMailboxes(
     }
   }
   return out;
+}
+
+/**
+ * An unstructured header's value, unfolded and trimmed, lowercased (kinds are tokens: any case
+ * will do); undefined when absent. The first occurrence wins.
+ */
+function headerText(mail: ParsedMail, name: string): string | undefined {
+  const line = mail.headerLines.find((h) => h.key === name.toLowerCase())?.line;
+  if (line === undefined) return undefined;
+  return line
+    .slice(line.indexOf(':') + 1)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .trim()
+    .toLowerCase();
 }
 
 /**

@@ -5,6 +5,8 @@ import type { SpoolItem, TranscriptMessage } from './spool-item.js';
 export const MAX_SUBJECT_LENGTH = 255;
 /** The subject when an item gives none and its first message has no text. */
 export const DEFAULT_SUBJECT = 'Missed conversation';
+/** The same for a conversation-history item (it was not missed: it happened). */
+export const DEFAULT_HISTORY_SUBJECT = 'Conversation';
 /** How much of a message is looked at to find its first line. */
 const FIRST_LINE_WINDOW = 64 * 1024;
 
@@ -26,18 +28,20 @@ export function textToHtml(text: string): string {
 /**
  * The HTML body delivered for an item. A MIME item's HTML part goes as it is, else its text
  * escaped; a JSON item becomes a transcript, each message with its time and sender, then its HTML
- * if given, else its text escaped. Pure: same item, same HTML.
+ * if given, else its text escaped. A conversation-history transcript names no sender: its
+ * messages came from every participant, and the format does not say which. Pure: same item,
+ * same HTML.
  */
 export function renderTranscriptHtml(item: SpoolItem): string {
   if (item.format === 'mime') return item.messages.map(messageBody).join('\n<hr>\n');
-  const sender = escapeHtml(item.from);
+  const sender = item.kind === 'conversation-history' ? '' : `<b>${escapeHtml(item.from)}</b>`;
   const rows = item.messages.map((m) => {
     const time = m.at
       ? `<time datetime="${escapeHtml(m.at)}">${escapeHtml(displayTime(m.at))}</time> `
       : '';
     return (
       `<div class="imspooler-message">` +
-      `<p class="imspooler-meta">${time}<b>${sender}</b></p>` +
+      `<p class="imspooler-meta">${time}${sender}</p>` +
       `<div class="imspooler-body">${messageBody(m)}</div>` +
       `</div>`
     );
@@ -59,7 +63,8 @@ function displayTime(iso: string): string {
 /**
  * The subject delivered for an item: its own subject, else the first non-blank line of its first
  * message (the text, or the HTML without tags), on one line and cut to
- * {@link MAX_SUBJECT_LENGTH}; {@link DEFAULT_SUBJECT} when there is nothing to take it from.
+ * {@link MAX_SUBJECT_LENGTH}; {@link DEFAULT_SUBJECT} (or {@link DEFAULT_HISTORY_SUBJECT}) when
+ * there is nothing to take it from.
  */
 export function subjectFor(item: SpoolItem): string {
   const given = oneLine(item.subject ?? '');
@@ -73,7 +78,8 @@ export function subjectFor(item: SpoolItem): string {
     .split(/\r\n|\r|\n/)
     .map(oneLine)
     .find((l) => l !== '');
-  return line === undefined ? DEFAULT_SUBJECT : cut(line);
+  if (line !== undefined) return cut(line);
+  return item.kind === 'conversation-history' ? DEFAULT_HISTORY_SUBJECT : DEFAULT_SUBJECT;
 }
 
 /** Control characters (line breaks included) become spaces; runs of white space one space. */

@@ -6,11 +6,26 @@ export interface TranscriptMessage {
   html?: string;
 }
 
+/**
+ * What an item is for. `offline-im`: an offline message, sent to its recipients.
+ * `conversation-history`: the sender's own record of a conversation that never reached their
+ * mailbox, saved (never sent) in their Conversation History folder.
+ */
+export type ItemKind = 'offline-im' | 'conversation-history';
+
+/** Every {@link ItemKind}, as spool files spell them. */
+export const ITEM_KINDS: readonly ItemKind[] = ['offline-im', 'conversation-history'];
+
+/** The MIME header naming an item's kind (JSON items have a `kind` field). */
+export const KIND_HEADER = 'X-IMSpooler-Kind';
+
 /** A spool file parsed into what delivery needs. Addresses are bare SMTP (no `sip:`), as given. */
 export interface SpoolItem {
   /** Lowercase hex SHA-256 of the file's bytes: stable across restarts and renames. */
   id: string;
   format: 'json' | 'mime';
+  /** `offline-im` unless the file says otherwise. */
+  kind: ItemKind;
   from: string;
   to: string[];
   cc: string[];
@@ -28,6 +43,8 @@ export interface SpoolItem {
 export interface ParseFailure {
   code: string;
   message: string;
+  /** The format the content was recognised as before it failed to parse (none: unrecognised). */
+  format?: SpoolItem['format'];
 }
 
 export type ParseResult = { ok: true; item: SpoolItem } | ({ ok: false } & ParseFailure);

@@ -12,13 +12,22 @@ import type { Closer, WatchEventName, WatchFn } from './folder-watch.js';
 import { makeGraceTracker, type GraceEntry, type ObserveResult } from './grace-tracker.js';
 import { scanFolder, statEntry, type FolderState, type ScannedEntry } from './scan-folder.js';
 
-/** A file whose grace period is over, to be claimed. */
+/**
+ * A file whose grace period is over, to be claimed: what the monitor hands the daemon's intake
+ * (daemon/intake.ts takes this very type, so nothing is dropped on the way).
+ */
 export interface DueEntry {
   path: string;
   folder: string;
   kind: 'file' | 'notRegular';
   size: number;
   mtimeMs: number;
+  /**
+   * When the monitor first saw the file (ms since the epoch): the item's `firstSeenAt`, from which
+   * `status` ages, `retry.maxAge` and the oldest-item metric count. Not the claim time, which is
+   * a whole grace period later.
+   */
+  firstSeenAt: number;
 }
 
 export interface SpoolMonitorDeps {
@@ -52,6 +61,8 @@ export interface SpoolMonitorDeps {
    * then): for publishing `snapshot()` on change rather than on a timer.
    */
   onGraceChange?(): void;
+  /** The folders being watched changed (`auto` found a new profile, or one went away). */
+  onFoldersChanged?(folders: string[]): void;
 }
 
 export interface FolderStatus {
@@ -164,6 +175,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
           kind,
           size: now.size,
           mtimeMs: now.mtimeMs,
+          firstSeenAt: e.firstSeenAt,
         });
         tracker.settle(e.path, 'done');
       } catch (err) {
@@ -251,6 +263,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
       warned.add(w);
       warn(w);
     }
+    const known = [...folders.keys()].join('\0');
     const wanted = new Set(x.folders);
     for (const [folder, info] of folders) {
       if (wanted.has(folder)) continue;
@@ -259,6 +272,8 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
       clearFolder(folder);
     }
     for (const f of x.folders) if (!folders.has(f)) folders.set(f, { state: 'unknown' });
+    const current = [...folders.keys()];
+    if (current.join('\0') !== known) deps.onFoldersChanged?.(current);
     for (const parent of x.parents) {
       if (parents.has(parent) || stopped) continue;
       const exists = await fs.lstat(parent).then(

@@ -1,8 +1,16 @@
+import type { ItemKind } from '../spool/spool-item.js';
 import { cleanText } from './clean-text.js';
 import { formatAge } from './render-table.js';
 import type { ShowDoc } from './show-doc.js';
 
 const clean = cleanText;
+
+/** What each kind means for the person reading `show`. */
+const KIND_NOTE: Record<ItemKind, string> = {
+  'offline-im': ' (sent to its recipients)',
+  'conversation-history':
+    " (saved in the sender's own Conversation History folder, never sent to anyone)",
+};
 
 /** What a person can do next about an item in this state. */
 function hint(doc: ShowDoc): string | undefined {
@@ -32,7 +40,10 @@ export function formatItemDetails(doc: ShowDoc, now: number): string {
   l.push(`item      ${doc.id}`);
   l.push(`state     ${doc.state}${doc.heldReason ? ` (${clean(doc.heldReason)})` : ''}`);
   l.push(`source    ${doc.source === undefined ? '? (damaged)' : clean(doc.source)}`);
-  l.push(`format    ${doc.format ?? '-'}, ${doc.size ?? '?'} bytes`);
+  // A quarantined file's format is what it was recognised as; unrecognised or never read: unreadable.
+  const format = doc.format ?? (doc.state === 'quarantined' ? 'unreadable' : '-');
+  l.push(`format    ${format}, ${doc.size ?? '?'} bytes`);
+  if (doc.kind) l.push(`kind      ${doc.kind}${KIND_NOTE[doc.kind]}`);
   l.push(`seen      ${when(doc.firstSeenAt)}`);
   if (doc.envelope) {
     l.push(`from      ${clean(doc.envelope.from)}`);
@@ -47,7 +58,12 @@ export function formatItemDetails(doc: ShowDoc, now: number): string {
     );
   }
   if (doc.nextAttemptAt) l.push(`next      ${when(doc.nextAttemptAt)}`);
-  if (doc.lastError) l.push(`error     ${doc.lastError.code}: ${clean(doc.lastError.message)}`);
+  // A quarantine's reason is also its last error: said once, as the reason.
+  const sameAsReason =
+    doc.quarantine?.code === doc.lastError?.code &&
+    doc.quarantine?.message === doc.lastError?.message;
+  if (doc.lastError && !sameAsReason)
+    l.push(`error     ${doc.lastError.code}: ${clean(doc.lastError.message)}`);
   if (doc.quarantine) l.push(`reason    ${doc.quarantine.code}: ${clean(doc.quarantine.message)}`);
   if (doc.damaged) {
     // Named, not hidden: whoever edited or damaged the file can see what to put right.

@@ -1,5 +1,7 @@
+import { pathStyle } from '../service/path-style.js';
 import { cleanText } from './clean-text.js';
-import type { StatusDoc, StatusItem } from './status-doc.js';
+import type { ItemKind } from '../spool/spool-item.js';
+import type { ReadFrom, StatusDoc, StatusItem } from './status-doc.js';
 
 /** Pure: "3m", "2h 5m", "4d" — how support staff read ages on the phone. */
 export function formatAge(ms: number): string {
@@ -14,7 +16,31 @@ export function formatAge(ms: number): string {
 
 const clean = cleanText;
 
+/** The KIND column: short words, so the table keeps its width. */
+export const KIND_LABEL: Record<ItemKind, string> = {
+  'offline-im': 'im',
+  'conversation-history': 'history',
+};
+
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+/** Keeps the end, where a file name is: `…ffline-0001.json`. */
+const cutLeft = (s: string, n: number) => (s.length > n ? `…${s.slice(s.length - n + 1)}` : s);
+
+/**
+ * Pure: who a file in its grace period is from and what it is called, from its path alone (its
+ * content is not read yet). The client keeps one spool folder per signed-in user,
+ * `…\Lync\sip_<address>\History Spooler\<file>`, so the `sip_` folder names the sender. A
+ * Windows path is read as one on any platform.
+ */
+export function graceLabel(path: string): { user: string | undefined; file: string } {
+  const p = pathStyle(path);
+  const file = p.basename(path);
+  const sip = p
+    .dirname(path)
+    .split(p.sep)
+    .findLast((segment) => /^sip_./i.test(segment));
+  return { user: sip?.slice(4), file };
+}
 
 function row(item: StatusItem, now: number): string[] {
   const next = item.nextAttemptAt
@@ -33,6 +59,7 @@ function row(item: StatusItem, now: number): string[] {
   return [
     item.id.slice(0, 12),
     item.state,
+    item.kind === undefined ? '-' : KIND_LABEL[item.kind],
     formatAge(now - Date.parse(item.firstSeenAt)),
     String(item.attempts),
     next,
@@ -40,6 +67,15 @@ function row(item: StatusItem, now: number): string[] {
     clean(cut(item.from ?? '?', 32)),
     clean(cut([...item.to, ...item.cc].join(', ') || '?', 48)),
   ];
+}
+
+/**
+ * Where an empty queue (or a missing item) was looked for: with `--config` forgotten, this is
+ * another queue than the one meant, and it must say so rather than look sure.
+ */
+export function whereFrom(r: ReadFrom): string {
+  const config = r.configFile === null ? 'built-in defaults' : clean(r.configFile);
+  return `queue read from ${clean(r.stateDir)} (config: ${config}); a different queue? pass --config FILE or set IMSPOOLER_CONFIG`;
 }
 
 /** Pure: the text table `imspooler status` prints. */
@@ -52,18 +88,21 @@ export function renderStatusTable(doc: StatusDoc): string {
       ? `daemon: running (pid ${doc.daemon.pid})`
       : 'daemon: not running (items wait until it starts)',
   );
-  const header = ['ID', 'STATE', 'AGE', 'TRIES', 'NEXT', 'LAST ERROR', 'FROM', 'TO'];
+  const header = ['ID', 'STATE', 'KIND', 'AGE', 'TRIES', 'NEXT', 'LAST ERROR', 'FROM', 'TO'];
   const rows = doc.items.map((i) => row(i, now));
   for (const g of doc.grace) {
+    const { user, file } = graceLabel(g.path);
     rows.push([
       '-',
       'grace',
+      '-',
       formatAge(now - Date.parse(g.firstSeenAt)),
       '0',
       `in ${formatAge(Date.parse(g.dueAt) - now)}`,
       '-',
-      clean(cut(g.path, 32)),
-      '-',
+      clean(cut(user ?? '?', 32)),
+      // Not read yet: no recipients, but the file name says which one to look at.
+      clean(`(not read yet) ${cutLeft(file, 48)}`),
     ]);
   }
   if (rows.length > 0) {
@@ -84,5 +123,6 @@ export function renderStatusTable(doc: StatusDoc): string {
       ? `${shown} of ${total} item(s) shown (--state ${doc.filter.states.join(',')}); whole queue: ${whole}`
       : `${total} item(s): ${whole}`,
   );
+  if (total === 0 && doc.readFrom) lines.push(whereFrom(doc.readFrom));
   return lines.join('\n');
 }

@@ -7,7 +7,8 @@ import {
   Damage,
   type DamagedField,
 } from './meta-fields.js';
-import { publicState, type PublicState } from './status-doc.js';
+import type { ItemKind } from '../spool/spool-item.js';
+import { kindOf, publicState, type PublicState } from './status-doc.js';
 
 /** One message of the transcript, only with `show --body`. */
 export interface ShowMessage {
@@ -28,6 +29,8 @@ export interface ShowDoc {
   /** Unless damaged. */
   source?: string;
   format?: string;
+  /** `offline-im` or `conversation-history`; absent when the content could not be read. */
+  kind?: ItemKind;
   /** Unless damaged. */
   size?: number;
   /** Unless damaged. */
@@ -80,6 +83,10 @@ export function toShowDoc(meta: ItemMeta, messages?: ShowMessage[]): ShowDoc {
   set('retryWindowFrom', check.time(d, 'retryWindowFrom', m.retryWindowFrom));
   set('heldReason', check.text(d, 'heldReason', m.heldReason));
   set('quarantine', check.error(d, 'quarantine', m.quarantine));
+  if (m.kind !== undefined && m.kind !== 'offline-im' && m.kind !== 'conversation-history')
+    d.note('kind', '"offline-im" or "conversation-history"', m.kind);
+  const kind = kindOf({ kind: m.kind as ItemKind | undefined, envelope: doc.envelope });
+  if (kind && (m.kind === undefined || m.kind === kind)) doc.kind = kind;
   if (messages) doc.messages = messages;
   if (d.list.length > 0) doc.damaged = d.list;
   return doc;

@@ -1,4 +1,5 @@
 import type { ItemMeta, ItemState } from '../queue/item-meta.js';
+import type { ItemKind } from '../spool/spool-item.js';
 
 /**
  * States as support staff see them: the queue's `incoming` folder is "queued", the word the
@@ -20,6 +21,13 @@ export type FilterState = (typeof FILTER_STATES)[number];
 
 export const publicState = (s: ItemState): PublicState => (s === 'incoming' ? 'queued' : s);
 
+/**
+ * What an item is for, once its content was read: items queued before kinds existed are offline
+ * messages. Undefined for an entry quarantined unread or unparsed (its kind is unknown).
+ */
+export const kindOf = (meta: Pick<ItemMeta, 'kind' | 'envelope'>): ItemKind | undefined =>
+  meta.kind ?? (meta.envelope ? 'offline-im' : undefined);
+
 /** The contract's `status --json` document. */
 export interface StatusDoc {
   generatedAt: string;
@@ -40,11 +48,24 @@ export interface StatusDoc {
    * Present when `--state` narrowed `items` and `grace`; `counts` always cover the whole queue.
    */
   filter?: { states: FilterState[] };
+  /**
+   * Which queue this is: the state folder and the config file it came from (null: built-in
+   * defaults), so a forgotten or wrong `--config` shows at once.
+   */
+  readFrom?: ReadFrom;
+}
+
+/** Where a command found the queue it reports on. */
+export interface ReadFrom {
+  stateDir: string;
+  configFile: string | null;
 }
 
 export interface StatusItem {
   id: string;
   state: PublicState;
+  /** `offline-im` or `conversation-history`; absent when the content could not be read. */
+  kind?: ItemKind;
   source: string;
   from?: string;
   to: string[];
@@ -71,6 +92,8 @@ export function toStatusItem(meta: ItemMeta): StatusItem {
     firstSeenAt: typeof meta.firstSeenAt === 'string' ? meta.firstSeenAt : '?',
     attempts: meta.attempts.length,
   };
+  const kind: unknown = kindOf(meta);
+  if (kind === 'offline-im' || kind === 'conversation-history') item.kind = kind;
   if (typeof env?.from === 'string' && env.from) item.from = env.from;
   if (
     typeof meta.nextAttemptAt === 'string' &&
@@ -132,6 +155,7 @@ export function buildStatusDoc(input: {
   grace: StatusDoc['grace'];
   /** `--state`: only these in `items` and `grace` (counts stay whole). */
   states?: readonly FilterState[];
+  readFrom?: ReadFrom;
 }): StatusDoc {
   return assembleStatusDoc({ ...input, items: input.items.map(toStatusItem) });
 }
@@ -149,6 +173,7 @@ export function assembleStatusDoc(input: {
   items: StatusItem[];
   grace: StatusDoc['grace'];
   states?: readonly FilterState[];
+  readFrom?: ReadFrom;
 }): StatusDoc {
   const counts = {
     grace: input.grace.length,
@@ -177,5 +202,6 @@ export function assembleStatusDoc(input: {
     items,
     grace: !states || states.includes('grace') ? input.grace : [],
     ...(states ? { filter: { states: [...states] } } : {}),
+    ...(input.readFrom ? { readFrom: input.readFrom } : {}),
   };
 }

@@ -62,12 +62,19 @@ describe('parseConfig defaults', () => {
       level: 'info',
       file: join(baseDir, 'var', 'log', 'imspooler.log'),
       console: 'pretty',
+      addresses: true,
     });
     expect(config.policy).toEqual({ offlineIm: true, imAutoArchiving: true });
     expect(config.metrics).toEqual({
       listen: null,
       degradedAfter: { ewsFailing: 600_000, oldestItem: 3_600_000, diskFreeBelow: 0.05 },
     });
+  });
+
+  it('log.addresses turns the addresses in item lines off, and takes only true or false', () => {
+    expect(valid({ delivery: ews, log: { addresses: false } }).log.addresses).toBe(false);
+    const r = parseConfig({ delivery: ews, log: { addresses: 'no' } }, { baseDir });
+    expect(r.ok ? [] : r.problems.map((p) => p.key)).toEqual(['log.addresses']);
   });
 
   it('refuses a metrics listener that is not on loopback, and bad rotation settings', () => {

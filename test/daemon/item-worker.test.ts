@@ -60,6 +60,7 @@ function meta(groups: ItemMeta['groups'] = {}, state: ItemState = 'incoming'): I
 const item: SpoolItem = {
   id: ID,
   format: 'json',
+  kind: 'offline-im',
   from: 'a@org.example',
   to: ['b@org.example'],
   cc: ['c@fed.example'],
@@ -75,16 +76,24 @@ function setup(opts: {
   send?: (req: SendRequest) => Promise<void>;
   findSent?: boolean;
   policyHold?: string;
+  item?: SpoolItem;
+  groupRecipients?: Parameters<typeof makeItemWorker>[0]['groupRecipients'];
 }) {
   const mem = memoryStore(opts.meta);
   const atSend: Snapshot[] = [];
+  const requests: SendRequest[] = [];
+  const lookups: string[] = [];
   const transport: Transport = {
     name: 'fake',
     send: async (req) => {
       atSend.push(snap(mem.current()!));
+      requests.push(req);
       await opts.send?.(req);
     },
-    findSent: async () => opts.findSent ?? false,
+    findSent: async (headerValue) => {
+      lookups.push(headerValue);
+      return opts.findSent ?? false;
+    },
     probe: async () => 'fake',
     close: async () => {},
   };
@@ -99,18 +108,20 @@ function setup(opts: {
       setConcurrency: () => {},
       concurrency: () => 4,
     },
-    parse: async () => ({ ok: true, item }),
-    groupRecipients: () =>
-      Object.fromEntries(
-        opts.groups.map((g) => [g, { to: ['x@y'], cc: [], itemClass: 'IPM.Note' }]),
-      ),
+    parse: async () => ({ ok: true, item: opts.item ?? item }),
+    groupRecipients:
+      opts.groupRecipients ??
+      (() =>
+        Object.fromEntries(
+          opts.groups.map((g) => [g, { to: ['x@y'], cc: [], itemClass: 'IPM.Note' }]),
+        )),
     render: () => ({ subject: 's', html: '<p/>' }),
     retry: { minDelay: 1000, maxDelay: 10_000, maxAge: 86_400_000, quickRetries: 0 },
     quickRetryDelayMs: 1,
     random: () => 0.5,
     policyHold: opts.policyHold === undefined ? undefined : () => opts.policyHold,
   });
-  return { ...mem, atSend, run: () => work(ID, new AbortController().signal) };
+  return { ...mem, atSend, requests, lookups, run: () => work(ID, new AbortController().signal) };
 }
 
 describe('item worker durable writes', () => {
@@ -178,5 +189,65 @@ describe('item worker durable writes', () => {
       state: 'deferred',
       groups: { org: { status: 'unclear' } },
     });
+  });
+});
+
+describe('item worker: a conversation-history item', () => {
+  const history: SpoolItem = {
+    ...item,
+    kind: 'conversation-history',
+    messages: [
+      { at: '2026-11-24T09:59:00.000Z', text: 'later' },
+      { at: '2026-11-24T09:58:03.000Z', text: 'first' },
+    ],
+  };
+  const deliveryGroups = (i: SpoolItem) => {
+    expect(i.kind).toBe('conversation-history');
+    return {
+      history: { to: ['b@org.example'], cc: [], itemClass: 'IPM.Note.Microsoft.Conversation' },
+    };
+  };
+
+  it('is one save request in the history group, dated when the conversation began', async () => {
+    const t = setup({ meta: meta(), groups: [], item: history, groupRecipients: deliveryGroups });
+    await t.run();
+    expect(t.requests).toEqual([
+      expect.objectContaining({
+        group: 'history',
+        itemClass: 'IPM.Note.Microsoft.Conversation',
+        from: 'a@org.example',
+        to: ['b@org.example'],
+        headerValue: `${ID}/history`,
+        history: { conversationAt: '2026-11-24T09:58:03.000Z' },
+      }),
+    ]);
+    expect(t.writes).toEqual([{ state: 'active', groups: { history: 'sending' } }, 'delivered']);
+  });
+
+  it('looks for <id>/history after an unclear outcome and does not save it again when found', async () => {
+    const groups: ItemMeta['groups'] = {
+      history: {
+        status: 'unclear',
+        recipients: { to: ['b@org.example'], cc: [] },
+        itemClass: 'IPM.Note.Microsoft.Conversation',
+      },
+    };
+    const t = setup({
+      meta: meta(groups, 'deferred'),
+      groups: [],
+      item: history,
+      groupRecipients: deliveryGroups,
+      findSent: true,
+    });
+    await t.run();
+    expect(t.lookups).toEqual([`${ID}/history`]);
+    expect(t.requests).toEqual([]);
+    expect(t.writes).toEqual([{ state: 'active', groups: { history: 'sent' } }, 'delivered']);
+  });
+
+  it('sends offline messages without history details', async () => {
+    const t = setup({ meta: meta(), groups: ['org'] });
+    await t.run();
+    expect(t.requests[0]).not.toHaveProperty('history');
   });
 });

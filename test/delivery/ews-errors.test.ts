@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../src/errors/errors.js';
 import { sanitise, toDeliveryError } from '../../src/delivery/ews-errors.js';
+import { describeSignIn } from '../../src/daemon/open-transport.js';
 
 /**
  * The shapes below are what ews-javascript-api 0.15.3 was seen to throw (see DOMAIN.md and
@@ -72,6 +73,40 @@ describe('toDeliveryError', () => {
       'send',
     );
     expect(unknown.code).toBe('ErrorUnknown');
+  });
+
+  it('a 401 says which user was refused and where the password comes from, never the password', () => {
+    const signIn = describeSignIn({
+      type: 'basic',
+      username: 'CONTOSO\\alice',
+      passwordEnv: 'IMSPOOLER_EWS_PASSWORD',
+    });
+    const e = toDeliveryError(
+      { ...networkFault('401 Unauthorized'), HttpStatusCode: 401 },
+      'send',
+      {
+        signIn,
+      },
+    );
+    expect(e).toMatchObject({ code: 'Http401', unclear: false });
+    expect(e.message).toBe(
+      'HTTP 401 Unauthorized: the server refused user CONTOSO\\alice, password from the environment variable IMSPOOLER_EWS_PASSWORD',
+    );
+    const ntlm = toDeliveryError({ ...networkFault(''), HttpStatusCode: 401 }, 'send', {
+      ntlm: true,
+      signIn: describeSignIn({
+        type: 'ntlm',
+        username: 'alice',
+        domain: 'CONTOSO',
+        passwordEnv: 'PW',
+      }),
+    });
+    expect(ntlm.message).toContain(
+      'NTLM credentials of user CONTOSO\\alice, password from the environment variable PW',
+    );
+    expect(describeSignIn({ type: 'oauth', tokenEnv: 'EWS_TOKEN' })).toBe(
+      'the OAuth token from the environment variable EWS_TOKEN',
+    );
   });
 
   it('maps HTTP statuses without a SOAP fault; gateway errors on a send are unclear', () => {

@@ -90,6 +90,45 @@ describe.skipIf(!hasXmllint || !hasSchema)(
       await validate(fake.requests.at(-1)!.body);
     });
 
+    it('CreateItem SaveOnly of a conversation-history item, with its extended properties', async () => {
+      await transport.send({
+        itemId: 'abc',
+        group: 'history',
+        itemClass: 'IPM.Note.Microsoft.Conversation',
+        from: 'alice@contoso.com',
+        to: ['bob@contoso.com', "o'neil&co@fabrikam.com"],
+        cc: [],
+        subject: 'Q&A <x> "y" café 😀',
+        html: '<div class="imspooler-transcript"><p>a &amp; b</p></div>',
+        headerValue: 'abc/history',
+        history: { conversationAt: '2026-11-24T09:58:03.000Z' },
+      });
+      const body = fake.requests.at(-1)!.body;
+      expect(operationOf(body)).toBe('CreateItem');
+      expect(body).toContain('MessageDisposition="SaveOnly"');
+      expect(body).toContain(
+        '<m:SavedItemFolderId><t:DistinguishedFolderId Id="conversationhistory"',
+      );
+      expect(body).toContain('<t:ItemClass>IPM.Note.Microsoft.Conversation</t:ItemClass>');
+      expect(body).toMatch(
+        /<t:ExtendedFieldURI PropertyTag="0x0E07" PropertyType="Integer"(\/>|><\/t:ExtendedFieldURI>)<t:Value>1<\/t:Value>/,
+      );
+      for (const tag of ['0x0039', '0x0E06']) {
+        expect(body).toMatch(
+          new RegExp(
+            `<t:ExtendedFieldURI PropertyTag="${tag}" PropertyType="SystemTime"(/>|></t:ExtendedFieldURI>)<t:Value>2026-11-24T09:58:03\\.000(Z|\\+00:00)</t:Value>`,
+          ),
+        );
+      }
+      expect(body).toContain('PropertyName="X-IMSpooler-Item-Id"');
+      expect(body).toContain('<t:Value>abc/history</t:Value>');
+      await validate(body);
+      // The same request with a property type the schema does not know is refused.
+      await expect(
+        validate(body.replace('PropertyType="Integer"', 'PropertyType="Int32"')),
+      ).rejects.toThrow(/xmllint rejected/);
+    });
+
     it('FindItem with the IsEqualTo restriction', async () => {
       await transport.findSent('abc&<>/org');
       const r = fake.requests.at(-1)!;

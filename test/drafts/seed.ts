@@ -1,3 +1,5 @@
+// The library needs util.isNullOrUndefined, gone from Node.js 23+: the product restores it the same way.
+import '../../src/delivery/ews-node-compat.js';
 // Test helper: drafts saved the way a failing Skype for Business client leaves them (CreateItem
 // SaveOnly into Drafts), through the real EWS client.
 import {

@@ -262,3 +262,15 @@ export function mimeItem(n: number, to: string): string {
     '',
   ].join('\r\n');
 }
+
+/** A conversation-history JSON item; its first message is the earliest, not the first listed. */
+export const historyItem = (n: number): string =>
+  JSON.stringify({
+    kind: 'conversation-history',
+    from: 'alice@contoso.com',
+    to: ['bob@contoso.com', 'sip:carol@fabrikam.com'],
+    messages: [
+      { at: '2026-11-23T16:03:45Z', text: `Reply ${n} & <more>` },
+      { at: '2026-11-23T16:02:10Z', text: `Conversation ${n}: have you seen the Q4 numbers?` },
+    ],
+  });

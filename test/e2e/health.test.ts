@@ -50,4 +50,33 @@ describe('health and metrics of the running daemon', () => {
       /imspooler_deliveries_total\{outcome="succeeded"\} 1/,
     );
   }, 40_000);
+
+  it("imspooler_items changes when an item's state does: a scrape right after a delete shows it", async () => {
+    world = await makeWorld({ metrics: { listen: '127.0.0.1:0' } }, { http503: true });
+    const daemon = world.start();
+    const line = await daemon.waitForLine(
+      (l) => /health and metrics at/.test(l.message),
+      'metrics URL',
+    );
+    const base = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line.message)![1]!;
+    const gauge = async (name: string) =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec((await get(`${base}/metrics`)).body)?.[1]);
+
+    await world.drop('m.json', jsonItem(1, ['bob@contoso.com']));
+    const deferred = await daemon.waitForLine(
+      (l) => l.event?.action === 'delivery.deferred',
+      'a deferral',
+    );
+    expect(await gauge('imspooler_items\\{state="deferred"\\}')).toBe(1);
+    expect(await gauge('imspooler_oldest_item_age_seconds')).toBeGreaterThan(0);
+    const id = deferred.imspooler!.item!.id!;
+
+    expect((await world.cli('hold', id.slice(0, 12))).code).toBe(0);
+    expect(await gauge('imspooler_items\\{state="deferred"\\}')).toBe(0);
+    expect(await gauge('imspooler_items\\{state="held"\\}')).toBe(1);
+    expect(await gauge('imspooler_oldest_item_age_seconds')).toBe(0);
+
+    expect((await world.cli('delete', id.slice(0, 12))).code).toBe(0);
+    expect(await gauge('imspooler_items\\{state="held"\\}')).toBe(0);
+  }, 40_000);
 });

@@ -52,7 +52,7 @@ describe('Graph with a per-user device-code sign-in (sandbox as the token endpoi
     await t2.send(request({ headerValue: 'second/org' }));
     expect(await t2.findSent('second/org')).toBe(true);
     expect(await t2.probe()).toMatch(
-      /delegated \(device-code sign-in\).*signed-in mailbox folder "Sent Items"/,
+      /delegated \(device-code sign-in\).*signed-in mailbox folders "Sent Items" and "Conversation History" reachable/,
     );
     await t2.close();
 

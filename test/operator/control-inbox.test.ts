@@ -49,7 +49,9 @@ describe('control inbox', () => {
   });
 
   it('a request nobody takes is withdrawn, so it cannot apply later by surprise', async () => {
-    expect(await submitControl(dir, req('hold'), 150)).toEqual({ kind: 'withdrawn' });
+    expect(await submitControl(dir, req('hold'), { timeoutMs: 150 })).toEqual({
+      kind: 'withdrawn',
+    });
     expect(await readdir(controlDir(dir))).toEqual([]);
   });
 
@@ -60,7 +62,7 @@ describe('control inbox', () => {
       onError: () => {},
     });
     await first.start();
-    const pending = submitControl(dir, req('release'), 300);
+    const pending = submitControl(dir, req('release'), { timeoutMs: 300 });
     expect(await pending).toEqual({ kind: 'taken' });
     void first.stop();
     const seen: string[] = [];

@@ -91,10 +91,13 @@ describe('applyControl', () => {
     expect(line.fields.extra).toMatchObject({
       requested_by: 'carol',
       previous_state: 'deferred',
-      from: 'alice@contoso.com',
-      to: ['bob@contoso.com'],
       attempts: 2,
       size: 321,
+    });
+    expect(line.fields.email).toEqual({
+      from: 'alice@contoso.com',
+      to: ['bob@contoso.com'],
+      cc: [],
     });
     expect(JSON.stringify(line)).not.toContain('Are you free?');
   });

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { wakeDaemon } from '../../src/daemon/lock-endpoint.js';
 import { submitControl } from '../../src/daemon/control-inbox.js';
 import { itemIdFor } from '../../src/spool/item-id.js';
 import { jsonItem, makeWorld, waitUntil, type LogLine, type World } from '../e2e/harness.js';
@@ -120,12 +121,11 @@ describe('operator commands against the real daemon', () => {
 
     // The daemon's side of it, without the CLI's start-up time: applied within a second.
     const t0 = Date.now();
-    const answer = await submitControl(world.stateDir, {
-      op: 'retry',
-      id: c!,
-      user: ME,
-      requestedAt: new Date().toISOString(),
-    });
+    const answer = await submitControl(
+      world.stateDir,
+      { op: 'retry', id: c!, user: ME, requestedAt: new Date().toISOString() },
+      { wake: () => wakeDaemon(world!.stateDir) },
+    );
     expect(answer).toMatchObject({ kind: 'answered', result: { ok: true } });
     expect(Date.now() - t0).toBeLessThan(1000);
     await daemon.waitForLine(
@@ -143,12 +143,8 @@ describe('operator commands against the real daemon', () => {
     expect((await onDisk(world)).has(d!)).toBe(false);
     const deleted = await daemon.waitForLine((l) => action(l) === 'item.deleted', 'item.deleted');
     expect(deleted).toMatchObject({
-      imspooler: {
-        item: { id: d },
-        requested_by: ME,
-        from: 'alice@contoso.com',
-        to: ['bob@contoso.com'],
-      },
+      imspooler: { item: { id: d }, requested_by: ME },
+      email: { from: { address: ['alice@contoso.com'] }, to: { address: ['bob@contoso.com'] } },
     });
     expect(JSON.stringify(deleted)).not.toContain('Message number');
 

@@ -1,72 +1,134 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import path, { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireQueueLock, queueLockPath } from '../../src/daemon/queue-lock.js';
+import { lockAddress, probeLock, type LockAddress } from '../../src/daemon/lock-endpoint.js';
+import { acquireQueueLock, type HeldLock } from '../../src/daemon/queue-lock.js';
 
 let dir: string;
+const held: HeldLock[] = [];
 beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'imspooler-lock-'))));
-afterEach(() => rm(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  for (const h of held.splice(0)) await h.release();
+  await rm(dir, { recursive: true, force: true });
+});
 
-const holder = (pid: number, role: 'daemon' | 'cli', at = new Date().toISOString()) =>
-  JSON.stringify({ pid, role, at, token: 'feedfacefeedface' });
+async function take(
+  stateDir: string,
+  role: 'daemon' | 'cli',
+  opts: Parameters<typeof acquireQueueLock>[2] = {},
+) {
+  const r = await acquireQueueLock(stateDir, role, opts);
+  if (r.kind === 'acquired') held.push(r);
+  return r;
+}
+
+describe('lock address', () => {
+  it('one name per folder, however it is spelt; case folds on Windows only', () => {
+    const win = (p: string) => lockAddress(p, 'win32', 'C:\\Users\\alice').address;
+    expect(win('C:\\Users\\Alice\\AppData\\Local\\imspooler\\')).toBe(
+      win('c:\\users\\alice\\appdata\\local\\IMSPOOLER'),
+    );
+    expect(win('AppData\\Local\\imspooler')).toBe(
+      win('C:\\Users\\alice\\AppData\\Local\\imspooler'),
+    );
+    expect(win('C:\\a')).toMatch(/^\\\\\.\\pipe\\imspooler-[0-9a-f]{24}$/);
+    expect(win('C:\\a')).not.toBe(win('C:\\b'));
+
+    const linux = (p: string) => lockAddress(p, 'linux', '/home/alice').address;
+    expect(linux('/var/lib/imspooler/')).toBe(linux('/var/lib/x/../imspooler'));
+    expect(linux('state')).toBe(linux('/home/alice/state'));
+    expect(linux('/var/lib/Imspooler')).not.toBe(linux('/var/lib/imspooler'));
+    expect(linux('/a')).toMatch(/^\0imspooler-[0-9a-f]{24}$/);
+
+    expect(lockAddress('/Users/alice/.imspooler', 'darwin')).toEqual({
+      kind: 'file',
+      address: '/Users/alice/.imspooler/queue.lock',
+    });
+    // Too deep for a socket's 104 bytes: a name in /tmp, still one per folder.
+    const deep = lockAddress(`/Users/alice/${'x'.repeat(120)}`, 'darwin').address;
+    expect(deep).toMatch(/^\/tmp\/imspooler-[0-9a-f]{24}\.lock$/);
+  });
+});
 
 describe('queue lock', () => {
-  it('is taken exclusively and released by its holder', async () => {
-    const a = await acquireQueueLock(dir, 'cli');
+  it('is taken exclusively; a daemon is reported to whoever comes next, with its pid', async () => {
+    const a = await take(dir, 'daemon', { version: '9.9.9' });
     expect(a.kind).toBe('acquired');
-    expect(JSON.parse(await readFile(queueLockPath(dir), 'utf8'))).toMatchObject({
-      pid: process.pid,
-      role: 'cli',
+    expect(await acquireQueueLock(dir, 'daemon')).toMatchObject({
+      kind: 'daemon',
+      holder: { pid: process.pid, role: 'daemon', stateDir: dir, version: '9.9.9' },
     });
-    // A second taker waits for the first (here: until its short deadline).
-    await expect(acquireQueueLock(dir, 'cli', { waitMs: 100 })).rejects.toThrow(
-      /locked by an imspooler command/,
-    );
+    expect(await acquireQueueLock(dir, 'cli')).toMatchObject({ kind: 'daemon' });
     if (a.kind === 'acquired') await a.release();
-    const b = await acquireQueueLock(dir, 'daemon');
-    expect(b.kind).toBe('acquired');
-    if (b.kind === 'acquired') await b.release();
+    expect(await probeLock(lockAddress(dir))).toMatchObject({ kind: 'free' });
+    expect((await take(dir, 'daemon')).kind).toBe('acquired');
   });
 
   it('a daemon waits for a CLI command applying a change, then takes the lock', async () => {
-    const cli = await acquireQueueLock(dir, 'cli');
+    const cli = await take(dir, 'cli');
     let taken = false;
     const daemon = acquireQueueLock(dir, 'daemon').then((r) => ((taken = true), r));
-    await new Promise((r) => setTimeout(r, 120));
+    // The daemon has asked (and been told "a command, wait") at least once.
+    await expect(acquireQueueLock(dir, 'cli', { waitMs: 100 })).rejects.toThrow(
+      /locked by an imspooler command/,
+    );
     expect(taken).toBe(false);
     if (cli.kind === 'acquired') await cli.release();
     const r = await daemon;
     expect(r.kind).toBe('acquired');
-    if (r.kind === 'acquired') await r.release();
+    if (r.kind === 'acquired') held.push(r);
   });
 
-  it('a live daemon holder is reported, not waited for: the CLI hands its request over', async () => {
-    await writeFile(queueLockPath(dir), holder(4242, 'daemon'));
-    const r = await acquireQueueLock(dir, 'cli', { alive: (pid) => pid === 4242 });
-    expect(r).toMatchObject({ kind: 'daemon', holder: { pid: 4242 } });
+  it('a wake line reaches the holder', async () => {
+    const a = await take(dir, 'daemon');
+    let woken = 0;
+    if (a.kind === 'acquired') a.onWake(() => woken++);
+    expect(await probeLock(lockAddress(dir), { wake: true })).toMatchObject({ kind: 'held' });
+    for (let i = 0; i < 200 && woken === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(woken).toBe(1);
   });
 
-  it('breaks the lock of a holder that is gone, a CLI lock too old to be real, and our own pid from an earlier life', async () => {
-    for (const content of [
-      holder(999_999, 'daemon'),
-      holder(4242, 'cli', new Date(Date.now() - 120_000).toISOString()),
-      holder(process.pid, 'daemon'),
-    ]) {
-      await writeFile(queueLockPath(dir), content);
-      const r = await acquireQueueLock(dir, 'daemon', {
-        alive: (pid) => pid === 4242 || pid === process.pid,
-        waitMs: 200,
-      });
+  describe('a socket file (macOS), exercised here through the address seam', () => {
+    const fileAddr = (): LockAddress => ({ kind: 'file', address: join(dir, 'queue.lock') });
+
+    it('takes over the socket of a holder killed with SIGKILL', async () => {
+      const addr = fileAddr();
+      // A real process listens there and dies without closing: the socket file stays.
+      await new Promise<void>((resolve) =>
+        execFile(
+          process.execPath,
+          [
+            '-e',
+            `require('net').createServer().listen(${JSON.stringify(addr.address)}, () => process.kill(process.pid, 'SIGKILL'))`,
+          ],
+          () => resolve(),
+        ),
+      );
+      expect((await stat(addr.address)).isSocket()).toBe(true);
+      expect(await probeLock(addr)).toMatchObject({ kind: 'free', code: 'ECONNREFUSED' });
+      const r = await take(dir, 'daemon', { address: addr });
       expect(r.kind).toBe('acquired');
-      if (r.kind === 'acquired') await r.release();
-    }
-  });
+      expect(await acquireQueueLock(dir, 'daemon', { address: addr })).toMatchObject({
+        kind: 'daemon',
+      });
+    });
 
-  it('a release does not remove a lock someone else took over', async () => {
-    const a = await acquireQueueLock(dir, 'cli');
-    await writeFile(queueLockPath(dir), holder(4242, 'daemon'));
-    if (a.kind === 'acquired') await a.release();
-    expect(JSON.parse(await readFile(queueLockPath(dir), 'utf8'))).toMatchObject({ pid: 4242 });
+    it('an odd entry where the lock goes (an old lock file, a folder) does not block a start', async () => {
+      const addr = fileAddr();
+      await writeFile(addr.address, JSON.stringify({ pid: process.pid, role: 'daemon' }));
+      const a = await take(dir, 'daemon', { address: addr });
+      expect(a.kind).toBe('acquired');
+      if (a.kind === 'acquired') await a.release();
+      await mkdir(addr.address);
+      await writeFile(join(addr.address, 'keep.txt'), 'a user file');
+      expect((await take(dir, 'daemon', { address: addr })).kind).toBe('acquired');
+      // The folder was moved aside, not deleted.
+      const { readdir } = await import('node:fs/promises');
+      const aside = (await readdir(dir)).find((n) => n.startsWith('queue.lock.odd-'));
+      expect(aside).toBeDefined();
+      expect((await stat(path.join(dir, aside!, 'keep.txt'))).isFile()).toBe(true);
+    });
   });
 });

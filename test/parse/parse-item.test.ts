@@ -40,10 +40,11 @@ describe('parseSpoolItem: the shipped samples', () => {
     expect(r.item.messages[0]?.html).toContain('&amp; crème brûlée');
   });
 
-  it('bad.json is rejected with a code', async () => {
+  it('bad.json is rejected with a code, and says it was recognised as JSON (for show)', async () => {
     expect(await parseSpoolItem(sample('bad.json'), opts)).toMatchObject({
       ok: false,
       code: 'NoRecipients',
+      format: 'json',
     });
   });
 });
@@ -76,6 +77,7 @@ describe('parseSpoolItem: rejections before parsing', () => {
   it('UnrecognisedFormat for readable text in neither format', async () => {
     const r = await parseSpoolItem(Buffer.from('Hello Bob, are you free at 3?\n'), opts);
     expect(r).toMatchObject({ ok: false, code: 'UnrecognisedFormat' });
+    expect(r).not.toHaveProperty('format');
   });
 });
 

@@ -48,6 +48,7 @@ describe('jsonParser.parse: accepted items', () => {
     });
     expect(item).toEqual({
       format: 'json',
+      kind: 'offline-im',
       from: 'alice@contoso.com',
       to: ['bob@contoso.com', 'carol@fabrikam.com'],
       cc: [],

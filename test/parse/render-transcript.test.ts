@@ -11,6 +11,7 @@ import type { SpoolItem } from '../../src/spool/spool-item.js';
 const base: SpoolItem = {
   id: 'a'.repeat(64),
   format: 'json',
+  kind: 'offline-im',
   from: 'alice@contoso.com',
   to: ['bob@contoso.com'],
   cc: [],
@@ -37,6 +38,20 @@ describe('renderTranscriptHtml: JSON items', () => {
     expect(html).toContain('2026-11-24 09:59:10 UTC');
     expect(html.match(/alice@contoso\.com/g)).toHaveLength(2);
     expect(html.indexOf('Are you free at 3?')).toBeLessThan(html.indexOf('Or at 4?'));
+  });
+
+  it('names no sender in a conversation-history transcript (each participant wrote some)', () => {
+    const html = renderTranscriptHtml({
+      ...base,
+      kind: 'conversation-history',
+      messages: [
+        { at: '2026-11-24T09:58:03.000Z', text: 'Are you free at 3?' },
+        { at: '2026-11-24T09:59:10.000Z', text: 'Yes!' },
+      ],
+    });
+    expect(html).toContain('2026-11-24 09:58:03 UTC');
+    expect(html).toContain('Yes!');
+    expect(html).not.toContain('alice@contoso.com');
   });
 
   it('escapes text, turning line breaks into <br>', () => {
@@ -140,5 +155,8 @@ describe('subjectFor', () => {
       DEFAULT_SUBJECT,
     );
     expect(subjectFor({ ...base, messages: [] })).toBe(DEFAULT_SUBJECT);
+    expect(subjectFor({ ...base, kind: 'conversation-history', messages: [] })).toBe(
+      'Conversation',
+    );
   });
 });

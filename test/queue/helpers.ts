@@ -40,6 +40,7 @@ export const okParse = (id: string, subject = 'Lunch?'): ParseResult => ({
   item: {
     id,
     format: 'json',
+    kind: 'offline-im',
     from: 'alice@contoso.com',
     to: ['bob@contoso.com'],
     cc: ['carol@fabrikam.com'],

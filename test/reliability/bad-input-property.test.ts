@@ -175,7 +175,15 @@ describe('the whole intake path on arbitrary files', () => {
         const path = join(spool, name);
         await fsp.writeFile(path, bytes);
         const before = log.lines.length;
-        await intake.takeDue({ path, kind: 'file', size: bytes.length, mtimeMs: Date.now() });
+        const at = Date.now();
+        await intake.takeDue({
+          path,
+          folder: spool,
+          kind: 'file',
+          size: bytes.length,
+          mtimeMs: at,
+          firstSeenAt: at,
+        });
         await expect(fsp.lstat(path)).rejects.toMatchObject({ code: 'ENOENT' });
 
         const lines = log.lines.slice(before) as {

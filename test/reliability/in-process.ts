@@ -40,7 +40,7 @@ export interface InProcessWorld {
 export async function makeInProcessWorld(opts: {
   fs?: FsLike;
   clock?: Clock;
-  config?: Record<string, unknown>;
+  config?: Record<string, unknown> & { spool?: Record<string, unknown> };
 }): Promise<InProcessWorld> {
   const dir = await fsp.mkdtemp(join(tmpdir(), 'imspooler-rel-'));
   const spool = join(dir, 'spool');
@@ -55,7 +55,6 @@ export async function makeInProcessWorld(opts: {
   await fsp.writeFile(
     configPath,
     JSON.stringify({
-      spool: { paths: [spool], grace: '200ms', rescan: '300ms' },
       stateDir,
       delivery: {
         transport: 'ews',
@@ -71,6 +70,8 @@ export async function makeInProcessWorld(opts: {
       retry: { minDelay: '200ms', maxDelay: '1s', maxAge: '72h', quickRetries: 0 },
       log: { level: 'debug', file: null },
       ...opts.config,
+      // Merged, so a test can change the grace period and keep the world's spool folder.
+      spool: { paths: [spool], grace: '200ms', rescan: '300ms', ...(opts.config?.spool ?? {}) },
     }),
   );
   const env = { REL_PASSWORD: PASSWORD };

@@ -1,3 +1,5 @@
+// The library needs util.isNullOrUndefined, gone from Node.js 23+: the product restores it the same way.
+import '../../src/delivery/ews-node-compat.js';
 // Test helper: the real ews-javascript-api client, used the way the daemon uses it.
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';

@@ -35,9 +35,33 @@ describe('parseEnvelope', () => {
           bcc: [],
           from: 'alice@contoso.com',
           internetHeaders: { 'X-IMSpooler-Item-Id': 'ab&c/org' },
+          tagged: {},
         },
       ],
     });
+  });
+
+  it('reads properties by MAPI tag, hex or decimal, with their type', () => {
+    const prop = (tag: string, type: string, value: string) =>
+      `<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="${tag}" PropertyType="${type}"/><t:Value>${value}</t:Value></t:ExtendedProperty>`;
+    const parsed = parseEnvelope(
+      create(
+        '<t:ItemClass>IPM.Note.Microsoft.Conversation</t:ItemClass>' +
+          prop('0x0E07', 'Integer', '1') +
+          prop('57', 'SystemTime', '2026-11-23T16:02:10Z') +
+          prop('0xe06', 'SystemTime', '2026-11-23T16:02:10.000+00:00') +
+          to,
+      ),
+    );
+    const req = parsed.request;
+    expect(req.op === 'CreateItem' && req.messages[0]?.tagged).toEqual({
+      0x0e07: { type: 'Integer', value: '1' },
+      0x0039: { type: 'SystemTime', value: '2026-11-23T16:02:10Z' },
+      0x0e06: { type: 'SystemTime', value: '2026-11-23T16:02:10.000+00:00' },
+    });
+    for (const bad of ['0x10000', '0xZZ', '-1', '65536', '']) {
+      expect(() => parseEnvelope(create(prop(bad, 'Integer', '1') + to))).toThrow(SchemaViolation);
+    }
   });
 
   it('reads the FindItem restriction on the header', () => {

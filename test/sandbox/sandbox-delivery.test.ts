@@ -1,3 +1,5 @@
+// The library needs util.isNullOrUndefined, gone from Node.js 23+: the product restores it the same way.
+import '../../src/delivery/ews-node-compat.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';

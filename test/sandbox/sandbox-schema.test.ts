@@ -1,12 +1,17 @@
+// The library needs util.isNullOrUndefined, gone from Node.js 23+: the product restores it the same way.
+import '../../src/delivery/ews-node-compat.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { BasePropertySet, ItemId, PropertySet } from 'ews-javascript-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeEwsTransport } from '../../src/delivery/ews-transport.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox-server.js';
 import { client, findByHeader, headerProp, send, tempDir, thrown } from './ews-client.js';
 
-const SCHEMA_DIR = path.resolve(import.meta.dirname, '../../../shared/ews-schema');
+const SCHEMA_DIR = process.env.IMSPOOLER_EWS_SCHEMA_DIR
+  ? path.resolve(process.env.IMSPOOLER_EWS_SCHEMA_DIR)
+  : path.resolve(import.meta.dirname, '../../../shared/ews-schema');
 const MESSAGES = path.join(SCHEMA_DIR, 'messages.xsd');
 const hasXmllint = (() => {
   try {
@@ -60,6 +65,14 @@ describe.skipIf(!canValidate)('sandbox responses validate against messages.xsd',
     h.faults.set({ recipientErrors: { 'bad@contoso.com': 'ErrorInvalidRecipients' } });
     await thrown(() => send(svc, { to: ['bad@contoso.com'] }));
     responses.set('CreateItem recipient error', last());
+    h.faults.clear();
+    // A conversation-history item, saved as the daemon saves it, and found again.
+    const t = makeEwsTransport({ url: h.url, version: 'Exchange2013', timeoutMs: 5000, credentials: { kind: 'basic', username: 'u', password: 'p' }, rejectUnauthorized: true }); // prettier-ignore
+    await t.send({ itemId: 'h', group: 'history', itemClass: 'IPM.Note.Microsoft.Conversation', from: 'alice@contoso.com', to: ['bob@contoso.com'], cc: [], subject: 'Q & A', html: '<p>x</p>', headerValue: 'h/history', history: { conversationAt: '2026-11-23T16:02:10.000Z' } }); // prettier-ignore
+    responses.set('CreateItem SaveOnly into conversationhistory', last());
+    await t.findSent('h/history');
+    responses.set('FindItem finds the saved history item', last());
+    await t.close();
   });
   afterAll(async () => {
     await h?.close();
@@ -72,6 +85,8 @@ describe.skipIf(!canValidate)('sandbox responses validate against messages.xsd',
     'GetItem found, with the header',
     'GetItem malformed id',
     'CreateItem recipient error',
+    'CreateItem SaveOnly into conversationhistory',
+    'FindItem finds the saved history item',
   ])('%s', async (name) => {
     const envelope = responses.get(name)!;
     expect(envelope).toContain('<h:ServerVersionInfo ');

@@ -51,12 +51,28 @@ describe('show: the document and its text', () => {
     const qDoc = toShowDoc(q);
     expect(schemaErrors(validateShow, qDoc)).toBe('');
     expect(formatItemDetails(qDoc, NOW)).toContain('reason    NotRegularFile: symbolic link');
-    expect(formatItemDetails(qDoc, NOW)).toContain('format    -, 321 bytes');
+    expect(formatItemDetails(qDoc, NOW)).toContain('format    unreadable, 321 bytes');
     const failed = toShowDoc(
       makeMeta({ state: 'failed', lastError: { code: 'ErrorSendAsDenied', message: 'x' } }),
     );
     expect(schemaErrors(validateShow, failed)).toBe('');
     expect(formatItemDetails(failed, NOW)).toContain('"imspooler retry aaaaaaaaaaaa"');
+  });
+
+  it('a quarantined item shows the format it was recognised as and its reason once', () => {
+    const reason = { code: 'InvalidJson', message: 'the file is not valid JSON (line 1)' };
+    const q = makeMeta({
+      state: 'quarantined',
+      format: 'json',
+      quarantine: reason,
+      lastError: reason,
+    });
+    delete q.envelope;
+    const text = formatItemDetails(toShowDoc(q), NOW);
+    expect(text).toContain('format    json, 321 bytes');
+    expect(text.split('the file is not valid JSON')).toHaveLength(2);
+    expect(text).toContain('reason    InvalidJson: the file is not valid JSON (line 1)');
+    expect(text).not.toMatch(/^error /m);
   });
 
   it('the schema rejects a quarantined item without its reason and unknown fields', () => {

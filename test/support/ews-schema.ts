@@ -5,11 +5,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Microsoft's EWS schema, kept beside the project in ../shared/ews-schema. */
-export const EWS_MESSAGES_XSD = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../shared/ews-schema/messages.xsd',
-);
+/**
+ * Microsoft's EWS schema, kept beside the project in ../shared/ews-schema; `IMSPOOLER_EWS_SCHEMA_DIR`
+ * names another folder (a git worktree elsewhere has no ../shared beside it).
+ */
+export const EWS_MESSAGES_XSD = process.env.IMSPOOLER_EWS_SCHEMA_DIR
+  ? path.resolve(process.env.IMSPOOLER_EWS_SCHEMA_DIR, 'messages.xsd')
+  : path.resolve(
+      path.dirname(fileURLToPath(import.meta.url)),
+      '../../../shared/ews-schema/messages.xsd',
+    );
 export const hasXmllint = spawnSync('xmllint', ['--version']).status === 0;
 export const hasEwsSchema = existsSync(EWS_MESSAGES_XSD);
 /** Why schema checks cannot run here, or undefined when they can. */

@@ -2,12 +2,15 @@ import { access } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { applyControl, type ControlRequest } from '../../daemon/control-ops.js';
 import { submitControl } from '../../daemon/control-inbox.js';
+import { crashPoint } from '../../daemon/crash-point.js';
+import { wakeDaemon } from '../../daemon/lock-endpoint.js';
 import { acquireQueueLock, type LockHolder } from '../../daemon/queue-lock.js';
 import { UsageError } from '../../errors/errors.js';
 import { describeSetAside } from '../../platform/set-aside.js';
 import { makeEventLog } from '../../log/logger.js';
 import { makeQueueStore } from '../../queue/queue-store.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';
+import { resolveItemId } from '../find-item.js';
 
 /** Who asked, for the log line every change leaves. */
 export function requestingUser(env: NodeJS.ProcessEnv = process.env): string {
@@ -20,7 +23,7 @@ export function requestingUser(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * `retry`, `hold`, `release`, `delete`. With a daemon running (it holds `queue.lock`), the daemon
+ * `retry`, `hold`, `release`, `delete`. With a daemon running (it holds the queue lock), the daemon
  * applies the request itself, so it can never race a delivery in flight; without one, the command
  * takes the lock and changes the queue directly, so a daemon starting meanwhile waits for it.
  */
@@ -35,7 +38,7 @@ export async function controlCommand(
     throw new UsageError(`${op} needs an item ID${op === 'retry' ? ' or --all' : ''}`);
   const store = makeQueueStore({ stateDir: config.stateDir });
   // Resolved before anything is written: a bad or unknown ID changes nothing (exit 2).
-  const id = idOrAll.all ? '*' : await store.resolveId(idOrAll.id!);
+  const id = idOrAll.all ? '*' : await resolveItemId(store, idOrAll.id!, config);
   if (id === '*' && !(await exists(config.stateDir))) {
     ctx.out('no deferred or failed items to retry');
     return 0;
@@ -51,7 +54,13 @@ export async function controlCommand(
     onSetAside: (e) => ctx.err(`imspooler: ${describeSetAside(e)}`),
   });
   if (lock.kind === 'daemon') return viaDaemon(ctx, config.stateDir, req, lock.holder);
-  const log = makeEventLog({ level: config.log.level, file: config.log.file, stdout: false });
+  crashPoint('queue-locked');
+  const log = makeEventLog({
+    level: config.log.level,
+    file: config.log.file,
+    stdout: false,
+    addresses: config.log.addresses,
+  });
   try {
     const r = await applyControl(store, req, log, Date.now);
     const later =
@@ -72,7 +81,7 @@ async function viaDaemon(
   req: ControlRequest,
   daemon: LockHolder,
 ): Promise<number> {
-  const outcome = await submitControl(stateDir, req);
+  const outcome = await submitControl(stateDir, req, { wake: () => wakeDaemon(stateDir) });
   switch (outcome.kind) {
     case 'answered':
       if (outcome.result.ok) {

@@ -32,7 +32,7 @@ export async function draftsCommand(
       return 0;
     }
     const draft = resolveDraft(drafts, id!);
-    const log = makeEventLog({ level: config.log.level, file: config.log.file, stdout: false, secrets: () => conn.secrets }); // prettier-ignore
+    const log = makeEventLog({ level: config.log.level, file: config.log.file, stdout: false, addresses: config.log.addresses, secrets: () => conn.secrets }); // prettier-ignore
     const user = requestingUser(ctx.env);
     const what = action === 'send' ? 'drafts.sent' : 'drafts.deleted';
     // Who and what, never the subject or body.

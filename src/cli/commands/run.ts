@@ -1,6 +1,6 @@
 import { systemClock } from '../../clock.js';
 import type { Config } from '../../config/config-types.js';
-import { startDaemon, type DaemonObserver } from '../../daemon/daemon.js';
+import { startDaemon, takeDaemonLock, type DaemonObserver } from '../../daemon/daemon.js';
 import { openTransport } from '../../daemon/open-transport.js';
 import { handleReopenSignals, handleStopSignals } from '../../daemon/signals.js';
 import { makeEventLog } from '../../log/logger.js';
@@ -8,17 +8,23 @@ import { makeHealthProbe } from '../../metrics/health-probe.js';
 import { makeMetrics, type Metrics } from '../../metrics/metrics.js';
 import { withMetrics } from '../../metrics/metrics-event-log.js';
 import { startMetricsServer, type MetricsServer } from '../../metrics/metrics-server.js';
+import type { SetAsideEntry } from '../../platform/set-aside.js';
 import { loadCommandConfig, packageVersion, type CommandContext } from '../context.js';
 
 /** `imspooler run`: the daemon in the foreground until SIGINT/SIGTERM (SIGBREAK on Windows). */
 export async function runCommand(ctx: CommandContext): Promise<number> {
   const config = await loadCommandConfig(ctx);
+  // First of all: a second daemon must stop before it opens the metrics port or writes a line into
+  // the running daemon's log (the contract). The lock goes with the process, however it ends.
+  const lockSetAside: SetAsideEntry[] = [];
+  const lock = await takeDaemonLock(config.stateDir, packageVersion, (e) => lockSetAside.push(e));
   const secrets: string[] = [];
   const fileLog = makeEventLog({
     level: config.log.level,
     file: config.log.file,
     stdout: true,
     console: config.log.console,
+    addresses: config.log.addresses,
     ...(config.log.maxSize !== undefined ? { maxSize: config.log.maxSize } : {}),
     ...(config.log.maxFiles !== undefined ? { maxFiles: config.log.maxFiles } : {}),
     secrets: () => secrets,
@@ -39,6 +45,8 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     daemon = await startDaemon({
       config,
       log,
+      lock,
+      setAside: lockSetAside,
       version: packageVersion,
       env: ctx.env,
       ...(metrics ? { observer: observerFor(metrics) } : {}),
@@ -59,6 +67,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     log.diag('error', `daemon failed to start: ${e instanceof Error ? e.message : String(e)}`);
     await server?.close();
     await log.close();
+    await lock.release();
     throw e;
   }
   if (server)
@@ -84,6 +93,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
         await running.stop(`signal ${reason}`);
         await server?.close();
         await log.close();
+        await lock.release();
       },
       exit: resolve,
       warn: (m) => ctx.err(`imspooler: ${m}`),
@@ -113,6 +123,7 @@ function observerFor(metrics: Metrics): DaemonObserver {
   return {
     serverBackoff: (until) => metrics.setServerBackoff(until),
     queue: (stats, oldest) => metrics.setQueueStats(stats, oldest),
+    queueSource: (read) => metrics.setQueueSource(read),
     folderProblem: (folder, problem) => metrics.noteFolderProblem(folder, problem),
   };
 }

@@ -4,6 +4,7 @@ import { parseSpoolItem } from '../../spool/parse-item.js';
 import { formatItemDetails } from '../../status/render-item.js';
 import { toShowDoc, type ShowMessage } from '../../status/show-doc.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';
+import { resolveItemId } from '../find-item.js';
 
 /**
  * `imspooler show ID [--json] [--body]`: one item, every attempt; the message text only with
@@ -16,7 +17,7 @@ export async function showCommand(
 ): Promise<number> {
   const config = await loadCommandConfig(ctx);
   const store = makeQueueStore({ stateDir: config.stateDir });
-  const fullId = await store.resolveId(id);
+  const fullId = await resolveItemId(store, id, config);
   const meta = await store.get(fullId);
   if (!meta)
     throw new UsageError(

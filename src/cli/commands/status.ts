@@ -43,6 +43,7 @@ export async function statusCommand(
     items,
     grace,
     ...(states ? { states } : {}),
+    readFrom: { stateDir: config.stateDir, configFile: config.configFile ?? null },
   });
   ctx.out(opts.json ? JSON.stringify(doc, null, 2) : renderStatusTable(doc));
   return 0;

@@ -1,17 +1,21 @@
 /**
- * The Graph mail operations the daemon uses, over the sandbox mailbox: `sendMail`, a message
- * search by extended property, and reading a mail folder (the probe). Answers are Graph-shaped
+ * The Graph mail operations the daemon uses, over the sandbox mailbox: `sendMail`, creating a
+ * message in a folder (a conversation-history item, saved and never sent), a message search by
+ * extended property, and reading a mail folder (the probe). Answers are Graph-shaped
  * JSON; errors carry the Exchange codes Graph passes through for mail (`ErrorInvalidRecipients`,
  * `ErrorQuotaExceeded`, ...).
  */
 import type { FaultController } from '../faults.js';
 import type { MailboxStore } from '../mailbox-store.js';
-import type { MessageDraft } from '../request-parser.js';
+import type { MessageDraft, TaggedValue } from '../request-parser.js';
+import { historyItemProblem, isHistoryFolder } from '../saved-history.js';
 
 /** `PR_MESSAGE_CLASS` as a Graph extended property ID. */
 export const MESSAGE_CLASS_PROP = 'string 0x001a';
 /** `PS_INTERNET_HEADERS` named properties: Exchange writes them as X-headers. */
 const INTERNET_HEADERS_PREFIX = 'string {00020386-0000-0000-c000-000000000046} name ';
+/** A property by tag, as Graph names it: `Integer 0x0E07`, `SystemTime 0x0039`, `String 0x001A`. */
+const TAGGED_ID = /^(\w+) 0x([0-9a-f]{1,4})$/i;
 
 export interface GraphAnswer {
   status: number;
@@ -76,6 +80,7 @@ export function draftFromGraph(message: unknown): MessageDraft | string {
     from: typeof from === 'string' ? from : undefined,
     internetHeaders: {},
   };
+  const tagged: Record<number, TaggedValue> = {};
   const props = message['singleValueExtendedProperties'] ?? [];
   if (!Array.isArray(props)) return 'singleValueExtendedProperties must be a list';
   for (const p of props) {
@@ -86,8 +91,12 @@ export function draftFromGraph(message: unknown): MessageDraft | string {
     if (id === MESSAGE_CLASS_PROP || id === 'string 0x1a') draft.itemClass = p['value'];
     else if (id.startsWith(INTERNET_HEADERS_PREFIX)) {
       draft.internetHeaders[p['id'].slice(INTERNET_HEADERS_PREFIX.length).trim()] = p['value'];
+    } else {
+      const t = TAGGED_ID.exec(p['id'].trim().replace(/\s+/g, ' '));
+      if (t) tagged[parseInt(t[2]!, 16)] = { type: graphType(t[1]!), value: p['value'] };
     }
   }
+  draft.tagged = tagged;
   const headers = message['internetMessageHeaders'] ?? [];
   if (!Array.isArray(headers)) return 'internetMessageHeaders must be a list';
   for (const h of headers) {
@@ -121,6 +130,46 @@ export async function sendMail(
   const save = body['saveToSentItems'] !== false && body['saveToSentItems'] !== 'false';
   await ctx.store.deliver(draft, save ? 'SendAndSaveCopy' : 'SendOnly', 'sentitems');
   return { status: 202, drop: ctx.faults.afterCreate() };
+}
+
+/** Graph spells MAPI types as EWS does, in any case: `Integer`, `SystemTime`, `String`. */
+function graphType(t: string): string {
+  const known = ['Integer', 'SystemTime', 'String', 'Boolean', 'Long', 'Double', 'Binary'];
+  return known.find((k) => k.toLowerCase() === t.toLowerCase()) ?? t;
+}
+
+/**
+ * `POST /users/{id}/mailFolders/{folder}/messages`: the message is created there, never sent
+ * (201 with the new message). Into Conversation History it must be read from creation on
+ * (`Integer 0x0E07` = 1), as the EWS side demands.
+ */
+export async function createMessage(
+  folder: string,
+  body: unknown,
+  ctx: { store: MailboxStore; faults: FaultController },
+): Promise<GraphAnswer> {
+  const name = folder.toLowerCase();
+  if (!FOLDERS[name]) return graphError(404, 'ErrorItemNotFound', 'The specified folder could not be found in the store.'); // prettier-ignore
+  const draft = draftFromGraph(body);
+  if (typeof draft === 'string') return graphError(400, 'ErrorInvalidRequest', draft);
+  if (!/^IPM\.Note(\.|$)/i.test(draft.itemClass)) {
+    return graphError(400, 'ErrorObjectTypeChanged', `The item class '${draft.itemClass}' is not valid for a message.`); // prettier-ignore
+  }
+  const problem = isHistoryFolder(name) ? historyItemProblem(draft) : undefined;
+  if (problem) return graphError(400, problem.code, problem.message);
+  const fault = ctx.faults.create([...draft.to, ...draft.cc, ...draft.bcc]);
+  if (fault) return graphError(statusFor(fault.code), fault.code, fault.message);
+  const copy = await ctx.store.deliver(draft, 'SaveOnly', name);
+  return {
+    status: 201,
+    body: {
+      id: copy?.id,
+      subject: draft.subject,
+      isDraft: !isHistoryFolder(name),
+      parentFolderId: Buffer.from(name).toString('base64'),
+    },
+    drop: ctx.faults.afterCreate(),
+  };
 }
 
 /** HTTP statuses Graph uses with these Exchange codes. */

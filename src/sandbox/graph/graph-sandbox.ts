@@ -1,14 +1,21 @@
 /**
  * The Microsoft Graph side of the sandbox: the mail endpoints the daemon calls and the identity
  * platform endpoints MSAL calls, on the same loopback server as the EWS sandbox. Requests go
- * through the same fault switches (`sendMail` counts as `CreateItem`, the message search as
+ * through the same fault switches (`sendMail` and creating a message count as `CreateItem`, the message search as
  * `FindItem`, the folder read as `GetItem`): `serverBusy` answers 429 with `Retry-After`, `http503`
  * 503, `http401` 401, the drops destroy the socket.
  */
 import type http from 'node:http';
 import type { EwsOperation, FaultController } from '../faults.js';
 import type { MailboxStore } from '../mailbox-store.js';
-import { findMessages, getFolder, graphError, sendMail, type GraphAnswer } from './graph-mail.js';
+import {
+  createMessage,
+  findMessages,
+  getFolder,
+  graphError,
+  sendMail,
+  type GraphAnswer,
+} from './graph-mail.js';
 import { TokenEndpoint, type TokenEndpointOptions, type TokenStats } from './token-endpoint.js';
 
 /** Options of the Graph endpoints (`startSandbox({ graph })`). */
@@ -34,7 +41,7 @@ export interface GraphSandboxControls {
   /** `http://127.0.0.1:<port>`; MSAL's authority is this plus the tenant. */
   authorityHost: string;
   tokens: TokenStats;
-  stats: { sendMail: number; findMessages: number; getFolder: number };
+  stats: { sendMail: number; createMessage: number; findMessages: number; getFolder: number };
   requests: GraphRecordedRequest[];
   approveDeviceCodes(): void;
   revokeTokens(): void;
@@ -75,7 +82,7 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 /** The Graph and token routes over the sandbox's mailbox and fault switches. */
 export function makeGraphRoutes(opts: GraphSandboxOptions, deps: Deps): GraphRoutes {
   const tokens = new TokenEndpoint(opts);
-  const stats = { sendMail: 0, findMessages: 0, getFolder: 0 };
+  const stats = { sendMail: 0, createMessage: 0, findMessages: 0, getFolder: 0 };
   const requests: GraphRecordedRequest[] = [];
 
   const pathOf = (req: http.IncomingMessage) => (req.url ?? '/').split('?')[0] ?? '/';
@@ -139,6 +146,25 @@ export function makeGraphRoutes(opts: GraphSandboxOptions, deps: Deps): GraphRou
         }
         const a = await sendMail(body, deps);
         if (a.status === 202) stats.sendMail += 1;
+        return a;
+      };
+    } else if (
+      req.method === 'POST' &&
+      (folderMatch = /^mailFolders\/([^/]+)\/messages$/i.exec(rest))
+    ) {
+      rec.operation = 'createMessage';
+      op = 'CreateItem';
+      const folder = decodeURIComponent(folderMatch[1] ?? '');
+      const text = await readBody(req);
+      run = async () => {
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return graphError(400, 'RequestBodyRead', 'The request body is not valid JSON.');
+        }
+        const a = await createMessage(folder, body, deps);
+        if (a.status === 201) stats.createMessage += 1;
         return a;
       };
     } else if (
