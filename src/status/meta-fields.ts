@@ -6,7 +6,13 @@
  * field of the right type is kept, every other one is left out and named, so one damaged field
  * hides nothing else and crashes nothing.
  */
-import type { Attempt, GroupName, GroupProgress, ItemMeta } from '../queue/item-meta.js';
+import {
+  GROUP_ORDER as GROUPS,
+  type Attempt,
+  type GroupName,
+  type GroupProgress,
+  type ItemMeta,
+} from '../queue/item-meta.js';
 
 /** One field that could not be shown: where it is, and what it held. */
 export interface DamagedField {
@@ -41,7 +47,6 @@ const isError = (v: unknown): v is { code: string; message: string } =>
 
 const GROUP_STATUSES = ['pending', 'sending', 'unclear', 'sent', 'failed'];
 const OUTCOMES = ['success', 'deferred', 'failed'];
-const GROUPS: readonly GroupName[] = ['org', 'fed'];
 
 /**
  * A check per kind of field: the value when it has the right type (absent stays absent), else
@@ -94,7 +99,7 @@ export function checkGroups(d: Damage, v: Rec): Partial<Record<GroupName, GroupP
   for (const [name, g] of Object.entries(v)) {
     const field = `groups.${name}`;
     if (!(GROUPS as readonly string[]).includes(name)) {
-      d.note(field, 'no group but "org" and "fed"', g);
+      d.note(field, `no group but ${GROUPS.map((n) => `"${n}"`).join(', ')}`, g);
       continue;
     }
     const ok =
