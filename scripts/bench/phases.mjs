@@ -193,8 +193,8 @@ export async function latency(ratePerSecond, seconds) {
 }
 
 /**
- * Scale: `count` items queued (incoming, due now) before start. `status --json` is timed on that
- * queue first (no daemon; the median of three runs), then the daemon starts: start-up is spawn to
+ * Scale: `count` items queued (incoming, due now) before start. `status --json` and `status` are
+ * timed on that queue first (no daemon; the median of three runs each), then the daemon starts: start-up is spawn to
  * `daemon.started`; peak RSS is VmHWM after it has been delivering for `runSeconds`. The seeded
  * files are flushed to disk first: a real queue of this size builds up over days, so the kernel's
  * writeback of 100,000 files written a moment ago has no place in what is measured.
@@ -216,6 +216,12 @@ export async function scale(count, runSeconds) {
       if (st.code !== 0) throw new Error(`status --json failed (${st.code}): ${st.stderr}`);
       statusRuns.push(st.ms / 1000);
       listed = countItems(JSON.parse(st.stdout));
+    }
+    const tableRuns = [];
+    for (let i = 0; i < 3; i++) {
+      const st = await world.cli('status');
+      if (st.code !== 0) throw new Error(`status failed (${st.code}): ${st.stderr}`);
+      tableRuns.push(st.ms / 1000);
     }
     const d = world.startDaemon();
     let startupSeconds;
@@ -239,6 +245,7 @@ export async function scale(count, runSeconds) {
       flushSeconds,
       statusJsonSeconds: percentile(statusRuns, 50),
       statusJsonRuns: statusRuns,
+      statusTableSeconds: percentile(tableRuns, 50),
       statusListed: listed,
       statusWhileRunningSeconds: statusWhileRunningMs / 1000,
       startupSeconds,

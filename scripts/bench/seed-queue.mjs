@@ -1,12 +1,12 @@
-// Fills a state folder with queued items in the queue's own layout (src/queue/queue-layout.ts,
-// metadata as queue-admit.ts writes it), without the daemon: admitting 100,000 items through the
-// real intake would fsync ~300,000 times and measure intake, not start-up.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// Fills a state folder's queue database with queued items (src/queue/sqlite/schema.ts, metadata
+// as the store writes it), without the daemon: admitting 100,000 items through the real intake
+// would measure intake, not start-up. One transaction, so seeding takes seconds.
 import { dist, spoolJson } from './world.mjs';
 
 const { ITEM_STATES } = await dist('queue/item-meta.js');
-const { metaJson } = await dist('queue/meta-io.js');
 const { queueLayout } = await dist('queue/queue-layout.js');
+const { openWriter } = await dist('queue/sqlite/open-db.js');
+const { prepareWrites, rowOf } = await dist('queue/sqlite/schema.js');
 const { itemIdFor } = await dist('spool/item-id.js');
 
 /**
@@ -19,12 +19,12 @@ export function seedQueue(
   count,
   { state = 'incoming', nextAttemptAt, offset = 0 } = {},
 ) {
-  const layout = queueLayout(stateDir);
-  for (const dir of [layout.root, ...layout.allDirs()])
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (!ITEM_STATES.includes(state)) throw new Error(`unknown state ${state}`);
+  const { db } = openWriter(queueLayout(stateDir), Date.now());
+  const w = prepareWrites(db);
   const now = Date.now();
   const ids = [];
+  db.exec('BEGIN IMMEDIATE');
   for (let i = 0; i < count; i++) {
     const n = offset + i;
     const bytes = Buffer.from(spoolJson(n));
@@ -64,9 +64,11 @@ export function seedQueue(
           }
         : {}),
     };
-    writeFileSync(layout.dataPath(id), bytes, { mode: 0o600 });
-    writeFileSync(layout.metaPath(state, id), metaJson(meta), { mode: 0o600 });
+    w.upsert.run(rowOf(meta));
+    w.putContent.run(id, bytes);
     ids.push(id);
   }
+  db.exec('COMMIT');
+  db.close();
   return ids;
 }

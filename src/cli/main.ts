@@ -8,6 +8,7 @@ import type { graphSignInCommand as GraphSignIn } from '../graph/sign-in-command
 import type { runCommand as Run } from './commands/run.js';
 import type { sandboxCommand as Sandbox } from './commands/sandbox.js';
 import type { serviceCli as Service } from './commands/service.js';
+import type { historyCommand as History } from './commands/history.js';
 import type { showCommand as Show } from './commands/show.js';
 import type { statusCommand as Status } from './commands/status.js';
 import { loadCommandConfig, packageVersion, type CommandContext } from './context.js';
@@ -20,6 +21,8 @@ const statusCommand: typeof Status = async (...a) =>
   (await import('./commands/status.js')).statusCommand(...a);
 const showCommand: typeof Show = async (...a) =>
   (await import('./commands/show.js')).showCommand(...a);
+const historyCommand: typeof History = async (...a) =>
+  (await import('./commands/history.js')).historyCommand(...a);
 const draftsCommand: typeof Drafts = async (...a) =>
   (await import('./commands/drafts.js')).draftsCommand(...a);
 const controlCommand: typeof Control = async (...a) =>
@@ -98,6 +101,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     .action(
       async (id: string, o, cmd: Command) => void (exit = await showCommand(ctx(cmd), id, o)),
     );
+  program
+    .command('history')
+    .description(
+      'items seen within history.retention, queued or gone, newest first (works with or without the daemon)',
+    )
+    .option('--json', 'one JSON document')
+    .option('--from <addr>', 'only items from this sender')
+    .option('--to <addr>', 'only items to this recipient (To or Cc)')
+    .option('--since <duration>', 'only items first seen within this time (e.g. 24h, 7d)')
+    .option('--limit <n>', 'at most this many (default 100)')
+    .action(async (o, cmd: Command) => void (exit = await historyCommand(ctx(cmd), o)));
   program
     .command('retry [id]')
     .description('make a deferred or failed item due now')

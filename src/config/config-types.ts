@@ -101,6 +101,10 @@ export interface Config {
     /** Quick in-process retries (p-retry) before an attempt is deferred (default 2). */
     quickRetries: number;
   };
+  history: {
+    /** How long items that left the queue (delivered, deleted) stay in the history (default 30 days). */
+    retention: number;
+  };
   log: {
     level: LogLevel;
     /** Absolute path of the JSON log file, or null for stdout only. */

@@ -54,6 +54,7 @@ export const KEY_TREE = {
   },
   organization: { domains: true },
   retry: { minDelay: true, maxDelay: true, maxAge: true, quickRetries: true },
+  history: { retention: true },
   log: { level: true, file: true, console: true, maxSize: true, maxFiles: true, addresses: true },
   metrics: {
     listen: true,

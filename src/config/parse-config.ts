@@ -69,6 +69,7 @@ export function parseConfig(raw: unknown, opts: ParseConfigOptions): ParseConfig
     delivery: parseDelivery(p, top.delivery, opts.baseDir, stateDir),
     organization: parseOrganization(p, top.organization),
     retry: parseRetry(p, top.retry),
+    history: parseHistory(p, top.history),
     log: parseLog(p, top.log, opts.baseDir, stateDir),
     policy: parsePolicy(p, top.policy),
     metrics: parseMetrics(p, top.metrics),
@@ -205,6 +206,17 @@ function parseOrganization(p: Problems, value: unknown): Config['organization'] 
     p.bad(entryKey, entry, `a domain name such as "contoso.com"${hint}`);
   });
   return { domains: [...new Set(domains)] };
+}
+
+/** How long `imspooler history` (and `show`) can tell what became of an item. */
+function parseHistory(p: Problems, value: unknown): Config['history'] {
+  const raw = section(p, 'history', value, keysOf(KEY_TREE.history));
+  return {
+    retention: duration(p, 'history.retention', raw.retention, 30 * DAY, {
+      min: 0,
+      max: 3650 * DAY,
+    }),
+  };
 }
 
 function parseRetry(p: Problems, value: unknown): Config['retry'] {

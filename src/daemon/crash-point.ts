@@ -16,6 +16,9 @@ export type CrashStep =
   | 'answer-received' // server accepted, outcome not yet recorded
   | 'outcome-recorded' // success taken (earlier groups saved `sent`), item not yet removed
   | 'delivered' // item removed from the queue, success not yet logged
+  | 'import-recovered' // 0.1.0 import: old folders repaired, transaction not yet committed
+  | 'import-committed' // 0.1.0 import: committed, old folders not yet moved aside
+  | 'import-moving' // 0.1.0 import: one old folder moved aside (reached once per folder)
   | 'queue-locked'; // a CLI command holds the queue lock, its change not yet written
 
 export function crashPoint(step: CrashStep): void {

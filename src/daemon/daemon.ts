@@ -6,9 +6,13 @@ import type { Transport } from '../delivery/transport.js';
 import { isUsageError } from '../errors/errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
-import { describeSetAside, type SetAsideEntry } from '../platform/set-aside.js';
+import type { SetAsideEntry } from '../platform/set-aside.js';
 import type { ItemState } from '../queue/item-meta.js';
-import { makeQueueStore } from '../queue/queue-store.js';
+import {
+  makeQueueStore,
+  type QueueStoreOptions,
+  type RecoveryReport,
+} from '../queue/queue-store.js';
 import { claimFile } from '../spool/claim.js';
 import { itemIdFor } from '../spool/item-id.js';
 import { parseSpoolItem } from '../spool/parse-item.js';
@@ -42,6 +46,8 @@ export interface DaemonDeps {
   platform?: NodeJS.Platform;
   /** Told about the daemon's state, for metrics and health (metrics/). */
   observer?: DaemonObserver;
+  /** Test seams of the queue database (a failing commit, commit counts). */
+  storeHooks?: Pick<QueueStoreOptions, 'beforeCommit' | 'onCommit'>;
   /** The queue lock, taken by the caller ({@link takeDaemonLock}); taken here when absent. */
   lock?: HeldLock;
   /** What taking `lock` set aside, to be logged with the rest once the daemon starts. */
@@ -76,6 +82,8 @@ export interface DaemonObserver {
     read: () => Promise<{ stats: Record<string, number>; oldestFirstSeenAt?: number }>,
   ): void;
   folderProblem(folder: string, problem: string | undefined): void;
+  /** A commit of the queue database failed (`SQLITE_FULL`, `SQLITE_IOERR`), or one succeeded. */
+  storageProblem?(code: string | undefined): void;
 }
 
 export interface RunningDaemon {
@@ -102,13 +110,39 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     lock = taken;
   }
 
-  const store = makeQueueStore({ stateDir: config.stateDir, fs, clock });
-  // Recovery reads every item anyway; what scheduling needs is kept from that read.
+  const store = makeQueueStore({
+    stateDir: config.stateDir,
+    fs,
+    clock,
+    historyRetentionMs: config.history.retention,
+    ...(deps.storeHooks ?? {}),
+    onCommit: (n) => {
+      deps.storeHooks?.onCommit?.(n);
+      deps.observer?.storageProblem?.(undefined);
+    },
+    onCommitError: (code) => deps.observer?.storageProblem?.(code),
+  });
+  // One query hands over what scheduling needs of each waiting item.
   const startup = collectStartupItems({ keepFirstSeen: deps.observer !== undefined });
   const recovery = await store.open({ onItem: startup.onItem });
-  // Logged once it is certain this daemon runs: odd entries in the state folder block no start.
-  for (const e of [...setAside, ...recovery.setAside]) {
-    log.diag('warn', describeSetAside(e), { set_aside: { from: e.from, to: e.to, what: e.what } });
+  // Closed after the scheduler has stopped (cleanups run in reverse): what is pending commits.
+  cleanups.push({ name: 'queue database', fn: () => store.close() });
+  logRecovery(log, recovery);
+  // The history is pruned at start (in open) and then hourly: one indexed DELETE.
+  const pruneTimer = setInterval(
+    () =>
+      void store
+        .pruneHistory()
+        .catch((e: unknown) =>
+          log.diag('warn', `could not prune the history: ${(e as Error).message}`),
+        ),
+    60 * 60_000,
+  );
+  pruneTimer.unref();
+  cleanups.push({ name: 'history pruning', fn: async () => clearInterval(pruneTimer) });
+  // Logged once it is certain this daemon runs (the store's own are in logRecovery).
+  for (const e of setAside) {
+    logSetAside(log, e);
   }
 
   const { transport, close: closeTransport } = await deps.openTransport(config);
@@ -291,10 +325,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     fs,
     clock,
     stateDir: config.stateDir,
-    onSetAside: (e) =>
-      log.diag('warn', describeSetAside(e), {
-        set_aside: { from: e.from, to: e.to, what: e.what },
-      }),
+    onSetAside: (e) => logSetAside(log, e),
     onGraceTrouble: (problem) =>
       log.diag(problem ? 'warn' : 'info', problem ?? 'grace.json is written again: status shows the files in grace'), // prettier-ignore
     info,
@@ -336,7 +367,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       spool_folders: info.spoolFolders,
       state_dir: config.stateDir,
       queued: counts,
-      recovered: { claimed: recovery.claimed.length },
+      recovered: {
+        claimed: recovery.claimed.length,
+        requeued_from_active: recovery.requeuedFromActive.length,
+        history_pruned: recovery.historyPruned,
+      },
     },
   });
   // The first scan may hand over a large backlog; the daemon is already up meanwhile (daemon.json
@@ -377,4 +412,37 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       return stopping;
     },
   };
+}
+
+/** What start-up found and set right, each in a line a person can act on. */
+/** An entry set aside by the lock or the published state, logged as the store logs its own. */
+function logSetAside(log: EventLog, e: SetAsideEntry): void {
+  logRecovery(log, { setAside: [{ path: e.from, movedTo: e.to, reason: `a ${e.what} where imspooler keeps a file` }] }); // prettier-ignore
+}
+
+function logRecovery(log: EventLog, r: Pick<RecoveryReport, 'setAside' | 'imported'>): void {
+  for (const s of r.setAside) {
+    // An error, not a warning: the daemon runs, but something a person must look at was moved.
+    log.diag('error', `state folder: ${s.reason}; moved ${s.path} to ${s.movedTo}`, {
+      set_aside_from: s.path,
+      set_aside_to: s.movedTo,
+    });
+  }
+  if (r.imported) {
+    const i = r.imported;
+    const total = Object.values(i.items).reduce((a, b) => a + b, 0);
+    log.diag(
+      'info',
+      i.resumed
+        ? `file queue of 0.1.0: import finished earlier; its folders are now in ${i.movedTo}`
+        : `file queue of 0.1.0 imported into the queue database: ${total} items, ${i.history} delivered (history); its folders were moved to ${i.movedTo}`,
+      {
+        imported_items: i.items,
+        imported_history: i.history,
+        imported_skipped: i.skipped,
+        imported_repaired: i.repaired,
+        moved_to: i.movedTo,
+      },
+    );
+  }
 }

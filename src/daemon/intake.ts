@@ -19,7 +19,14 @@ export interface IntakeStore {
   claimPath(sourceFileName: string): string;
   admit(
     claimedPath: string,
-    info: { source: string; firstSeenAt: string; size: number; id: string; parsed: ParseResult },
+    info: {
+      source: string;
+      firstSeenAt: string;
+      size: number;
+      id: string;
+      parsed: ParseResult;
+      bytes?: Buffer;
+    },
   ): Promise<AdmitResult>;
   quarantineEntry(
     claimedPath: string,
@@ -169,7 +176,7 @@ export function makeIntake(deps: IntakeDeps) {
     }
     const parsed = await deps.parse(bytes);
     const id = parsed.ok ? parsed.item.id : deps.itemId(bytes);
-    const info = { source, firstSeenAt, size: bytes.length, id, parsed };
+    const info = { source, firstSeenAt, size: bytes.length, id, parsed, bytes };
     const admit = async () => report(await store.admit(claimedPath, info), id, source, parsed);
     setStep(admit);
     await admit();

@@ -47,11 +47,12 @@ function asDeliveryError(e: unknown): DeliveryError {
 
 /**
  * Delivers one queued item: each recipient group is one CreateItem. A group is saved as `sending`
- * before its request goes out and as `sent` after it (for the last group the delivered tombstone
+ * before its request goes out and as `sent` after it (for the last group the move to the history
  * is that record), so a kill at any instant leaves a state from which the item is neither lost
  * nor sent twice (a group caught in `sending` is looked up before it is sent again). A
  * single-group item costs three durable writes: admission, `sending` (with the move to
- * `active`), tombstone.
+ * `active`), the move to the history. Each is awaited until its commit is durable; writes of items
+ * in flight at the same moment share a commit (queue/sqlite/group-commit.ts).
  */
 export function makeItemWorker(
   deps: WorkerDeps,
@@ -181,8 +182,8 @@ export function makeItemWorker(
       crashPoint('answer-received');
       meta!.groups[group]!.status = 'sent';
       meta!.groups[group]!.sentAt = new Date(clock.now()).toISOString();
-      // The last group's `sent` is not saved: markDelivered's tombstone, written next with nothing
-      // awaited in between, records it. A crash before the tombstone leaves the group `sending`,
+      // The last group's `sent` is not saved: markDelivered, committed next with nothing awaited
+      // in between, records it. A crash before that commit leaves the group `sending`,
       // which is looked up (FindItem) before any resend.
       if (group !== lastGroup) await saveProgress();
       crashPoint('outcome-recorded');

@@ -1,4 +1,4 @@
-import type { ItemMeta } from '../queue/item-meta.js';
+import type { StartupItem } from '../queue/queue-store.js';
 
 /** What start-up keeps of an item waiting for delivery: enough to schedule it, nothing more. */
 export interface WaitingItem {
@@ -15,8 +15,8 @@ export interface StartupItems {
   waiting: WaitingItem[];
   /** IDs of items the policy held, to release if the policy now allows sending. */
   heldByPolicy: string[];
-  /** For `store.open({ onItem })`: sees every item once, keeps a few strings of some. */
-  onItem(meta: ItemMeta): void;
+  /** For `store.open({ onItem })`: sees every waiting or held item once, keeps a few strings of some. */
+  onItem(item: StartupItem): void;
 }
 
 /**

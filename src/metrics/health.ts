@@ -30,6 +30,8 @@ export interface HealthInput {
   /** `firstSeenAt` of the oldest item in `incoming`, `active` or `deferred`. */
   oldestItemFirstSeenAt?: number;
   folderProblems: readonly FolderProblem[];
+  /** The queue database failed its last commit (`SQLITE_FULL`, `SQLITE_IOERR`...), since when. */
+  storageProblem?: { code: string; since: number };
   diskFreeBytes?: number;
   diskTotalBytes?: number;
   thresholds: HealthThresholds;
@@ -46,6 +48,7 @@ export interface HealthReport {
     oldestItem: { status: CheckStatus; ageSeconds?: number };
     spoolFolders: { status: CheckStatus; problems: FolderProblem[] };
     disk: { status: CheckStatus; freeBytes?: number; totalBytes?: number; freeRatio?: number };
+    queueDatabase: { status: CheckStatus; problem?: string; since?: string };
   };
 }
 
@@ -81,6 +84,13 @@ export function evaluateHealth(input: HealthInput): HealthReport {
   const problems = [...input.folderProblems];
   for (const p of problems) reasons.push(`spool folder unreadable: ${p.folder} (${p.problem})`);
 
+  const storage = input.storageProblem;
+  if (storage) {
+    reasons.push(
+      `the queue database cannot be written: ${storage.code} (since ${iso(storage.since)}); new files wait in the spool folder`,
+    );
+  }
+
   let disk: CheckStatus = 'unknown';
   let freeRatio: number | undefined;
   if (input.diskFreeBytes !== undefined && input.diskTotalBytes) {
@@ -114,6 +124,9 @@ export function evaluateHealth(input: HealthInput): HealthReport {
         ...(input.diskTotalBytes !== undefined ? { totalBytes: input.diskTotalBytes } : {}),
         ...(freeRatio !== undefined ? { freeRatio: Number(freeRatio.toFixed(4)) } : {}),
       },
+      queueDatabase: storage
+        ? { status: 'degraded', problem: storage.code, since: iso(storage.since) as string }
+        : { status: 'ok' },
     },
   };
 }

@@ -29,6 +29,8 @@ export interface Metrics {
   setServerBackoff(untilMs: number): void;
   /** A spool folder became unreadable (`problem`), or readable again (`undefined`). */
   noteFolderProblem(folder: string, problem: string | undefined): void;
+  /** A commit of the queue database failed (`SQLITE_FULL`...), or one succeeded (`undefined`). */
+  noteStorageProblem(code: string | undefined): void;
   /** What the health check needs from the observed events, without `now`, disk or thresholds. */
   healthState(): Omit<HealthInput, 'now' | 'thresholds' | 'diskFreeBytes' | 'diskTotalBytes'>;
 }
@@ -85,6 +87,7 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
   let ewsFailingSince: number | undefined;
   let lastSuccessAt: number | undefined;
   const folderProblems = new Map<string, string>();
+  let storageProblem: { code: string; since: number } | undefined;
 
   new Gauge({
     name: `${PREFIX}items`,
@@ -203,6 +206,10 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
     setServerBackoff(untilMs) {
       backoffUntil = untilMs;
     },
+    noteStorageProblem(code) {
+      if (code === undefined) storageProblem = undefined;
+      else if (storageProblem?.code !== code) storageProblem = { code, since: clock.now() };
+    },
     noteFolderProblem(folder, problem) {
       if (problem === undefined) folderProblems.delete(folder);
       else folderProblems.set(folder, problem);
@@ -212,6 +219,7 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
         ...(lastSuccessAt !== undefined ? { lastDeliverySuccessAt: lastSuccessAt } : {}),
         ...(ewsFailingSince !== undefined ? { ewsFailingSince } : {}),
         ...(oldestFirstSeenAt !== undefined ? { oldestItemFirstSeenAt: oldestFirstSeenAt } : {}),
+        ...(storageProblem ? { storageProblem } : {}),
         folderProblems: [...folderProblems].map(([folder, problem]): FolderProblem => ({
           folder,
           problem,

@@ -1,6 +1,6 @@
 import type { ItemKind, SpoolItem } from '../spool/spool-item.js';
 
-/** Queue states. Each is a folder under `<stateDir>/queue/`. */
+/** Queue states (the `state` column of the database; folders under `queue/` in 0.1.0). */
 export const ITEM_STATES = [
   'incoming',
   'active',
@@ -44,7 +44,7 @@ export interface Attempt {
   nextAttemptAt?: string;
 }
 
-/** The metadata file of one queued item: small, human-readable JSON. */
+/** The metadata of one item: small, human-readable JSON (the `meta` column of the database). */
 export interface ItemMeta {
   version: 1;
   id: string;
@@ -62,6 +62,11 @@ export interface ItemMeta {
   claimedAt: string;
   updatedAt: string;
   attempts: Attempt[];
+  /**
+   * Attempts made before the list was kept: a delivered tombstone of 0.1.0 recorded only their
+   * number. Absent otherwise (then the count is `attempts.length`).
+   */
+  attemptCount?: number;
   groups: Partial<Record<GroupName, GroupProgress>>;
   nextAttemptAt?: string;
   lastError?: { code: string; message: string };

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { basename, join, sep } from 'node:path';
-import { ITEM_STATES, type ItemState } from './item-meta.js';
+import { basename, join } from 'node:path';
 
 /**
  * Where everything lives under `<stateDir>`. One place, so docs/queue.md and the code can't drift
@@ -8,60 +7,29 @@ import { ITEM_STATES, type ItemState } from './item-meta.js';
  */
 export interface QueueLayout {
   root: string;
-  /** `queue/<state>/`: one `<id>.json` per item; the folder is the item's state. */
-  stateDir(state: ItemState): string;
-  metaPath(state: ItemState, id: string): string;
-  /** `data/`: the raw spool bytes, named by content hash, written once. */
-  dataDir: string;
-  dataPath(id: string): string;
+  /** `queue.db`: every item, its content, its attempts, and the history (SQLite, WAL mode). */
+  dbPath: string;
+  /** `claimed/`: taken out of a spool folder, not yet in the database. */
+  claimedDir: string;
   /** `quarantine-entries/`: entries quarantined without being read (links, FIFOs, too large). */
   entriesDir: string;
   entryPath(id: string): string;
-  /** `claimed/`: taken out of a spool folder, not yet admitted. */
-  claimedDir: string;
-  /** `delivered/`: one small tombstone per delivered item, so a re-dropped copy is not resent. */
-  deliveredDir: string;
-  tombstonePath(id: string): string;
-  /** `tmp/`: temporary files of atomic writes; anything here at start-up is debris. */
-  tmpDir: string;
-  /** `corrupt/`: unreadable metadata files, kept for a person to look at. */
-  corruptDir: string;
-  /** Every folder the store needs, for `open()`. */
+  /** `file-queue-0.1.0/`: the folders of the file queue (0.1.0), set aside after their import. */
+  legacyAsideDir: string;
+  /** Folders the store needs, for `open()`. */
   allDirs(): string[];
 }
 
 export function queueLayout(root: string): QueueLayout {
-  const q = join(root, 'queue');
-  const dataDir = join(root, 'data');
   const entriesDir = join(root, 'quarantine-entries');
-  const deliveredDir = join(root, 'delivered');
-  // Joined once: path.join per file is a visible cost when listing 100,000 items.
-  const stateDirs = Object.fromEntries(ITEM_STATES.map((s) => [s, join(q, s)])) as Record<
-    ItemState,
-    string
-  >;
   const layout: QueueLayout = {
     root,
-    stateDir: (state) => stateDirs[state],
-    metaPath: (state, id) => `${stateDirs[state]}${sep}${id}.json`,
-    dataDir,
-    dataPath: (id) => join(dataDir, id),
+    dbPath: join(root, 'queue.db'),
+    claimedDir: join(root, 'claimed'),
     entriesDir,
     entryPath: (id) => join(entriesDir, id),
-    claimedDir: join(root, 'claimed'),
-    deliveredDir,
-    tombstonePath: (id) => join(deliveredDir, `${id}.json`),
-    tmpDir: join(root, 'tmp'),
-    corruptDir: join(root, 'corrupt'),
-    allDirs: () => [
-      ...ITEM_STATES.map((s) => join(q, s)),
-      dataDir,
-      entriesDir,
-      layout.claimedDir,
-      deliveredDir,
-      layout.tmpDir,
-      layout.corruptDir,
-    ],
+    legacyAsideDir: join(root, 'file-queue-0.1.0'),
+    allDirs: () => [layout.claimedDir, entriesDir],
   };
   return layout;
 }
@@ -72,13 +40,6 @@ export function queueLayout(root: string): QueueLayout {
  */
 const SAFE_ID = /^[0-9a-f]{8,64}$/;
 export const isSafeId = (s: string): boolean => SAFE_ID.test(s);
-
-/** The ID in a metadata or tombstone file name (`<id>.json`), or undefined for anything else. */
-export function idOfMetaName(name: string): string | undefined {
-  if (!name.endsWith('.json')) return undefined;
-  const id = name.slice(0, -5);
-  return isSafeId(id) ? id : undefined;
-}
 
 /** Suffix of every file name in `claimed/`; `.claimed.partial` is then a half-finished copy. */
 export const CLAIMED_SUFFIX = '.claimed';

@@ -1,25 +1,54 @@
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { StatementSync } from 'node:sqlite';
+import { constants } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import { UsageError } from '../errors/errors.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
-import { errnoCode, renameWithRetry, type BusyRetryOptions } from '../platform/rename-retry.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { ITEM_STATES, type GroupName, type ItemMeta, type ItemState } from './item-meta.js';
-import { metaJson, readdirOrEmpty, unlinkIfExists } from './meta-io.js';
-import { mapPool } from './pool.js';
-import {
-  makeAdmitOps,
-  type AdmitInfo,
-  type AdmitResult,
-  type QuarantineEntryInfo,
-} from './queue-admit.js';
-import { claimedName, idOfMetaName, queueLayout, type QueueLayout } from './queue-layout.js';
-import { checkId, makeReadOps } from './queue-read.js';
-import { recoverQueue, type RecoveryReport } from './queue-recovery.js';
-import type { StoreContext } from './store-context.js';
+import { renameWithRetry, type BusyRetryOptions } from '../platform/rename-retry.js';
+import type { ParseResult } from '../spool/spool-item.js';
+import { importFileQueue, type ImportReport } from './import-file-queue.js';
+import type { ItemMeta, ItemState } from './item-meta.js';
+import { claimedName, queueLayout, type QueueLayout } from './queue-layout.js';
+import { checkId, makeReadOps, type FinishedState } from './queue-read.js';
+import { recoverStore, type RecoveryReport, type StartupItem } from './queue-recovery.js';
+import { queryHistory, type HistoryQuery } from './history-query.js';
+import { storageFailureName, type Database } from './sqlite/driver.js';
+import { makeGroupCommit, type GroupCommit } from './sqlite/group-commit.js';
+import { openWriter, type SetAside } from './sqlite/open-db.js';
+import { prepareWrites, rowOf } from './sqlite/schema.js';
+import { unlinkIfExists } from './unlink.js';
 
-export type { AdmitInfo, AdmitResult, QuarantineEntryInfo } from './queue-admit.js';
-export type { RecoveryReport } from './queue-recovery.js';
+export type { RecoveryReport, StartupItem } from './queue-recovery.js';
+export type { FoundItem, ItemWhere, FinishedState } from './queue-read.js';
+export type { HistoryQuery, HistoryEntry } from './history-query.js';
+
+/** What `admit` did with a claimed file. */
+export type AdmitResult =
+  | { kind: 'queued'; meta: ItemMeta }
+  | { kind: 'duplicate'; id: string; existingState: ItemState | 'delivered' }
+  | { kind: 'quarantined'; meta: ItemMeta };
+
+/** What the caller knows about a claimed file after reading and parsing it. */
+export interface AdmitInfo {
+  /** Path of the spool file it came from. */
+  source: string;
+  firstSeenAt: string;
+  size: number;
+  /** Content ID (SHA-256 hex of the bytes), also when parsing failed. */
+  id: string;
+  parsed: ParseResult;
+  /** The bytes as read (intake has them already); read from the claimed file when absent. */
+  bytes?: Buffer;
+}
+
+/** Why an entry is quarantined without being read. */
+export interface QuarantineEntryInfo {
+  source: string;
+  code: string;
+  message: string;
+  firstSeenAt: string;
+}
 
 /** Options of {@link makeQueueStore}. */
 export interface QueueStoreOptions {
@@ -27,197 +56,358 @@ export interface QueueStoreOptions {
   stateDir: string;
   fs?: FsLike;
   clock?: Clock;
-  /** How long delivered tombstones are kept (default 30 days); pruned at every `open()`. */
-  deliveredRetentionMs?: number;
-  /** Files read at once by `list()` and recovery (default 64). */
-  readConcurrency?: number;
+  /** How long items that left the queue stay in the history (config `history.retention`). */
+  historyRetentionMs?: number;
   /** Retry of renames and unlinks while Windows reports a file as locked. */
   busyRetry?: BusyRetryOptions;
+  /** Told after each commit how many writes it held (tests, metrics). */
+  onCommit?: (writes: number) => void;
+  /** Told when a commit failed, with the failure's name (`SQLITE_FULL`, `SQLITE_IOERR`...). */
+  onCommitError?: (code: string) => void;
+  /** Test seam: runs just before each COMMIT; throwing simulates a failing commit. */
+  beforeCommit?: () => void;
 }
 
 /** Options of {@link QueueStore.open}. */
 export interface OpenOptions {
-  /** Called with every item in the queue after recovery (any state), one at a time. */
-  onItem?: (meta: ItemMeta) => void;
-}
-
-/** The small record left in `delivered/` when an item leaves the queue delivered. */
-export interface DeliveredTombstone {
-  version: 1;
-  id: string;
-  deliveredAt: string;
-  source: string;
-  size: number;
-  firstSeenAt: string;
-  attempts: number;
-  groups: Partial<Record<GroupName, { sentAt?: string }>>;
-}
-
-/** The durable queue on disk. See docs/queue.md for the layout and the crash-safety argument. */
-export interface QueueStore {
-  readonly layout: QueueLayout;
-  /**
-   * Creates the folders and repairs what a crash left half done. Daemon only, once, first.
-   * `onItem` sees each item left in the queue as recovery read (and perhaps repaired) it, one at
-   * a time: the daemon keeps what it schedules from there instead of reading the queue again.
-   */
-  open(opts?: OpenOptions): Promise<RecoveryReport>;
-  /** A fresh path in `claimed/` to move a spool file to. */
-  claimPath(sourceFileName: string): string;
-  /** Takes a claimed, already read and parsed file into the queue (or the quarantine). */
-  admit(claimedPath: string, info: AdmitInfo): Promise<AdmitResult>;
-  /** Quarantines a claimed entry that must not be read (link, FIFO, hard link, too large). */
-  quarantineEntry(claimedPath: string, info: QuarantineEntryInfo): Promise<ItemMeta>;
-  /** Every item in the given states (default all), oldest first. */
-  list(states?: readonly ItemState[]): Promise<ItemMeta[]>;
-  /**
-   * Every item in the given states, in no particular order, without holding them all at once:
-   * for callers that keep a little of each item (status at 100,000 items).
-   */
-  forEach(states: readonly ItemState[], visit: (meta: ItemMeta) => void): Promise<void>;
-  /** One item by full ID, or undefined when it is not (or no longer) in the queue. */
-  get(id: string): Promise<ItemMeta | undefined>;
-  /** A full ID from a unique prefix of at least 8 hex characters; UsageError otherwise. */
-  resolveId(prefixOrId: string): Promise<string>;
-  /** The raw spool bytes of an item; `ContentMissingError` when they are gone. */
-  readContent(id: string): Promise<Buffer>;
-  /** Whether an item's content is there (an item without can never be delivered, nor retried). */
-  hasContent(id: string): Promise<boolean>;
-  /**
-   * Writes the metadata (seq + 1, updatedAt now), moving it to `toState` when given; returns the
-   * written copy. `meta.state` must be where the item is now: change state only through `toState`.
-   */
-  save(meta: ItemMeta, toState?: ItemState): Promise<ItemMeta>;
-  /** Leaves a tombstone, then removes the item's metadata and content. */
-  markDelivered(meta: ItemMeta): Promise<void>;
-  /** Deletes an item for good (metadata and content); returns what it was. */
-  remove(id: string): Promise<ItemMeta>;
-  /** Removes tombstones older than this; returns how many. */
-  pruneDelivered(olderThanMs: number): Promise<number>;
-  /** Number of items per state, from folder listings only. */
-  stats(): Promise<Record<ItemState, number>>;
+  /** Called with every item waiting (incoming, deferred) or held, after recovery. */
+  onItem?: (item: StartupItem) => void;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function makeQueueStore(opts: QueueStoreOptions): QueueStore {
+/**
+ * A failure of the queue database, named for the log and /healthz (`SQLITE_FULL`: the disk is
+ * full; `SQLITE_IOERR`: the disk failed), with node:sqlite's error as its cause.
+ */
+function storageError(e: unknown): unknown {
+  const name = storageFailureName(e);
+  if (!name) return e;
+  const err = new Error(`queue database: ${name}: ${(e as Error).message}`, { cause: e });
+  (err as NodeJS.ErrnoException).code = name;
+  return err;
+}
+
+/**
+ * The durable queue: one SQLite database (`<stateDir>/queue.db`) with every item, its content and
+ * its history. See docs/queue.md for the layout and the crash-safety argument.
+ */
+export function makeQueueStore(opts: QueueStoreOptions) {
   const fs = opts.fs ?? realFs;
   const clock = opts.clock ?? systemClock;
-  const layout = queueLayout(resolve(opts.stateDir));
+  const layout: QueueLayout = queueLayout(resolve(opts.stateDir));
   const busy = opts.busyRetry ?? {};
+  const iso = () => new Date(clock.now()).toISOString();
+  const retentionMs = opts.historyRetentionMs ?? 30 * DAY_MS;
 
-  const ctx: StoreContext = {
-    fs,
-    layout,
-    now: () => clock.now(),
-    iso: () => new Date(clock.now()).toISOString(),
-    concurrency: opts.readConcurrency ?? 64,
-    unlink: (path) => unlinkIfExists(fs, path, busy),
-    rename: (from, to) => renameWithRetry(fs, from, to, busy),
-    writeMeta: (meta) =>
-      writeFileAtomic(fs, layout.metaPath(meta.state, meta.id), metaJson(meta), {
-        tmpDir: layout.tmpDir,
-        retry: busy,
-      }),
-    save: async (meta, toState) => {
-      checkId(meta.id);
-      const from = meta.state;
-      const next: ItemMeta = {
-        ...meta,
-        state: toState ?? from,
-        seq: meta.seq + 1,
-        updatedAt: ctx.iso(),
+  let conn:
+    | {
+        db: Database;
+        commit: GroupCommit;
+        w: ReturnType<typeof prepareWrites>;
+        read: ReturnType<typeof makeReadOps>;
+        setAside: SetAside[];
+        state: StatementSync;
+      }
+    | undefined;
+
+  /** Set by open(): the daemon's connection checks and sets aside; a command's does not. */
+  let repair = false;
+  /** The daemon's (or a command's) connection, opened on first use. */
+  const c = () => {
+    if (!conn) {
+      const { db, setAside } = openWriter(layout, clock.now(), { repair });
+      conn = {
+        db,
+        commit: makeGroupCommit(db, {
+          ...(opts.onCommit ? { onCommit: opts.onCommit } : {}),
+          ...(opts.beforeCommit ? { beforeCommit: opts.beforeCommit } : {}),
+        }),
+        w: prepareWrites(db),
+        read: makeReadOps(db, layout),
+        setAside,
+        state: db.prepare('SELECT state, finished_at FROM items WHERE id = ?'),
       };
-      // New copy first, old one after: a crash in between leaves two copies, and open() keeps
-      // the higher seq. The other order could leave none.
-      await ctx.writeMeta(next);
-      if (next.state !== from) await ctx.unlink(layout.metaPath(from, meta.id));
-      return next;
-    },
-  };
-  const read = makeReadOps(ctx);
-  const { admit, quarantineEntry } = makeAdmitOps(ctx, checkId);
-
-  const markDelivered = async (meta: ItemMeta): Promise<void> => {
-    checkId(meta.id);
-    const groups: DeliveredTombstone['groups'] = {};
-    for (const [g, p] of Object.entries(meta.groups) as [GroupName, { sentAt?: string }][]) {
-      groups[g] = p.sentAt !== undefined ? { sentAt: p.sentAt } : {};
     }
-    const tomb: DeliveredTombstone = {
-      version: 1,
-      id: meta.id,
-      deliveredAt: ctx.iso(),
-      source: meta.source,
-      size: meta.size,
-      firstSeenAt: meta.firstSeenAt,
-      attempts: meta.attempts.length,
-      groups,
-    };
-    // Tombstone first: from then on the item counts as delivered, even if a crash stops us
-    // before the metadata is gone (open() then finishes the job instead of sending again).
-    await writeFileAtomic(fs, layout.tombstonePath(meta.id), metaJson(tomb), {
-      tmpDir: layout.tmpDir,
-      retry: busy,
-    });
-    await ctx.unlink(layout.metaPath(meta.state, meta.id));
-    await ctx.unlink(layout.dataPath(meta.id));
+    return conn;
+  };
+  const write = <T>(fn: () => T): Promise<T> =>
+    c()
+      .commit.write(fn)
+      .catch((e: unknown) => {
+        const err = storageError(e);
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code?.startsWith('SQLITE_')) opts.onCommitError?.(code);
+        throw err;
+      });
+  const where = (id: string) =>
+    c().state.get(id) as
+      { state: ItemState | FinishedState; finished_at: string | null } | undefined;
+  const unlink = (path: string) => unlinkIfExists(fs, path, busy);
+
+  const checkClaimed = (claimedPath: string): void => {
+    if (dirname(resolve(claimedPath)) !== layout.claimedDir) {
+      throw new Error(`not a path in ${layout.claimedDir}: ${claimedPath}`);
+    }
   };
 
-  const remove = async (id: string): Promise<ItemMeta> => {
-    const meta = await read.get(id);
-    if (!meta) throw new UsageError(`no item with ID ${id} in the queue`);
-    // Content first: a crash in between leaves metadata without content, which open() shows as
-    // failed. The other order would leave bytes alone, which open() would queue again.
-    await ctx.unlink(layout.dataPath(id));
-    await ctx.unlink(layout.entryPath(id));
-    for (const s of ITEM_STATES) await ctx.unlink(layout.metaPath(s, id));
+  const newMeta = (
+    id: string,
+    state: ItemState,
+    info: { source: string; firstSeenAt: string; size: number },
+  ): ItemMeta => {
+    const now = iso();
+    return {
+      version: 1,
+      id,
+      state,
+      seq: 1,
+      source: info.source,
+      size: info.size,
+      firstSeenAt: info.firstSeenAt,
+      claimedAt: now,
+      updatedAt: now,
+      attempts: [],
+      groups: {},
+    };
+  };
+
+  const readClaimed = async (path: string): Promise<Buffer> => {
+    const handle = await fs.open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    try {
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  };
+
+  /**
+   * Takes a claimed, already read and parsed file into the queue (or the quarantine): its
+   * metadata and bytes go into the database in one transaction, and only once that is committed
+   * is the claimed file removed. A crash in between leaves the file in `claimed/`; the next start
+   * admits it again and finds it a duplicate.
+   */
+  const admit = async (claimedPath: string, info: AdmitInfo): Promise<AdmitResult> => {
+    checkClaimed(claimedPath);
+    checkId(info.id);
+    const { id, parsed } = info;
+    const bytes = info.bytes ?? (await readClaimed(claimedPath));
+    let meta: ItemMeta;
+    if (parsed.ok) {
+      const it = parsed.item;
+      meta = {
+        ...newMeta(id, 'incoming', info),
+        format: it.format,
+        kind: it.kind,
+        envelope: {
+          from: it.from,
+          to: it.to,
+          cc: it.cc,
+          ...(it.subject !== undefined ? { subject: it.subject } : {}),
+        },
+      };
+    } else {
+      const reason = { code: parsed.code, message: parsed.message };
+      meta = {
+        ...newMeta(id, 'quarantined', info),
+        ...(parsed.format ? { format: parsed.format } : {}),
+        quarantine: reason,
+        lastError: reason,
+      };
+    }
+    const { w } = c();
+    // Checked inside the transaction: two copies admitted in one batch are one item.
+    const res = await write((): AdmitResult => {
+      const found = where(id);
+      // A deleted item's content dropped again is queued again (the operator removed the item,
+      // the client spooled it anew); a delivered one is a duplicate for history.retention.
+      if (found && found.state !== 'deleted') {
+        return {
+          kind: 'duplicate',
+          id,
+          existingState: found.state === 'delivered' ? 'delivered' : (found.state as ItemState),
+        };
+      }
+      w.upsert.run(rowOf(meta));
+      w.putContent.run(id, bytes);
+      return meta.state === 'quarantined'
+        ? { kind: 'quarantined', meta }
+        : { kind: 'queued', meta };
+    });
+    await unlink(claimedPath);
+    return res;
+  };
+
+  /** Quarantines a claimed entry that must not be read (link, FIFO, hard link, too large). */
+  const quarantineEntry = async (
+    claimedPath: string,
+    info: QuarantineEntryInfo,
+  ): Promise<ItemMeta> => {
+    checkClaimed(claimedPath);
+    // Nothing was read, so there is no content hash: name it after where and when it was found.
+    const id = createHash('sha256')
+      .update(`${info.source}\n${info.firstSeenAt}\n${basename(claimedPath)}`)
+      .digest('hex');
+    const st = await fs.lstat(claimedPath);
+    // rename moves a symbolic link itself, never its target. A crash before the row is
+    // committed leaves the entry alone in quarantine-entries/: open() writes its row then.
+    await renameWithRetry(fs, claimedPath, layout.entryPath(id), busy);
+    const reason = { code: info.code, message: info.message };
+    const meta: ItemMeta = {
+      ...newMeta(id, 'quarantined', { ...info, size: st.size }),
+      quarantine: reason,
+      lastError: reason,
+    };
+    const { w } = c();
+    await write(() => w.upsert.run(rowOf(meta)));
     return meta;
   };
 
-  const pruneDelivered = async (olderThanMs: number): Promise<number> => {
-    const cutoff = clock.now() - olderThanMs;
-    const ids = (await readdirOrEmpty(fs, layout.deliveredDir)).flatMap(
-      (n) => idOfMetaName(n) ?? [],
-    );
-    const removed = await mapPool(ids, ctx.concurrency, async (id) => {
-      const path = layout.tombstonePath(id);
-      let at = NaN;
-      try {
-        const t = JSON.parse(
-          (await fs.readFile(path)).toString('utf8'),
-        ) as Partial<DeliveredTombstone>;
-        at = Date.parse(t.deliveredAt ?? '');
-      } catch (e) {
-        if (errnoCode(e) === 'ENOENT') return false;
+  /**
+   * Writes the metadata (seq + 1, updatedAt now), moving it to `toState` when given; resolves
+   * with the written copy once it is committed. `meta.state` must be where the item is now.
+   */
+  const save = async (meta: ItemMeta, toState?: ItemState): Promise<ItemMeta> => {
+    checkId(meta.id);
+    const next: ItemMeta = {
+      ...meta,
+      state: toState ?? meta.state,
+      seq: meta.seq + 1,
+      updatedAt: iso(),
+    };
+    const { w } = c();
+    await write(() => {
+      // Never bring back an item that left the queue (delivered or deleted meanwhile).
+      const found = where(meta.id);
+      if (found?.finished_at) {
+        throw new UsageError(`item ${meta.id.slice(0, 12)} was ${found.state} meanwhile`);
       }
-      // An unreadable tombstone still ages, by its file time.
-      if (!Number.isFinite(at)) at = (await fs.stat(path).catch(() => undefined))?.mtimeMs ?? 0;
-      return at < cutoff ? ctx.unlink(path) : false;
+      w.upsert.run(rowOf(next));
     });
-    return removed.filter(Boolean).length;
+    return next;
   };
 
+  /** The item leaves the queue delivered: into the history, its content removed, in one commit. */
+  const markDelivered = async (meta: ItemMeta): Promise<void> => {
+    checkId(meta.id);
+    const at = iso();
+    const final: ItemMeta = { ...meta, seq: meta.seq + 1, updatedAt: at };
+    const { w } = c();
+    await write(() => {
+      w.upsert.run(rowOf(final, 'delivered', at));
+      w.dropContent.run(meta.id);
+    });
+  };
+
+  /** Deletes an item for good (it stays in the history as `deleted`); returns what it was. */
+  const remove = async (id: string): Promise<ItemMeta> => {
+    const meta = await c().read.get(id);
+    if (!meta) throw new UsageError(`no item with ID ${id} in the queue`);
+    const at = iso();
+    const { w } = c();
+    await write(() => {
+      w.upsert.run(rowOf({ ...meta, seq: meta.seq + 1, updatedAt: at }, 'deleted', at));
+      w.dropContent.run(id);
+    });
+    // After the commit: a crash before this leaves an entry whose row is finished; open()
+    // removes it then.
+    await unlink(layout.entryPath(id));
+    return meta;
+  };
+
+  /** Removes history rows that left the queue more than `olderThanMs` ago; returns how many. */
+  const pruneHistory = async (olderThanMs: number = retentionMs): Promise<number> => {
+    const cutoff = new Date(clock.now() - olderThanMs).toISOString();
+    const { db } = c();
+    return write(() =>
+      Number(
+        db
+          .prepare('DELETE FROM items WHERE finished_at IS NOT NULL AND finished_at < ?')
+          .run(cutoff).changes,
+      ),
+    );
+  };
+
+  /**
+   * Opens the database for the daemon (setting aside anything odd or damaged), imports a file
+   * queue of 0.1.0 if one is there, and repairs what a stop or crash left half done. Once, first.
+   */
   const open = async (openOpts: OpenOptions = {}): Promise<RecoveryReport> => {
-    for (const dir of [layout.root, ...layout.allDirs()]) {
-      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    repair = true;
+    const { db, w, setAside } = c();
+    const imported: ImportReport | undefined = await importFileQueue({
+      db,
+      w,
+      layout,
+      fs,
+      clock,
+      busy,
+      onSetAside: (e) => setAside.push(e),
+    });
+    const report = await recoverStore({ db, w, layout, fs, now: clock.now, unlink });
+    report.setAside = setAside;
+    if (imported) report.imported = imported;
+    report.historyPruned = await pruneHistory(retentionMs);
+    if (openOpts.onItem) {
+      const rows = db
+        .prepare(
+          `SELECT id, state, first_seen_at, next_attempt_at, json_extract(meta, '$.heldBy') AS held_by
+           FROM items WHERE state IN ('incoming', 'deferred', 'held')`,
+        )
+        .iterate() as Iterable<{
+        id: string;
+        state: 'incoming' | 'deferred' | 'held';
+        first_seen_at: string;
+        next_attempt_at: string | null;
+        held_by: StartupItem['heldBy'] | null;
+      }>;
+      for (const r of rows) {
+        const item: StartupItem = { id: r.id, state: r.state, firstSeenAt: r.first_seen_at };
+        if (r.next_attempt_at) item.nextAttemptAt = r.next_attempt_at;
+        if (r.held_by) item.heldBy = r.held_by;
+        openOpts.onItem(item);
+      }
     }
-    const report = await recoverQueue(ctx, openOpts.onItem ?? (() => {}));
-    report.tombstonesPruned = await pruneDelivered(opts.deliveredRetentionMs ?? 30 * DAY_MS);
     return report;
   };
+
+  /** Commits what is pending and closes the database. */
+  const close = async (): Promise<void> => {
+    if (!conn) return;
+    const { commit, db } = conn;
+    conn = undefined;
+    commit.flush();
+    db.close();
+  };
+
+  const readOp =
+    <K extends keyof ReturnType<typeof makeReadOps>>(k: K) =>
+    (...a: Parameters<ReturnType<typeof makeReadOps>[K]>) =>
+      (c().read[k] as (...x: unknown[]) => ReturnType<ReturnType<typeof makeReadOps>[K]>)(...a);
 
   return {
     layout,
     open,
-    claimPath: (sourceFileName) =>
+    close,
+    claimPath: (sourceFileName: string) =>
       join(layout.claimedDir, claimedName(sourceFileName, clock.now())),
     admit,
     quarantineEntry,
-    ...read,
-    save: ctx.save,
+    save,
     markDelivered,
     remove,
-    pruneDelivered,
+    pruneHistory,
+    get: readOp('get'),
+    find: readOp('find'),
+    list: readOp('list'),
+    forEach: readOp('forEach'),
+    resolveId: readOp('resolveId'),
+    readContent: readOp('readContent'),
+    hasContent: readOp('hasContent'),
+    stats: readOp('stats'),
+    history: (q: HistoryQuery) => queryHistory(c().db, q),
   };
 }
+
+/** The durable queue the daemon and the operator commands write to. */
+export type QueueStore = ReturnType<typeof makeQueueStore>;

@@ -45,6 +45,11 @@ export function formatItemDetails(doc: ShowDoc, now: number): string {
   l.push(`format    ${format}, ${doc.size ?? '?'} bytes`);
   if (doc.kind) l.push(`kind      ${doc.kind}${KIND_NOTE[doc.kind]}`);
   l.push(`seen      ${when(doc.firstSeenAt)}`);
+  if (doc.finishedAt) {
+    // The answer to "did Bob get it?": when, to whom (the groups below), after how many tries.
+    const tries = doc.attemptCount ?? doc.attempts.length;
+    l.push(`${doc.state.padEnd(10)}${when(doc.finishedAt)}, after ${tries} attempt(s)`);
+  }
   if (doc.envelope) {
     l.push(`from      ${clean(doc.envelope.from)}`);
     l.push(`to        ${clean(doc.envelope.to.join(', ') || '-')}`);
@@ -72,7 +77,7 @@ export function formatItemDetails(doc: ShowDoc, now: number): string {
   }
   const h = hint(doc);
   if (h) l.push(`todo      ${h}`);
-  l.push('', `attempts  ${doc.attempts.length}`);
+  l.push('', `attempts  ${doc.attemptCount ?? doc.attempts.length}`);
   for (const a of doc.attempts) {
     const err = a.error ? ` ${a.error.code}: ${clean(a.error.message)}` : '';
     l.push(

@@ -25,7 +25,10 @@ export interface ShowMessage {
  */
 export interface ShowDoc {
   id: string;
-  state: PublicState;
+  /** A queue state, or how the item left the queue (found in the history). */
+  state: PublicState | 'delivered' | 'deleted';
+  /** When it left the queue (delivered, deleted); only then. */
+  finishedAt?: string;
   /** Unless damaged. */
   source?: string;
   format?: string;
@@ -42,6 +45,8 @@ export interface ShowDoc {
   envelope?: { from: string; to: string[]; cc: string[]; subject?: string };
   groups: Partial<Record<GroupName, GroupProgress>>;
   attempts: Attempt[];
+  /** Attempts made before the list was kept (a delivered item imported from 0.1.0). */
+  attemptCount?: number;
   nextAttemptAt?: string;
   lastError?: { code: string; message: string };
   /** When the last operator retry or release restarted the `retry.maxAge` window. */
@@ -54,20 +59,29 @@ export interface ShowDoc {
   damaged?: DamagedField[];
 }
 
-/** Pure: the document `show --json` prints, from metadata checked field by field. */
-export function toShowDoc(meta: ItemMeta, messages?: ShowMessage[]): ShowDoc {
+/**
+ * Pure: the document `show --json` prints, from metadata checked field by field; `left` when the
+ * item is in the history.
+ */
+export function toShowDoc(
+  meta: ItemMeta,
+  messages?: ShowMessage[],
+  left?: { state: 'delivered' | 'deleted'; finishedAt: string },
+): ShowDoc {
   const d = new Damage();
   // Read as unknown: the reader vouches for the frame only (see meta-fields.ts).
   const m = meta as unknown as Record<string, unknown>;
   const doc: ShowDoc = {
     id: meta.id,
-    state: publicState(meta.state),
+    state: left ? left.state : publicState(meta.state),
     groups: checkGroups(d, meta.groups as Record<string, unknown>),
     attempts: checkAttempts(d, meta.attempts as unknown[]),
   };
   const set = <K extends keyof ShowDoc>(key: K, value: ShowDoc[K] | undefined): void => {
     if (value !== undefined) doc[key] = value;
   };
+  if (left) doc.finishedAt = left.finishedAt;
+  set('attemptCount', check.count(d, 'attemptCount', m.attemptCount));
   set('source', check.text(d, 'source', m.source ?? null));
   if (m.format !== undefined && m.format !== 'json' && m.format !== 'mime')
     d.note('format', '"json" or "mime"', m.format); // prettier-ignore
@@ -78,10 +92,11 @@ export function toShowDoc(meta: ItemMeta, messages?: ShowMessage[]): ShowDoc {
   set('updatedAt', check.time(d, 'updatedAt', m.updatedAt ?? null));
   set('envelope', checkEnvelope(d, m.envelope));
   const next = check.time(d, 'nextAttemptAt', m.nextAttemptAt);
-  if (next !== undefined && (meta.state === 'deferred' || meta.state === 'incoming')) doc.nextAttemptAt = next; // prettier-ignore
+  if (!left && next !== undefined && (meta.state === 'deferred' || meta.state === 'incoming')) doc.nextAttemptAt = next; // prettier-ignore
   set('lastError', check.error(d, 'lastError', m.lastError));
   set('retryWindowFrom', check.time(d, 'retryWindowFrom', m.retryWindowFrom));
-  set('heldReason', check.text(d, 'heldReason', m.heldReason));
+  const held = check.text(d, 'heldReason', m.heldReason);
+  if (!left) set('heldReason', held);
   set('quarantine', check.error(d, 'quarantine', m.quarantine));
   if (m.kind !== undefined && m.kind !== 'offline-im' && m.kind !== 'conversation-history')
     d.note('kind', '"offline-im" or "conversation-history"', m.kind);

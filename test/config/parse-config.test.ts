@@ -252,7 +252,7 @@ describe('parseConfig problems', () => {
     expect(byKey.get('statedir')).toMatch(/did you mean "stateDir"\?/);
     expect(byKey.get('delivery.concurency')).toMatch(/did you mean "delivery.concurrency"\?/);
     expect(byKey.get('colour')).toMatch(
-      /^unknown key; allowed here: spool, stateDir, delivery, organization, retry, log, metrics, policy$/,
+      /^unknown key; allowed here: spool, stateDir, delivery, organization, retry, history, log, metrics, policy$/,
     );
   });
 

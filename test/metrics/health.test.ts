@@ -71,6 +71,25 @@ describe('evaluateHealth', () => {
   });
 });
 
+describe('the queue database in /healthz', () => {
+  it('is degraded while commits fail (SQLITE_FULL, SQLITE_IOERR), saying which and since when', () => {
+    const r = evaluateHealth({
+      ...base,
+      storageProblem: { code: 'SQLITE_FULL', since: now - min },
+    });
+    expect(r.status).toBe('degraded');
+    expect(r.reasons).toEqual([
+      'the queue database cannot be written: SQLITE_FULL (since 2026-11-24T09:59:00.000Z); new files wait in the spool folder',
+    ]);
+    expect(r.checks.queueDatabase).toEqual({
+      status: 'degraded',
+      problem: 'SQLITE_FULL',
+      since: '2026-11-24T09:59:00.000Z',
+    });
+    expect(evaluateHealth(base).checks.queueDatabase).toEqual({ status: 'ok' });
+  });
+});
+
 describe('isServerFailureCode', () => {
   it.each(['ErrorServerBusy', 'Http503', 'Http401', 'Timeout', 'ConnectionReset', 'HostNotFound'])(
     '%s means the server is failing',

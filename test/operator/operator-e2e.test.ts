@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { wakeDaemon } from '../../src/daemon/lock-endpoint.js';
 import { submitControl } from '../../src/daemon/control-inbox.js';
+import { queueStates } from '../support/queue-db.js';
 import { itemIdFor } from '../../src/spool/item-id.js';
 import { jsonItem, makeWorld, waitUntil, type LogLine, type World } from '../e2e/harness.js';
 import { schemaErrors, validateShow, validateStatus } from '../status/schema-validator.js';
@@ -49,15 +50,9 @@ async function dropItem(w: World, name: string, to: string[], n: number): Promis
   return itemIdFor(Buffer.from(content));
 }
 
-/** Item states straight from the queue folders: cheap enough to poll (a CLI run is not). */
+/** Item states straight from the queue database (read-only): cheap enough to poll. */
 async function onDisk(w: World): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const state of ['incoming', 'active', 'deferred', 'held', 'failed', 'quarantined']) {
-    const names = await readdir(join(w.stateDir, 'queue', state)).catch(() => [] as string[]);
-    for (const n of names)
-      if (n.endsWith('.json')) out.set(n.slice(0, -5), state === 'incoming' ? 'queued' : state);
-  }
-  return out;
+  return queueStates(w.stateDir);
 }
 const count = async (w: World, state: string) =>
   [...(await onDisk(w)).values()].filter((s) => s === state).length;

@@ -2,20 +2,26 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { isUsageError } from '../../src/errors/errors.js';
-import { makeQueueStore, type QueueStore } from '../../src/queue/queue-store.js';
+import { type QueueStore } from '../../src/queue/queue-store.js';
+import { openConnection } from '../../src/queue/sqlite/driver.js';
 import {
   T0,
   admitContent,
-  errno,
+  closeAll,
   exists,
-  fsWith,
   manualClock,
   modeOf,
   okParse,
   openStore,
+  realSqliteError,
   sha,
   tempStateDir,
 } from './helpers.js';
+
+/**
+ * The queue on SQLite (docs/queue.md): one database file with every item, its content, attempts
+ * and history; writes in shared transactions (group commit).
+ */
 
 const posix = process.platform !== 'win32';
 let dir: string;
@@ -27,54 +33,112 @@ beforeEach(async () => {
   store = await openStore(dir, { clock });
 });
 afterEach(async () => {
+  await closeAll();
   await fsp.rm(dir, { recursive: true, force: true });
 });
 
-const q = (state: string, id: string) => path.join(dir, 'queue', state, `${id}.json`);
-const readJson = async (p: string) =>
-  JSON.parse(await fsp.readFile(p, 'utf8')) as Record<string, unknown>;
+/** A row as a person with `sqlite3 -readonly` sees it. */
+function row(id: string): Record<string, unknown> | undefined {
+  const db = openConnection(path.join(dir, 'queue.db'), { readOnly: true });
+  try {
+    const r = db.prepare('SELECT * FROM items WHERE id = ?').get(id) as
+      Record<string, unknown> | undefined;
+    const c = db.prepare('SELECT bytes FROM content WHERE id = ?').get(id) as
+      { bytes: Uint8Array } | undefined;
+    return r && { ...r, meta: JSON.parse(r.meta as string), content: c && Buffer.from(c.bytes) };
+  } finally {
+    db.close();
+  }
+}
 
 describe('open', () => {
-  it('creates the folders a person can list, private to the user', async () => {
-    for (const s of ['incoming', 'active', 'deferred', 'held', 'failed', 'quarantined']) {
-      expect(await exists(path.join(dir, 'queue', s))).toBe(true);
-    }
-    for (const d of ['data', 'claimed', 'delivered', 'tmp', 'quarantine-entries']) {
+  it('creates one database in WAL mode and the two folders, private to the user', async () => {
+    expect(await exists(path.join(dir, 'queue.db'))).toBe(true);
+    for (const d of ['claimed', 'quarantine-entries']) {
       expect(await exists(path.join(dir, d))).toBe(true);
       if (posix) expect(await modeOf(path.join(dir, d))).toBe(0o700);
     }
+    // No file-per-item folders any more.
+    for (const d of ['queue', 'data', 'delivered', 'tmp']) {
+      expect(await exists(path.join(dir, d))).toBe(false);
+    }
+    const db = openConnection(path.join(dir, 'queue.db'), { readOnly: true });
+    expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    db.close();
   });
 });
 
 describe('admit', () => {
-  it('moves the bytes to data/<id> and writes the metadata in queue/incoming, both 0600', async () => {
-    const { claimed, id, res } = await admitContent(store, '{"hello":1}');
+  it('stores the metadata and the exact bytes in one transaction, then removes the claimed file', async () => {
+    const bytes = Buffer.from([0x7b, 0x0d, 0x0a, 0xff, 0x00, 0x7d]); // CRLF, a NUL, invalid UTF-8
+    const claimed = store.claimPath('conv.json');
+    await fsp.writeFile(claimed, bytes);
+    const id = sha(bytes);
+    const res = await store.admit(claimed, {
+      source: '/spool/conv.json',
+      firstSeenAt: new Date(T0 - 120_000).toISOString(),
+      size: bytes.length,
+      id,
+      parsed: okParse(id),
+    });
     expect(res.kind).toBe('queued');
     expect(await exists(claimed)).toBe(false);
-    expect(await fsp.readFile(path.join(dir, 'data', id), 'utf8')).toBe('{"hello":1}');
-    const meta = await readJson(q('incoming', id));
-    expect(meta).toMatchObject({
-      version: 1,
-      id,
+    const r = row(id)!;
+    expect(r).toMatchObject({
       state: 'incoming',
-      seq: 1,
-      source: '/spool/conv.json',
-      format: 'json',
-      size: 11,
-      claimedAt: new Date(T0).toISOString(),
-      envelope: {
-        from: 'alice@contoso.com',
-        to: ['bob@contoso.com'],
-        cc: ['carol@fabrikam.com'],
-        subject: 'Lunch?',
+      finished_at: null,
+      from_addr: 'alice@contoso.com',
+      rcpt_addrs: '\nbob@contoso.com\ncarol@fabrikam.com\n',
+      meta: {
+        version: 1,
+        id,
+        state: 'incoming',
+        seq: 1,
+        source: '/spool/conv.json',
+        format: 'json',
+        size: 6,
+        claimedAt: new Date(T0).toISOString(),
+        envelope: {
+          from: 'alice@contoso.com',
+          to: ['bob@contoso.com'],
+          cc: ['carol@fabrikam.com'],
+          subject: 'Lunch?',
+        },
+        attempts: [],
       },
-      attempts: [],
     });
-    if (posix) {
-      expect(await modeOf(path.join(dir, 'data', id))).toBe(0o600);
-      expect(await modeOf(q('incoming', id))).toBe(0o600);
-    }
-    expect(await fsp.readdir(path.join(dir, 'tmp'))).toEqual([]);
+    expect(r.content).toEqual(bytes);
+    expect(await store.readContent(id)).toEqual(bytes);
+  });
+
+  it('keeps the claimed file when the commit fails: the spool file is never gone before its bytes are durable', async () => {
+    let fail = false;
+    const failing = await openStore(await tempStateDir(), {
+      clock,
+      beforeCommit: () => {
+        if (fail) throw realSqliteError('ioerr');
+      },
+    });
+    fail = true;
+    const claimed = failing.claimPath('conv.json');
+    await fsp.writeFile(claimed, 'precious');
+    const info = {
+      source: '/spool/conv.json',
+      firstSeenAt: new Date(T0).toISOString(),
+      size: 8,
+      id: sha('precious'),
+      parsed: okParse(sha('precious')),
+    };
+    await expect(failing.admit(claimed, info)).rejects.toMatchObject({
+      code: 'SQLITE_IOERR',
+      message: expect.stringMatching(/queue database: SQLITE_IOERR/),
+    });
+    expect(await fsp.readFile(claimed, 'utf8')).toBe('precious');
+    expect(await failing.get(info.id)).toBeUndefined();
+    fail = false;
+    expect((await failing.admit(claimed, info)).kind).toBe('queued');
+    expect(await exists(claimed)).toBe(false);
+    expect(await failing.readContent(info.id)).toEqual(Buffer.from('precious'));
   });
 
   it('recognises the same content dropped again, queued or delivered, and removes the copy', async () => {
@@ -83,17 +147,32 @@ describe('admit', () => {
     expect(again.res).toEqual({ kind: 'duplicate', id: first.id, existingState: 'incoming' });
     expect(await exists(again.claimed)).toBe(false);
 
-    const meta = await store.get(first.id);
-    await store.markDelivered(meta!);
-    expect(await exists(q('incoming', first.id))).toBe(false);
-    expect(await exists(path.join(dir, 'data', first.id))).toBe(false);
-    expect(await readJson(path.join(dir, 'delivered', `${first.id}.json`))).toMatchObject({
-      id: first.id,
-      deliveredAt: new Date(T0).toISOString(),
+    await store.markDelivered((await store.get(first.id))!);
+    expect(row(first.id)).toMatchObject({
+      state: 'delivered',
+      finished_at: new Date(T0).toISOString(),
+      content: undefined,
     });
     const third = await admitContent(store, 'same bytes');
     expect(third.res).toEqual({ kind: 'duplicate', id: first.id, existingState: 'delivered' });
     expect(await store.list()).toEqual([]);
+  });
+
+  it('two copies admitted in the same commit are one item', async () => {
+    const [a, b] = await Promise.all([
+      admitContent(store, 'twins', { name: 'a.json' }),
+      admitContent(store, 'twins', { name: 'b.json' }),
+    ]);
+    expect([a.res.kind, b.res.kind].sort()).toEqual(['duplicate', 'queued']);
+    expect(await store.list()).toHaveLength(1);
+  });
+
+  it('queues again the content of an item an operator deleted', async () => {
+    const first = await admitContent(store, 'deleted once');
+    await store.remove(first.id);
+    const again = await admitContent(store, 'deleted once');
+    expect(again.res.kind).toBe('queued');
+    expect(row(first.id)).toMatchObject({ state: 'incoming', finished_at: null });
   });
 
   it('quarantines content that did not parse, keeping the bytes and the reason', async () => {
@@ -101,9 +180,12 @@ describe('admit', () => {
       parsed: { ok: false, code: 'InvalidJson', message: 'not JSON at byte 0' },
     });
     expect(res.kind).toBe('quarantined');
-    expect(await readJson(q('quarantined', id))).toMatchObject({
-      quarantine: { code: 'InvalidJson', message: 'not JSON at byte 0' },
-      lastError: { code: 'InvalidJson' },
+    expect(row(id)).toMatchObject({
+      state: 'quarantined',
+      meta: {
+        quarantine: { code: 'InvalidJson', message: 'not JSON at byte 0' },
+        lastError: { code: 'InvalidJson' },
+      },
     });
     expect(await store.readContent(id)).toEqual(Buffer.from('garbage'));
   });
@@ -136,7 +218,7 @@ describe('admit', () => {
   it('refuses a path outside claimed/', async () => {
     const id = sha('x');
     await expect(
-      store.admit(path.join(dir, 'data', 'x'), {
+      store.admit(path.join(dir, 'x'), {
         source: 's',
         firstSeenAt: '',
         size: 1,
@@ -156,7 +238,7 @@ describe('admit', () => {
 });
 
 describe('save', () => {
-  it('moves an item between state folders with seq + 1 and leaves one copy', async () => {
+  it('changes the state with seq + 1, in the database', async () => {
     const { id } = await admitContent(store, 'item');
     let meta = (await store.get(id))!;
     clock.advance(1000);
@@ -170,58 +252,75 @@ describe('save', () => {
       seq: 3,
       updatedAt: new Date(T0 + 1000).toISOString(),
     });
-    expect(await exists(q('incoming', id))).toBe(false);
-    expect(await exists(q('active', id))).toBe(false);
-    expect(await readJson(q('deferred', id))).toMatchObject({ seq: 3, state: 'deferred' });
+    expect(row(id)).toMatchObject({
+      state: 'deferred',
+      next_attempt_at: new Date(T0 + 60_000).toISOString(),
+      meta: { seq: 3 },
+    });
     expect(await store.get(id)).toEqual(meta);
     expect(await store.stats()).toMatchObject({ incoming: 0, active: 0, deferred: 1 });
     meta = await store.save({ ...meta, heldReason: 'by bob' });
     expect(meta).toMatchObject({ state: 'deferred', seq: 4, heldReason: 'by bob' });
   });
 
-  it('on a full disk throws and keeps the previous metadata intact', async () => {
-    const { id } = await admitContent(store, 'precious');
-    const before = (await store.get(id))!;
-    const full = makeQueueStore({
-      stateDir: dir,
-      clock,
-      fs: fsWith({ writeFile: async () => Promise.reject(errno('ENOSPC')) }),
-    });
-    await expect(full.save(before, 'active')).rejects.toMatchObject({ code: 'ENOSPC' });
-    expect(await store.get(id)).toEqual(before);
-    expect(await exists(q('active', id))).toBe(false);
-    expect(await fsp.readdir(path.join(dir, 'tmp'))).toEqual([]);
-    expect(await store.readContent(id)).toEqual(Buffer.from('precious'));
-  });
-
-  it('retries a rename refused by a Windows-style lock, then succeeds', async () => {
-    const { id } = await admitContent(store, 'locked');
-    let eperm = 2;
-    const sleeps: number[] = [];
-    const flaky = makeQueueStore({
-      stateDir: dir,
-      clock,
-      busyRetry: { sleep: async (ms) => void sleeps.push(ms) },
-      fs: fsWith({
-        rename: async (a, b) => {
-          if (eperm-- > 0) throw errno('EPERM');
-          return fsp.rename(a, b);
+  for (const kind of ['full', 'ioerr'] as const) {
+    it(`on ${kind === 'full' ? 'a full disk (SQLITE_FULL)' : 'an I/O error (SQLITE_IOERR)'} throws a named error and keeps the previous state`, async () => {
+      let fail = false;
+      const s = await openStore(await tempStateDir(), {
+        clock,
+        beforeCommit: () => {
+          if (fail) throw realSqliteError(kind);
         },
-      }),
+      });
+      const { id } = await admitContent(s, 'precious');
+      const before = (await s.get(id))!;
+      fail = true;
+      await expect(s.save(before, 'active')).rejects.toMatchObject({
+        code: kind === 'full' ? 'SQLITE_FULL' : 'SQLITE_IOERR',
+      });
+      fail = false;
+      expect(await s.get(id)).toEqual(before);
+      expect(await s.readContent(id)).toEqual(Buffer.from('precious'));
     });
-    const saved = await flaky.save((await store.get(id))!, 'held');
-    expect(saved.state).toBe('held');
-    expect(sleeps).toHaveLength(2);
-    expect(await store.get(id)).toEqual(saved);
+  }
+
+  it('never brings back an item that left the queue', async () => {
+    const { id } = await admitContent(store, 'gone');
+    const meta = (await store.get(id))!;
+    await store.markDelivered(meta);
+    await expect(store.save(meta, 'deferred')).rejects.toThrow(/was delivered meanwhile/);
+    expect(row(id)).toMatchObject({ state: 'delivered' });
   });
 });
 
-describe('list, get, stats', () => {
-  it('lists items of the chosen states, oldest first', async () => {
+describe('group commit', () => {
+  it('writes asked for together share one transaction; each caller learns its own outcome', async () => {
+    const commits: number[] = [];
+    const s = await openStore(await tempStateDir(), { clock, onCommit: (n) => commits.push(n) });
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await admitContent(s, `burst ${i}`)).id);
+    commits.length = 0;
+    const metas = await Promise.all(ids.map(async (id) => (await s.get(id))!));
+    await s.markDelivered(metas[0]!);
+    commits.length = 0;
+    // 19 moves to active and one save of a delivered item (refused), asked for at once.
+    const results = await Promise.allSettled(metas.map((m) => s.save(m, 'active')));
+    expect(commits).toEqual([20]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(19);
+    expect(results[0]).toMatchObject({ status: 'rejected' });
+    expect((await s.stats()).active).toBe(19);
+  });
+});
+
+describe('list, get, stats, forEach', () => {
+  it('lists items of the chosen states, oldest first, and counts them with one query', async () => {
     const a = await admitContent(store, 'a');
     const b = await admitContent(store, 'b');
     await store.save((await store.get(b.id))!, 'held');
-    expect((await store.list()).map((m) => m.id).sort()).toEqual([a.id, b.id].sort());
+    await store.markDelivered((await store.get(a.id))!);
+    clock.advance(1000);
+    const c = await admitContent(store, 'c', { firstSeenAt: new Date(T0).toISOString() });
+    expect((await store.list()).map((m) => m.id)).toEqual([b.id, c.id]);
     expect((await store.list(['held'])).map((m) => m.id)).toEqual([b.id]);
     expect(await store.stats()).toEqual({
       incoming: 1,
@@ -231,93 +330,21 @@ describe('list, get, stats', () => {
       failed: 0,
       quarantined: 0,
     });
-  });
-
-  it('tolerates a file deleted or half-written between listing and reading', async () => {
-    const ids = [];
-    for (const c of ['one', 'two', 'three']) ids.push((await admitContent(store, c)).id);
-    const [gone, broken, fine] = ids as [string, string, string];
-    await fsp.writeFile(q('incoming', broken), '{"version":1,"id":');
-    const racing = makeQueueStore({
-      stateDir: dir,
-      fs: fsWith({
-        readFile: (async (p: string, o?: unknown) => {
-          if (p === q('incoming', gone)) await fsp.unlink(p); // delivered just now
-          return fsp.readFile(p, o as undefined);
-        }) as typeof fsp.readFile,
-      }),
-    });
-    expect((await racing.list()).map((m) => m.id)).toEqual([fine]);
-  });
-
-  it('reads many items, letting the event loop run between chunks (the daemon stays responsive)', async () => {
-    const n = 3000;
-    const template = (await admitContent(store, 'template')).res;
-    if (template.kind !== 'queued') throw new Error('setup');
-    await Promise.all(
-      Array.from({ length: n }, (_, i) => {
-        const id = sha(`item ${i}`);
-        return fsp.writeFile(
-          q('deferred', id),
-          JSON.stringify({ ...template.meta, id, state: 'deferred' }),
-        );
-      }),
-    );
-    // Counts turns of the event loop; each item records the turn it was handed over in.
-    let turn = 0;
-    let reading = true;
-    const spin = (): void => {
-      turn++;
-      if (reading) setImmediate(spin);
-    };
-    setImmediate(spin);
-    const turnsSeen = new Set<number>();
-    let count = 0;
-    await store.forEach(['deferred'], () => {
-      count++;
-      turnsSeen.add(turn);
-    });
-    reading = false;
-    expect(count).toBe(n);
-    // 3,000 items are read in chunks of 256: timers, signals and HTTP get a turn between them.
-    expect(turnsSeen.size).toBeGreaterThanOrEqual(Math.floor(n / 256));
-    expect(await store.list(['deferred'])).toHaveLength(n);
-  });
-
-  it('reads a metadata file larger than the read buffer in full', async () => {
-    const { id } = await admitContent(store, 'many attempts');
-    const meta = (await store.get(id))!;
-    const attempts = Array.from({ length: 2000 }, (_, i) => ({
-      n: i + 1,
-      startedAt: new Date(T0 + i).toISOString(),
-      durationMs: 5,
-      outcome: 'deferred' as const,
-      error: { code: 'ErrorServerBusy', message: 'The server is busy.' },
-    }));
-    await fsp.writeFile(q('incoming', id), JSON.stringify({ ...meta, attempts }, null, 2));
-    expect((await fsp.stat(q('incoming', id))).size).toBeGreaterThan(64 * 1024);
-    const [listed] = await store.list();
-    expect(listed?.attempts).toHaveLength(2000);
-  });
-
-  it('visits each item once with forEach, the newer copy of two', async () => {
-    const a = (await admitContent(store, 'a')).id;
-    const b = (await admitContent(store, 'b')).id;
-    const meta = (await store.get(b))!;
-    await fsp.writeFile(
-      q('held', b),
-      JSON.stringify({ ...meta, state: 'held', seq: meta.seq + 1 }),
-    );
     const seen: string[] = [];
     await store.forEach(['incoming', 'held'], (m) => seen.push(`${m.id}:${m.state}`));
-    expect(seen.sort()).toEqual([`${a}:incoming`, `${b}:held`].sort());
+    expect(seen.sort()).toEqual([`${b.id}:held`, `${c.id}:incoming`].sort());
   });
 
-  it('ignores files that are not item metadata', async () => {
-    await fsp.writeFile(path.join(dir, 'queue', 'incoming', 'notes.txt'), 'hi');
-    await fsp.writeFile(path.join(dir, 'queue', 'incoming', '..json'), '{}');
-    expect(await store.list()).toEqual([]);
-    expect((await store.stats()).incoming).toBe(0);
+  it('keeps an item whose metadata a person broke by hand visible in failed, with the reason', async () => {
+    const { id } = await admitContent(store, 'edited');
+    await store.close();
+    const db = openConnection(path.join(dir, 'queue.db'));
+    db.prepare("UPDATE items SET meta = '{\"version\":1,' , state = 'failed' WHERE id = ?").run(id);
+    db.close();
+    const again = await openStore(dir, { clock });
+    expect(await again.list()).toMatchObject([
+      { id, state: 'failed', lastError: { code: 'CorruptMetadata' } },
+    ]);
   });
 });
 
@@ -335,8 +362,8 @@ describe('resolveId', () => {
     expect(await store.resolveId(id1)).toBe(id1);
   });
 
-  const usage = async (input: string, message: RegExp) => {
-    const e = await store.resolveId(input).then(
+  const usage = async (input: string, message: RegExp, history = false) => {
+    const e = await store.resolveId(input, { history }).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -344,21 +371,27 @@ describe('resolveId', () => {
     expect((e as Error).message).toMatch(message);
   };
 
-  it('says when a prefix is ambiguous, unknown, too short or delivered', async () => {
+  it('says when a prefix is ambiguous, unknown, too short or delivered; show finds delivered ones', async () => {
     await usage('abcdef01', /ambiguous: it matches 2 items/);
     await usage('12345678', /no item with ID 12345678/);
     await usage('abcdef0', /at least 8/);
     await store.markDelivered((await store.get(id1))!);
-    await usage('abcdef011', /was delivered/);
+    await usage('abcdef011', /was delivered .* no longer in the queue/);
+    expect(await store.resolveId('abcdef011', { history: true })).toBe(id1);
+    expect(store.find(id1)).toMatchObject({
+      state: 'delivered',
+      finishedAt: new Date(T0).toISOString(),
+      meta: { id: id1 },
+    });
   });
 
-  it('never lets a path through', async () => {
+  it('never lets anything but hex through', async () => {
     for (const evil of [
       '../../x',
       'abcdef01/../../etc',
       'abcdef01\\..',
       '..',
-      'abcdef01.json',
+      "abcdef01' OR 1",
       '',
       'abcdef01\0',
     ]) {
@@ -369,24 +402,79 @@ describe('resolveId', () => {
   });
 });
 
-describe('remove and pruneDelivered', () => {
-  it('deletes an item for good', async () => {
+describe('remove and the history', () => {
+  it('deletes an item from the queue; the history keeps its envelope, not its content', async () => {
     const { id } = await admitContent(store, 'bye');
     const meta = await store.remove(id);
     expect(meta.id).toBe(id);
     expect(await store.get(id)).toBeUndefined();
-    expect(await exists(path.join(dir, 'data', id))).toBe(false);
+    expect(row(id)).toMatchObject({
+      state: 'deleted',
+      content: undefined,
+      meta: { envelope: { from: 'alice@contoso.com' } },
+    });
     await expect(store.remove(id)).rejects.toSatisfy(isUsageError);
   });
 
-  it('prunes tombstones older than the retention only', async () => {
+  it('prunes what left the queue longer ago than the retention, never what is queued', async () => {
     const old = await admitContent(store, 'old');
     await store.markDelivered((await store.get(old.id))!);
+    const waiting = await admitContent(store, 'waiting');
     clock.advance(10 * 86_400_000);
     const recent = await admitContent(store, 'recent');
-    await store.markDelivered((await store.get(recent.id))!);
+    await store.remove(recent.id);
     clock.advance(86_400_000);
-    expect(await store.pruneDelivered(5 * 86_400_000)).toBe(1);
-    expect(await fsp.readdir(path.join(dir, 'delivered'))).toEqual([`${recent.id}.json`]);
+    expect(await store.pruneHistory(5 * 86_400_000)).toBe(1);
+    expect(row(old.id)).toBeUndefined();
+    expect(row(recent.id)).toMatchObject({ state: 'deleted' });
+    expect(row(waiting.id)).toMatchObject({ state: 'incoming' });
+  });
+
+  it('finds items by sender, recipient (To or Cc, any case) and time, queued or gone, newest first', async () => {
+    const parsed = (id: string, from: string, to: string[], cc: string[] = []) => ({
+      ok: true as const,
+      item: {
+        id,
+        format: 'json' as const,
+        kind: 'offline-im' as const,
+        from,
+        to,
+        cc,
+        messages: [{ text: 'x' }],
+      },
+    });
+    const a = sha('a');
+    await admitContent(store, 'a', { parsed: parsed(a, 'alice@contoso.com', ['bob@contoso.com']) });
+    clock.advance(1000);
+    const b = sha('b');
+    await admitContent(store, 'b', {
+      parsed: parsed(b, 'Alice@Contoso.com', ['eve@fabrikam.com'], ['Bob@Contoso.com']),
+    });
+    await store.markDelivered((await store.get(b))!);
+    const c = sha('c');
+    await admitContent(store, 'c', {
+      parsed: parsed(c, 'carol@contoso.com', ['bobby@contoso.com']),
+    });
+    // firstSeenAt comes from the caller (T0 - 2 min for all three): make them differ.
+    const ids = (q: Parameters<QueueStore['history']>[0]) => store.history(q).map((e) => e.id);
+    expect(ids({ to: 'BOB@contoso.com', limit: 10 }).sort()).toEqual([a, b].sort());
+    expect(ids({ to: 'sip:bob@contoso.com', limit: 10 }).sort()).toEqual([a, b].sort());
+    expect(ids({ from: 'alice@CONTOSO.com', limit: 10 }).sort()).toEqual([a, b].sort());
+    expect(ids({ from: 'alice@contoso.com', to: 'eve@fabrikam.com', limit: 10 })).toEqual([b]);
+    expect(ids({ limit: 2 })).toHaveLength(2);
+    expect(ids({ sinceIso: new Date(T0).toISOString(), limit: 10 })).toEqual([]);
+    expect(
+      store.history({ from: 'alice@contoso.com', to: 'eve@fabrikam.com', limit: 1 })[0],
+    ).toEqual({
+      id: b,
+      state: 'delivered',
+      from: 'Alice@Contoso.com',
+      to: ['eve@fabrikam.com'],
+      cc: ['Bob@Contoso.com'],
+      firstSeenAt: new Date(T0 - 120_000).toISOString(),
+      finishedAt: new Date(T0 + 1000).toISOString(),
+      attempts: 0,
+      source: '/spool/conv.json',
+    });
   });
 });

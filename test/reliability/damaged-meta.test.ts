@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeQueueStore } from '../../src/queue/queue-store.js';
+import { openConnection } from '../../src/queue/sqlite/driver.js';
 import { CLI } from '../e2e/harness.js';
 import { schemaErrors, validateShow } from '../status/schema-validator.js';
 
@@ -10,7 +12,7 @@ const ID = 'c0ffee'.padEnd(64, '1');
 let dir: string;
 let config: string;
 
-/** Metadata that passes the queue reader's checks (version, id, seq, state, lists) but holds wrong types. */
+/** Metadata that is JSON with the right frame (id, state, lists) but holds wrong types. */
 const damaged = {
   version: 1,
   id: ID,
@@ -35,8 +37,18 @@ const damaged = {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'imspooler-damaged-'));
   const state = join(dir, 'state');
-  await mkdir(join(state, 'queue', 'failed'), { recursive: true });
-  await writeFile(join(state, 'queue', 'failed', `${ID}.json`), JSON.stringify(damaged, null, 2));
+  // The queue as the daemon leaves it, then the item's metadata damaged in place (by hand).
+  const store = makeQueueStore({ stateDir: state });
+  await store.open();
+  await store.close();
+  const db = openConnection(join(state, 'queue.db'));
+  db.prepare('INSERT INTO items (id, state, first_seen_at, meta) VALUES (?, ?, ?, ?)').run(
+    ID,
+    'failed',
+    damaged.firstSeenAt,
+    JSON.stringify(damaged),
+  );
+  db.close();
   config = join(dir, 'imspooler.json');
   await writeFile(
     config,

@@ -2,13 +2,16 @@ import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { realFs, type FsLike } from '../../src/platform/fs-seam.js';
+import { realSqliteError } from '../queue/helpers.js';
+import { queueStates } from '../support/queue-db.js';
 import { jsonItem, waitUntil } from '../e2e/harness.js';
 import { errno, makeInProcessWorld, type InProcessWorld } from './in-process.js';
 
 /**
- * The disk (issue 4, part 4): ENOSPC and EIO while the daemon writes its state, injected through
- * the fs seam, with a real sandbox and real folders. Nothing is lost or doubled; the daemon keeps
- * running while the disk fails and catches up when it works again. Also the spool-side faults
+ * The disk (issue 4, part 4): a full disk (SQLITE_FULL) and I/O errors (SQLITE_IOERR) while the
+ * daemon commits its state, injected at the database's commit, with a real sandbox and folders.
+ * Nothing is lost or doubled; the daemon keeps running while the disk fails and catches up when
+ * it works again. Also the spool-side faults
  * that need the seam: a file locked (EBUSY) and then freed, and a file the daemon may not read.
  */
 
@@ -18,44 +21,26 @@ afterEach(async () => {
   world = undefined;
 });
 
-/** A switchable fault on writes under the state folder; counts how often it struck. */
+/**
+ * A switchable fault on the queue database's commits: the error node:sqlite raises when the disk
+ * is full (SQLITE_FULL, made by SQLite itself) or fails (SQLITE_IOERR); counts how often it struck.
+ */
 function faultyDisk() {
-  const sw = { code: undefined as string | undefined, hits: 0 };
-  const underState = (p: unknown) => String(p).includes(`${'/'}state${'/'}`);
-  const fs: FsLike = {
-    ...realFs,
-    writeFile: (async (p: Parameters<FsLike['writeFile']>[0], ...rest: unknown[]) => {
-      if (sw.code === 'ENOSPC' && underState(p)) {
-        sw.hits++;
-        throw errno('ENOSPC', 'write', String(p));
-      }
-      return (realFs.writeFile as (...a: unknown[]) => Promise<void>)(p, ...rest);
-    }) as FsLike['writeFile'],
-    // EIO at fsync time: the write looked fine, the flush to disk failed.
-    open: (async (p: Parameters<FsLike['open']>[0], flags?: string | number, mode?: number) => {
-      if (sw.code === 'EIO' && underState(p) && flags === 'r+') {
-        sw.hits++;
-        throw errno('EIO', 'fsync', String(p));
-      }
-      return realFs.open(p, flags, mode);
-    }) as FsLike['open'],
+  const sw = { kind: undefined as 'full' | 'ioerr' | undefined, hits: 0 };
+  const storeHooks = {
+    beforeCommit: () => {
+      if (!sw.kind) return;
+      sw.hits++;
+      throw realSqliteError(sw.kind);
+    },
   };
-  return { fs, sw };
+  return { storeHooks, sw };
 }
 
+/** Items still in the queue, and files between the spool folder and the queue. */
 async function queueFiles(w: InProcessWorld): Promise<string[]> {
-  const out: string[] = [];
-  for (const sub of [
-    'queue/incoming',
-    'queue/active',
-    'queue/deferred',
-    'queue/failed',
-    'claimed',
-    'data',
-  ]) {
-    out.push(...(await fsp.readdir(join(w.stateDir, sub)).catch(() => [] as string[])));
-  }
-  return out;
+  const claimed = await fsp.readdir(join(w.stateDir, 'claimed')).catch(() => [] as string[]);
+  return [...queueStates(w.stateDir).keys(), ...claimed];
 }
 
 async function expectAllDeliveredOnce(w: InProcessWorld, n: number): Promise<void> {
@@ -68,36 +53,41 @@ async function expectAllDeliveredOnce(w: InProcessWorld, n: number): Promise<voi
 }
 
 describe('disk faults while writing state', () => {
-  it('ENOSPC while taking files in: they wait, nothing is lost, all go out when space returns', async () => {
+  it('SQLITE_FULL while taking files in: they wait, nothing is lost, all go out when space returns', async () => {
     const disk = faultyDisk();
-    world = await makeInProcessWorld({ fs: disk.fs });
+    world = await makeInProcessWorld({ storeHooks: disk.storeHooks });
     await world.start();
-    disk.sw.code = 'ENOSPC';
+    disk.sw.kind = 'full';
     for (let i = 0; i < 3; i++)
       await world.drop(`full-${i}.json`, jsonItem(300 + i, ['bob@contoso.com']));
     // The daemon keeps trying (more than once) and is still alive and honest about it.
     await waitUntil(() => disk.sw.hits >= 4, 'repeated write attempts');
     expect(world.actions('spool.cleared')).toEqual([]);
     expect(world.actions('delivery.succeeded')).toEqual([]);
-    expect(world.lines.some((l) => /ENOSPC/.test(l.message))).toBe(true);
-    disk.sw.code = undefined;
+    expect(world.lines.some((l) => /SQLITE_FULL/.test(l.message))).toBe(true);
+    disk.sw.kind = undefined;
     await expectAllDeliveredOnce(world, 3);
   });
 
-  for (const code of ['ENOSPC', 'EIO']) {
-    it(`${code} while saving delivery progress: delivered exactly once when the disk recovers`, async () => {
+  for (const kind of ['full', 'ioerr'] as const) {
+    it(`${kind === 'full' ? 'SQLITE_FULL' : 'SQLITE_IOERR'} while saving delivery progress: delivered exactly once when the disk recovers`, async () => {
       const disk = faultyDisk();
-      world = await makeInProcessWorld({ fs: disk.fs });
+      world = await makeInProcessWorld({ storeHooks: disk.storeHooks });
       world.sandbox.faults.set({ slowMs: { ms: 600, on: ['CreateItem'] } });
       await world.start();
       for (let i = 0; i < 3; i++)
         await world.drop(`d-${i}.json`, jsonItem(310 + i, ['bob@contoso.com']));
       // Requests are on the wire: the "sent" records that follow cannot be written.
       await waitUntil(() => world!.sandbox.stats.createItem > 0, 'a request performed');
-      disk.sw.code = code;
+      disk.sw.kind = kind;
       await waitUntil(() => disk.sw.hits >= 4, 'writes failing');
+      expect(
+        world.lines.some((l) =>
+          new RegExp(kind === 'full' ? 'SQLITE_FULL' : 'SQLITE_IOERR').test(l.message),
+        ),
+      ).toBe(true);
       world.sandbox.faults.clear();
-      disk.sw.code = undefined;
+      disk.sw.kind = undefined;
       await expectAllDeliveredOnce(world, 3);
     });
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
+import { startDaemon, type DaemonDeps, type RunningDaemon } from '../../src/daemon/daemon.js';
 import { openTransport } from '../../src/daemon/open-transport.js';
 import { makeMemoryEventLog } from '../../src/log/logger.js';
 import { realFs, type FsLike } from '../../src/platform/fs-seam.js';
@@ -40,6 +40,8 @@ export interface InProcessWorld {
 export async function makeInProcessWorld(opts: {
   fs?: FsLike;
   clock?: Clock;
+  /** Seams of the queue database (a commit that fails like a full or failing disk). */
+  storeHooks?: DaemonDeps['storeHooks'];
   config?: Record<string, unknown> & { spool?: Record<string, unknown> };
 }): Promise<InProcessWorld> {
   const dir = await fsp.mkdtemp(join(tmpdir(), 'imspooler-rel-'));
@@ -95,6 +97,7 @@ export async function makeInProcessWorld(opts: {
         fs: opts.fs ?? realFs,
         clock: opts.clock ?? systemClock,
         openTransport: (c) => openTransport(c, env),
+        ...(opts.storeHooks ? { storeHooks: opts.storeHooks } : {}),
       });
       running.push(d);
       return d;

@@ -1,5 +1,5 @@
-import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { openConnection } from '../../src/queue/sqlite/driver.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jsonItem, makeWorld, waitUntil, type LogLine, type World } from '../e2e/harness.js';
 import { isAction, startDaemon, status, stopDaemon } from './helpers.js';
@@ -9,6 +9,17 @@ afterEach(async () => {
   await world?.close();
   world = undefined;
 });
+
+/** Changes the queue database by hand, as a person with the sqlite3 shell could (not read-only). */
+function byHand(w: World, sql: string, id: string): void {
+  const db = openConnection(join(w.stateDir, 'queue.db'));
+  try {
+    db.prepare(sql).run(id);
+  } finally {
+    db.close();
+  }
+}
+const loseContent = (w: World, id: string) => byHand(w, 'DELETE FROM content WHERE id = ?', id);
 
 const internal = (l: LogLine): boolean => /internal error/i.test(l.message);
 const about =
@@ -24,7 +35,7 @@ describe('issue 10.7: items whose content is gone are not retryable, and never l
     const failed = await d.waitForLine(isAction('delivery.failed'), 'the permanent failure');
     const id = failed.imspooler!.item!.id!;
     // The content is lost (deleted by hand): the item now can never be sent.
-    await rm(join(world.stateDir, 'data', id));
+    loseContent(world, id);
 
     const all = await world.cli('retry', '--all');
     expect(all.code).toBe(0);
@@ -61,7 +72,7 @@ describe('issue 10.7: items whose content is gone are not retryable, and never l
     );
 
     // Its metadata damaged too: kept visible as CorruptMetadata, and still not retried.
-    await writeFile(join(world.stateDir, 'queue', 'failed', `${id}.json`), '{ damaged');
+    byHand(world, "UPDATE items SET meta = '{ damaged' WHERE id = ?", id);
     expect(await stopDaemon(await startDaemon(world))).toBe(0);
     const corrupt = await world.cli('retry', id.slice(0, 12));
     expect(corrupt.code).toBe(2);
@@ -75,7 +86,7 @@ describe('issue 10.7: items whose content is gone are not retryable, and never l
     await world.drop('wait.json', jsonItem(4, ['bob@contoso.com']));
     const deferred = await d.waitForLine(isAction('delivery.deferred'), 'a deferral');
     const id = deferred.imspooler!.item!.id!;
-    await rm(join(world.stateDir, 'data', id));
+    loseContent(world, id);
     const failed = await d.waitForLine(
       (l) => isAction('delivery.failed')(l) && l.error?.code === 'ContentMissing',
       'the item failed for its missing content',

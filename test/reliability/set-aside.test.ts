@@ -14,7 +14,7 @@ afterEach(async () => {
 
 const ID = 'ab'.repeat(32);
 const setAsideLines = (lines: LogLine[]): LogLine[] =>
-  lines.filter((l) => l['log.level'] === 'warn' && /where imspooler keeps a file; it was moved to/.test(l.message)); // prettier-ignore
+  lines.filter((l) => l.imspooler?.set_aside_from !== undefined);
 
 describe('issue 10.6: an odd entry in the state folder is set aside, logged with its path, and the daemon starts', () => {
   it('folders named like a metadata file, and in place of the lock, daemon.json and grace.json', async () => {
@@ -31,12 +31,14 @@ describe('issue 10.6: an odd entry in the state folder is set aside, logged with
 
     const d = await startDaemon(world);
     const lines = setAsideLines(d.lines);
-    expect(lines.map((l) => (l.imspooler?.set_aside as { from: string }).from).sort()).toEqual(
+    expect(lines.map((l) => l.imspooler!.set_aside_from as string).sort()).toEqual(
       odd.map((rel) => join(world!.stateDir, rel)).sort(),
     );
     for (const l of lines) {
-      const { from, to, what } = l.imspooler!.set_aside as { from: string; to: string; what: string }; // prettier-ignore
-      expect(what).toBe('folder');
+      const from = l.imspooler!.set_aside_from as string;
+      const to = l.imspooler!.set_aside_to as string;
+      expect(l['log.level']).toBe('error');
+      expect(l.message).toContain(`moved ${from} to ${to}`);
       expect(to.startsWith(join(world.stateDir, 'set-aside') + sep)).toBe(true);
       expect(to.endsWith(from.slice(world.stateDir.length))).toBe(true);
       // Moved whole, content and all, for a person to look at.

@@ -8,9 +8,12 @@ import { acquireQueueLock, type LockHolder } from '../../daemon/queue-lock.js';
 import { UsageError } from '../../errors/errors.js';
 import { describeSetAside } from '../../platform/set-aside.js';
 import { makeEventLog } from '../../log/logger.js';
+import { idArg } from '../../queue/queue-read.js';
+import { openQueueReader } from '../../queue/queue-reader.js';
 import { makeQueueStore } from '../../queue/queue-store.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';
 import { resolveItemId } from '../find-item.js';
+import { whereLooked } from './where-looked.js';
 
 /** Who asked, for the log line every change leaves. */
 export function requestingUser(env: NodeJS.ProcessEnv = process.env): string {
@@ -36,10 +39,23 @@ export async function controlCommand(
   if (idOrAll.all && idOrAll.id) throw new UsageError(`${op}: give an item ID or --all, not both`);
   if (!idOrAll.all && !idOrAll.id)
     throw new UsageError(`${op} needs an item ID${op === 'retry' ? ' or --all' : ''}`);
-  const store = makeQueueStore({ stateDir: config.stateDir });
-  // Resolved before anything is written: a bad or unknown ID changes nothing (exit 2).
-  const id = idOrAll.all ? '*' : await resolveItemId(store, idOrAll.id!, config);
-  if (id === '*' && !(await exists(config.stateDir))) {
+  // Resolved on a read-only connection before anything is written or created: a bad or unknown
+  // ID changes nothing (exit 2).
+  const found = openQueueReader(config.stateDir);
+  let id = '*';
+  try {
+    if (!idOrAll.all) {
+      if (found.kind === 'none') {
+        throw new UsageError(
+          `no item with ID ${idArg(idOrAll.id!)} in the queue (it is empty; ${whereLooked(config)})`,
+        );
+      }
+      id = await resolveItemId(found.reader, idOrAll.id!, config);
+    }
+  } finally {
+    if (found.kind === 'database') found.reader.close();
+  }
+  if (id === '*' && (found.kind === 'none' || !(await exists(config.stateDir)))) {
     ctx.out('no deferred or failed items to retry');
     return 0;
   }
@@ -61,6 +77,7 @@ export async function controlCommand(
     stdout: false,
     addresses: config.log.addresses,
   });
+  const store = makeQueueStore({ stateDir: config.stateDir });
   try {
     const r = await applyControl(store, req, log, Date.now);
     const later =
@@ -70,6 +87,7 @@ export async function controlCommand(
     ctx.out(`${r.message}${later}`);
     return 0;
   } finally {
+    await store.close();
     await lock.release();
     await log.close();
   }

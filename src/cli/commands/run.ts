@@ -125,5 +125,6 @@ function observerFor(metrics: Metrics): DaemonObserver {
     queue: (stats, oldest) => metrics.setQueueStats(stats, oldest),
     queueSource: (read) => metrics.setQueueSource(read),
     folderProblem: (folder, problem) => metrics.noteFolderProblem(folder, problem),
+    storageProblem: (code) => metrics.noteStorageProblem(code),
   };
 }

@@ -1,7 +1,7 @@
 import { readGraceFiles, readRunningDaemon } from '../../daemon/daemon-state.js';
 import { UsageError } from '../../errors/errors.js';
 import { ITEM_STATES } from '../../queue/item-meta.js';
-import { makeQueueStore } from '../../queue/queue-store.js';
+import { openQueueReader } from '../../queue/queue-reader.js';
 import { renderStatusTable } from '../../status/render-table.js';
 import {
   assembleStatusDoc,
@@ -14,8 +14,8 @@ import { loadCommandConfig, type CommandContext } from '../context.js';
 
 /**
  * `imspooler status [--json] [--state S,...]`: the queue as support staff see it. Only reads
- * (folder listings and small JSON files), so it is safe while the daemon runs, and it creates
- * nothing, not even on a state folder that does not exist yet.
+ * (the queue database, opened read-only, and the daemon's small state files), so it is safe
+ * while the daemon runs, and it creates nothing, not even on a state folder that does not exist.
  */
 export async function statusCommand(
   ctx: CommandContext,
@@ -28,15 +28,18 @@ export async function statusCommand(
     throw new UsageError((e as Error).message);
   }
   const config = await loadCommandConfig(ctx);
-  const store = makeQueueStore({ stateDir: config.stateDir });
   const daemon = await readRunningDaemon(config.stateDir);
-  // Each item is cut down to what status shows as it is read: whole metadata objects of 100,000
-  // items held at once cost more in garbage collection than reading them.
+  const found = openQueueReader(config.stateDir);
+  // Each item is cut down to what status shows as it is read.
   const items: StatusItem[] = [];
-  const [, grace] = await Promise.all([
-    store.forEach(ITEM_STATES, (m) => items.push(toStatusItem(m))),
-    daemon ? readGraceFiles(config.stateDir) : [],
-  ]);
+  try {
+    if (found.kind === 'database') {
+      await found.reader.forEach(ITEM_STATES, (m) => items.push(toStatusItem(m)));
+    }
+  } finally {
+    if (found.kind === 'database') found.reader.close();
+  }
+  const grace = daemon ? await readGraceFiles(config.stateDir) : [];
   const doc = assembleStatusDoc({
     now: Date.now(),
     daemon,
@@ -45,6 +48,16 @@ export async function statusCommand(
     ...(states ? { states } : {}),
     readFrom: { stateDir: config.stateDir, configFile: config.configFile ?? null },
   });
-  ctx.out(opts.json ? JSON.stringify(doc, null, 2) : renderStatusTable(doc));
+  if (opts.json) {
+    ctx.out(JSON.stringify(doc, null, 2));
+    return 0;
+  }
+  const lines = [renderStatusTable(doc)];
+  if (found.kind === 'none' && found.legacy) {
+    lines.push(
+      'this state folder holds a file queue of imspooler 0.1.0: the daemon imports it when it starts',
+    );
+  }
+  ctx.out(lines.join('\n'));
   return 0;
 }

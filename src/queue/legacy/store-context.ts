@@ -1,5 +1,5 @@
-import type { FsLike } from '../platform/fs-seam.js';
-import type { ItemMeta, ItemState } from './item-meta.js';
+import type { FsLike } from '../../platform/fs-seam.js';
+import type { ItemMeta, ItemState } from '../item-meta.js';
 import type { QueueLayout } from './queue-layout.js';
 
 /** What the parts of the queue store share (built once by makeQueueStore). Internal. */

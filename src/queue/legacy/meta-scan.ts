@@ -1,5 +1,5 @@
-import { errnoCode } from '../platform/rename-retry.js';
-import { ITEM_STATES, type ItemMeta, type ItemState } from './item-meta.js';
+import { errnoCode } from '../../platform/rename-retry.js';
+import { ITEM_STATES, type ItemMeta, type ItemState } from '../item-meta.js';
 import { newest, parseMeta, readdirOrEmpty, readTexts, type MetaRead } from './meta-io.js';
 import { idOfMetaName } from './queue-layout.js';
 import type { StoreContext } from './store-context.js';

@@ -1,8 +1,8 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { realFs, type FsLike } from '../platform/fs-seam.js';
-import { errnoCode, withBusyRetry, type BusyRetryOptions } from '../platform/rename-retry.js';
-import { ITEM_STATES, type ItemMeta, type ItemState } from './item-meta.js';
+import { realFs, type FsLike } from '../../platform/fs-seam.js';
+import { errnoCode, withBusyRetry, type BusyRetryOptions } from '../../platform/rename-retry.js';
+import { ITEM_STATES, type ItemMeta, type ItemState } from '../item-meta.js';
 import { mapPool } from './pool.js';
 
 /** One metadata file as found on disk. */

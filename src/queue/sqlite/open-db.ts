@@ -1,0 +1,132 @@
+import { chmodSync, lstatSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { QueueLayout } from '../queue-layout.js';
+import { openConnection, sqliteErrcode, SQLITE, type Database } from './driver.js';
+import { configureWriter } from './schema.js';
+
+/** Something found in the state folder that was moved aside so the daemon could start. */
+export interface SetAside {
+  /** Where it was. */
+  path: string;
+  /** Where it is now. */
+  movedTo: string;
+  /** Why, in words for the log. */
+  reason: string;
+}
+
+/** The daemon's connection, and what had to be moved out of the way to open it. */
+export interface OpenedWriter {
+  db: Database;
+  setAside: SetAside[];
+}
+
+const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
+
+/** `20261202T004703123Z`: sortable, and legal in a file name on every platform. */
+export const fileStamp = (now: number): string => new Date(now).toISOString().replace(/[-:.]/g, '');
+
+function kindOf(path: string): 'missing' | 'file' | 'dir' | 'other' {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT') return 'missing';
+    throw e;
+  }
+}
+
+function moveAside(path: string, suffix: string, reason: string, out: SetAside[]): void {
+  const movedTo = `${path}.${suffix}`;
+  renameSync(path, movedTo);
+  out.push({ path, movedTo, reason });
+}
+
+/**
+ * Opens (creating when needed) the queue database for the daemon, so that nothing odd in the state
+ * folder blocks every start: a folder or link where the database or one of its side files should
+ * be, or a file where a folder should be, is renamed aside (`.odd-<time>`); a database that is
+ * damaged (not a database, or failing `PRAGMA quick_check`) is renamed aside with its side files
+ * (`.damaged-<time>`) and a fresh one is started. Nothing is deleted: every move is reported, for
+ * the daemon to log as an error with the path a person can look at.
+ */
+export function openWriter(
+  layout: QueueLayout,
+  now: number,
+  opts: { repair?: boolean } = {},
+): OpenedWriter {
+  // A command writing for a moment (no daemon) opens what is there and moves nothing: setting
+  // things aside is the daemon's, at start, where it is logged.
+  mkdirSync(layout.root, { recursive: true, mode: 0o700 });
+  if (opts.repair === false) return { db: openChecked(layout.dbPath, false), setAside: [] };
+  const setAside: SetAside[] = [];
+  const stamp = fileStamp(now);
+  for (const dir of layout.allDirs()) {
+    const kind = kindOf(dir);
+    if (kind === 'file' || kind === 'other') {
+      moveAside(
+        dir,
+        `odd-${stamp}`,
+        `a ${kind === 'file' ? 'file' : 'link or special file'} where the folder ${basename(dir)}/ belongs`,
+        setAside,
+      );
+    }
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+  for (const suffix of ['', '-wal', '-shm']) {
+    const path = `${layout.dbPath}${suffix}`;
+    const kind = kindOf(path);
+    if (kind === 'dir' || kind === 'other') {
+      moveAside(
+        path,
+        `odd-${stamp}`,
+        `a ${kind === 'dir' ? 'folder' : 'link or special file'} where the database file ${basename(path)} belongs`,
+        setAside,
+      );
+    }
+  }
+  try {
+    return { db: openChecked(layout.dbPath), setAside };
+  } catch (e) {
+    const code = sqliteErrcode(e);
+    if (!(e instanceof DamagedDatabase) && code !== SQLITE.CORRUPT && code !== SQLITE.NOTADB) {
+      throw e;
+    }
+    const why = e instanceof Error ? e.message : String(e);
+    for (const suffix of ['', '-wal', '-shm']) {
+      const path = `${layout.dbPath}${suffix}`;
+      if (kindOf(path) !== 'missing') {
+        moveAside(
+          path,
+          `damaged-${stamp}`,
+          `the queue database is damaged (${why}); a fresh one was started`,
+          setAside,
+        );
+      }
+    }
+    return { db: openChecked(layout.dbPath), setAside };
+  }
+}
+
+/** quick_check found a problem: the database must be set aside, not used or emptied. */
+class DamagedDatabase extends Error {}
+
+function openChecked(path: string, check = true): Database {
+  // SQLite creates files 0644 less the umask, and gives -wal and -shm the database file's mode:
+  // create it empty and private first (an empty file is an empty database to SQLite).
+  if (kindOf(path) === 'missing') {
+    writeFileSync(path, '', { mode: 0o600, flag: 'wx' });
+    chmodSync(path, 0o600);
+  }
+  const db = openConnection(path);
+  try {
+    configureWriter(db);
+    if (!check) return db;
+    const rows = db.prepare('PRAGMA quick_check(5)').all() as { quick_check: string }[];
+    const problems = rows.map((r) => r.quick_check).filter((t) => t !== 'ok');
+    if (problems.length > 0) throw new DamagedDatabase(`quick_check: ${problems.join('; ')}`);
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
