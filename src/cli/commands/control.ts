@@ -55,7 +55,7 @@ export async function controlCommand(
   } finally {
     if (found.kind === 'database') found.reader.close();
   }
-  if (id === '*' && (found.kind === 'none' || !(await exists(config.stateDir)))) {
+  if (id === '*' && !(await exists(config.stateDir))) {
     ctx.out('no deferred or failed items to retry');
     return 0;
   }
@@ -71,6 +71,12 @@ export async function controlCommand(
   });
   if (lock.kind === 'daemon') return viaDaemon(ctx, config.stateDir, req, lock.holder);
   crashPoint('queue-locked');
+  if (found.kind === 'none') {
+    // No database (no daemon ever ran here): nothing to retry, and nothing is created.
+    await lock.release();
+    ctx.out('no deferred or failed items to retry');
+    return 0;
+  }
   const log = makeEventLog({
     level: config.log.level,
     file: config.log.file,
