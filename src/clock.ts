@@ -4,7 +4,16 @@ export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /**
+   * Milliseconds from an arbitrary origin that never go back, whatever is done to the wall clock
+   * (`performance.now()`): for measuring how long something has waited. Optional for test
+   * clocks, which then measure on `now()` (see `monotonicNow`).
+   */
+  monotonic?(): number;
 }
+
+/** The clock's monotonic reading, or its wall time when it has none. */
+export const monotonicNow = (clock: Clock): number => clock.monotonic?.() ?? clock.now();
 
 export const systemClock: Clock = {
   now: () => Date.now(),
@@ -15,4 +24,5 @@ export const systemClock: Clock = {
     return t;
   },
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  monotonic: () => performance.now(),
 };

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lockAddress, probeLock } from './lock-endpoint.js';
+import type { DaemonProblem } from './problems.js';
 
 /** What a running daemon publishes about itself in `<stateDir>/daemon.json`. */
 export interface DaemonInfo {
@@ -17,8 +18,11 @@ export interface GraceFile {
   firstSeenAt: string;
   dueAt: string;
   size: number;
+  /** The path's bytes (base64) when the name is not valid UTF-8 (`path` then shows `\xHH`). */
+  pathBytes?: string;
 }
 
+export const problemsFilePath = (stateDir: string): string => join(stateDir, 'problems.json');
 export const daemonInfoPath = (stateDir: string): string => join(stateDir, 'daemon.json');
 export const graceFilePath = (stateDir: string): string => join(stateDir, 'grace.json');
 
@@ -55,4 +59,15 @@ export async function readRunningDaemon(
 
 export async function readGraceFiles(stateDir: string): Promise<GraceFile[]> {
   return (await readJson<GraceFile[]>(graceFilePath(stateDir))) ?? [];
+}
+
+/** What keeps the running daemon from its job (published in `<stateDir>/problems.json`). */
+export async function readProblems(stateDir: string): Promise<DaemonProblem[]> {
+  // The daemon rewrites the file in place (see publish-state.ts): a read that raced a write does
+  // not parse, and the next one does.
+  for (let i = 0; i < 3; i++) {
+    const list = await readJson<DaemonProblem[]>(problemsFilePath(stateDir));
+    if (Array.isArray(list)) return list;
+  }
+  return [];
 }

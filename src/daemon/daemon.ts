@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/config-types.js';
 import { deliveryGroups } from '../delivery/recipients.js';
@@ -25,9 +26,11 @@ import { makeControlGate } from './control-gate.js';
 import { applyControl } from './control-ops.js';
 import { makeControlInbox } from './control-inbox.js';
 import { makeIntake } from './intake.js';
+import { makeIntakeProblems } from './intake-problems.js';
 import { makeItemWorker } from './item-worker.js';
 import { acquireQueueLock, type HeldLock } from './queue-lock.js';
 import { policyHoldReason } from './policy.js';
+import { makeProblemBoard, type DaemonProblem } from './problems.js';
 import { publishDaemonState } from './publish-state.js';
 import { resumeQueue } from './resume-queue.js';
 import { makeScheduler } from './scheduler.js';
@@ -82,6 +85,8 @@ export interface DaemonObserver {
     read: () => Promise<{ stats: Record<string, number>; oldestFirstSeenAt?: number }>,
   ): void;
   folderProblem(folder: string, problem: string | undefined): void;
+  /** Open problems other than folder ones (problems.ts), whenever they change. */
+  problems?(problems: DaemonProblem[]): void;
   /** A commit of the queue database failed (`SQLITE_FULL`, `SQLITE_IOERR`), or one succeeded. */
   storageProblem?(code: string | undefined): void;
 }
@@ -185,6 +190,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
         scheduler.pauseUntil(t);
         deps.observer?.serverBackoff(t);
       },
+      pausedUntil: () => scheduler.pausedUntil(),
       setConcurrency: (n) => scheduler.setConcurrency(n),
       concurrency: () => scheduler.concurrency(),
     },
@@ -216,6 +222,16 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       ),
   });
 
+  // What keeps the daemon from its job: logged when it starts, again while it lasts (at most every
+  // 15 minutes) and when it is over; shown by status (problems.json) and /healthz.
+  const problems = makeProblemBoard({
+    clock,
+    log,
+    onChange: (list) => deps.observer?.problems?.(list.filter((p) => p.kind !== 'folder')),
+  });
+  const intakeProblems = makeIntakeProblems(problems, config.stateDir);
+  const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
   const intake = makeIntake({
     store,
     fs,
@@ -226,6 +242,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     parse: (bytes) => parseSpoolItem(bytes, { maxBytes: config.spool.maxBytes }),
     itemId: itemIdFor,
     onQueued: (meta) => scheduleMeta(meta),
+    onStranded: (source, e) => intakeProblems.failed(source, dirname(source), e),
+    onUnstranded: () => intakeProblems.stateWritable(),
   });
 
   await resumeQueue({
@@ -270,24 +288,44 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
         'new file in a spool folder; waiting out the grace period',
         { filePath: path },
       ),
-    onCleared: (path) =>
+    onCleared: (path) => {
+      intakeProblems.gone(path);
       log.event(
         'spool.cleared',
         'success',
         'file left the spool folder within the grace period (the client handled it)',
         { filePath: path },
-      ),
-    onDue: (entry) => intake.takeDue(entry),
-    onFolderProblem: (folder, error) => {
-      deps.observer?.folderProblem(
-        folder,
-        (error as NodeJS.ErrnoException | undefined)?.code ?? String(error),
-      );
-      log.diag(
-        'warn',
-        `spool folder problem: ${folder}: ${error instanceof Error ? error.message : String(error)}`,
       );
     },
+    onDue: async (entry) => {
+      try {
+        await intake.takeDue(entry);
+      } catch (e) {
+        intakeProblems.failed(entry.path, entry.folder, e);
+        throw e;
+      }
+      // Taken, unless it waits for the state folder (reported by onStranded).
+      if (intake.strandedCount() === 0) intakeProblems.taken(entry.path);
+    },
+    onFolderProblem: (folder, error) => {
+      deps.observer?.folderProblem(folder, error ? (error.code ?? String(error)) : undefined);
+      if (!error) return problems.resolve(`folder:${folder}`);
+      problems.report(`folder:${folder}`, {
+        subject: folder,
+        code: error.code ?? 'Unknown',
+        message: `spool folder problem: ${folder}: ${error.message}; files there are not taken until it can be read`,
+      });
+    },
+    onNoFolders: (reason) =>
+      reason === undefined
+        ? problems.resolve('spool:none')
+        : problems.report('spool:none', {
+            subject: `spool.paths ${JSON.stringify(config.spool.paths)}`,
+            code: 'NoSpoolFolder',
+            message: reason,
+          }),
+    onWarning: (message, error) =>
+      log.diag('warn', error === undefined ? message : `${message}: ${errText(error)}`),
   });
 
   const inbox = makeControlInbox({
@@ -330,6 +368,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       log.diag(problem ? 'warn' : 'info', problem ?? 'grace.json is written again: status shows the files in grace'), // prettier-ignore
     info,
     graceSnapshot: () => monitor.snapshot(),
+    problems: () => problems.list(),
   });
   graceChanged = published.graceChanged;
   foldersChanged = (folders) => {

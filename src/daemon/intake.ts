@@ -40,11 +40,16 @@ export interface IntakeDeps {
   log: EventLog;
   clock: Clock;
   maxBytes: number;
-  claim: (from: string, to: string) => Promise<'claimed' | 'gone' | 'busy'>;
+  /** `from` is bytes for a name that is not valid UTF-8. */
+  claim: (from: string | Buffer, to: string) => Promise<'claimed' | 'gone' | 'busy'>;
   parse: (bytes: Buffer) => Promise<ParseResult>;
   itemId: (bytes: Buffer) => string;
   /** Called for every item that entered the queue and is due now. */
   onQueued: (meta: ItemMeta) => void;
+  /** A file taken from the spool folder could not be written into the queue (disk full, I/O error). */
+  onStranded?: (source: string, error: unknown) => void;
+  /** Every such file is in the queue now: the queue can be written again. */
+  onUnstranded?: () => void;
 }
 
 /** First and longest pause before admitting a stranded file again (the disk was full or failing). */
@@ -55,6 +60,9 @@ const READ_REFUSED = new Set(['EACCES', 'EPERM', 'EBUSY']);
 
 const errCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** `code` of the error `takeDue` rejects with when the file could not be moved (locked, or the folder read-only). */
+export const SPOOL_FILE_LOCKED = 'SpoolFileLocked';
 
 /** The claimed file could not be opened for reading; it goes back to the spool folder. */
 class ReadRefused extends Error {}
@@ -74,6 +82,8 @@ export function makeIntake(deps: IntakeDeps) {
   let retryDelay = STRANDED_RETRY_MIN_MS;
   let retryTimer: unknown;
   let retrying: Promise<boolean> | undefined;
+  // Why the queue could not be written the last time (ENOSPC, EIO...), for the caller's report.
+  let strandedCode: string | undefined;
 
   const retryStranded = (): Promise<boolean> =>
     (retrying ??= (async () => {
@@ -83,6 +93,7 @@ export function makeIntake(deps: IntakeDeps) {
           await again();
         } catch (e) {
           if (errCode(e) !== 'ENOENT') {
+            strandedCode = errCode(e);
             stranded.set(path, again);
             return false;
           }
@@ -91,6 +102,7 @@ export function makeIntake(deps: IntakeDeps) {
         }
       }
       retryDelay = STRANDED_RETRY_MIN_MS;
+      deps.onUnstranded?.();
       return true;
     })().finally(() => (retrying = undefined)));
 
@@ -119,7 +131,9 @@ export function makeIntake(deps: IntakeDeps) {
       await step();
     } catch (e) {
       if (e instanceof ReadRefused) throw e;
+      strandedCode = errCode(e);
       stranded.set(claimedPath, () => step());
+      deps.onStranded?.(source, e);
       log.diag('warn', `could not take ${source} into the queue (${errText(e)}); trying again`, {
         claimed_path: claimedPath,
       });
@@ -224,11 +238,14 @@ export function makeIntake(deps: IntakeDeps) {
   async function takeDue(entry: DueEntry): Promise<void> {
     if (stranded.size > 0 && !(await retryStranded())) {
       // Rejecting keeps the file in the spool folder; the monitor offers it again later.
-      throw new Error(`the queue cannot be written just now; ${entry.path} stays where it is`);
+      throw Object.assign(
+        new Error(`the queue cannot be written just now; ${entry.path} stays where it is`),
+        { code: strandedCode ?? 'QueueUnwritable' },
+      );
     }
     const firstSeenAt = new Date(entry.firstSeenAt).toISOString();
     const dest = store.claimPath(basename(entry.path));
-    const r = await deps.claim(entry.path, dest);
+    const r = await deps.claim(entry.rawPath ?? entry.path, dest);
     if (r === 'gone') {
       log.event(
         'spool.cleared',
@@ -241,7 +258,11 @@ export function makeIntake(deps: IntakeDeps) {
       return;
     }
     if (r === 'busy') {
-      throw new Error(`spool file is locked by another process; will try again: ${entry.path}`);
+      // Windows reports a lock and a folder this account may not change alike (EPERM, EACCES).
+      throw Object.assign(
+        new Error(`spool file is locked by another process; will try again: ${entry.path}`),
+        { code: SPOOL_FILE_LOCKED },
+      );
     }
     crashPoint('claimed');
     try {
@@ -250,10 +271,10 @@ export function makeIntake(deps: IntakeDeps) {
       if (!(e instanceof ReadRefused)) throw e;
       // Put it back where the client left it (a rename: no bytes are read or written), so the
       // monitor tries again later and one unreadable file does not hold up the others.
-      const back = await fs.lstat(entry.path).then(
+      const back = await fs.lstat(entry.rawPath ?? entry.path).then(
         () => false,
         () =>
-          fs.rename(dest, entry.path).then(
+          fs.rename(dest, entry.rawPath ?? entry.path).then(
             () => true,
             () => false,
           ),
@@ -267,5 +288,8 @@ export function makeIntake(deps: IntakeDeps) {
     }
   }
 
-  return { takeDue, admitClaimed, now: iso };
+  /** Files taken from a spool folder and waiting for the queue to be writable again. */
+  const strandedCount = (): number => stranded.size;
+
+  return { takeDue, admitClaimed, strandedCount, now: iso };
 }

@@ -9,6 +9,7 @@ import type { ParseResult, SpoolItem } from '../spool/spool-item.js';
 import { crashPoint } from './crash-point.js';
 import { planAfterFailure, quickRetryAllowed } from './failure-plan.js';
 import type { Scheduler } from './scheduler.js';
+import { waitForServerPause } from './server-pause.js';
 
 /** The queue operations the worker needs (implemented by queue/queue-store.ts). */
 export interface WorkerStore {
@@ -24,7 +25,10 @@ export interface WorkerDeps {
   transport: Transport;
   log: EventLog;
   clock: Clock;
-  scheduler: Pick<Scheduler, 'schedule' | 'pauseUntil' | 'setConcurrency' | 'concurrency'>;
+  scheduler: Pick<
+    Scheduler,
+    'schedule' | 'pauseUntil' | 'pausedUntil' | 'setConcurrency' | 'concurrency'
+  >;
   parse: (bytes: Buffer) => Promise<ParseResult>;
   /** An item's delivery groups with their item class (delivery/recipients.ts deliveryGroups). */
   groupRecipients: (
@@ -145,6 +149,9 @@ export function makeItemWorker(
     const deliverGroup = async (group: GroupName) => {
       const progress = meta!.groups[group]!;
       const headerValue = `${id}/${group}`;
+      // A back-off answered to this item's previous group, or to another item meanwhile, holds
+      // this group's requests (the look-up too) until it is over.
+      await waitForServerPause(clock, () => deps.scheduler.pausedUntil(), signal);
       if (progress.status === 'sending' || progress.status === 'unclear') {
         // An earlier attempt ended without a clear answer: the server may have sent it.
         if (await transport.findSent(headerValue, signal, item.from)) {

@@ -4,11 +4,39 @@ import type { FsLike } from '../platform/fs-seam.js';
 import { setAsideIfUnexpected, type SetAsideEntry } from '../platform/set-aside.js';
 import { writeFileAtomic } from '../queue/atomic-write.js';
 import type { GraceEntry } from '../spool/grace-tracker.js';
-import { daemonInfoPath, graceFilePath, type DaemonInfo, type GraceFile } from './daemon-state.js';
+import {
+  daemonInfoPath,
+  graceFilePath,
+  problemsFilePath,
+  type DaemonInfo,
+  type GraceFile,
+} from './daemon-state.js';
+import type { DaemonProblem } from './problems.js';
 
 /** After a failed write of grace.json, the next try comes this soon, then less often. */
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+
+/** How often the open problems are looked at for `status` (compared first: written on change). */
+const PROBLEMS_PUBLISH_MS = 1000;
+
+/** Size of problems.json: far more than the few problems a daemon can have at once. */
+export const PROBLEMS_FILE_BYTES = 64 * 1024;
+
+/** Pure: the problems as JSON padded with spaces to the file's fixed size (the last dropped if too many). */
+export function paddedProblems(list: readonly DaemonProblem[]): Buffer {
+  const kept: DaemonProblem[] = [];
+  let size = 2; // the brackets
+  for (const p of list) {
+    const n = Buffer.byteLength(JSON.stringify(p)) + (kept.length > 0 ? 1 : 0);
+    if (size + n > PROBLEMS_FILE_BYTES) break;
+    kept.push(p);
+    size += n;
+  }
+  const bytes = Buffer.alloc(PROBLEMS_FILE_BYTES, 0x20);
+  bytes.write(JSON.stringify(kept), 0, 'utf8');
+  return bytes;
+}
 
 /** What the daemon keeps of the publisher. */
 export interface PublishedState {
@@ -33,7 +61,9 @@ export async function publishDaemonState(opts: {
   fs: FsLike;
   stateDir: string;
   info: DaemonInfo;
-  graceSnapshot: () => Pick<GraceEntry, 'path' | 'firstSeenAt' | 'dueAt' | 'size'>[];
+  graceSnapshot: () => Pick<GraceEntry, 'path' | 'firstSeenAt' | 'dueAt' | 'size' | 'rawPath'>[];
+  /** Open problems (problems.ts), published beside the grace files. */
+  problems: () => DaemonProblem[];
   clock: Clock;
   /** A write failed (with when it is tried again), or writes work again. */
   onGraceTrouble?: (problem: string | undefined) => void;
@@ -65,6 +95,7 @@ export async function publishDaemonState(opts: {
         firstSeenAt: new Date(g.firstSeenAt).toISOString(),
         dueAt: new Date(g.dueAt).toISOString(),
         size: g.size,
+        ...(g.rawPath ? { pathBytes: g.rawPath.toString('base64') } : {}),
       })),
     );
 
@@ -105,6 +136,34 @@ export async function publishDaemonState(opts: {
   };
   await publish();
 
+  // problems.json is written once at full size and then rewritten in place: a volume that is full
+  // (the very problem to show) has no room for a new file, but the old one's space is still ours.
+  const problemsPath = problemsFilePath(stateDir);
+  await writeFileAtomic(fs, problemsPath, paddedProblems([]));
+  let lastProblems = '[]';
+  const publishProblems = async () => {
+    const list = opts.problems();
+    const text = JSON.stringify(list);
+    if (text === lastProblems) return;
+    try {
+      const handle = await fs.open(problemsPath, 'r+');
+      try {
+        const bytes = paddedProblems(list);
+        await handle.write(bytes, 0, bytes.length, 0);
+      } finally {
+        await handle.close();
+      }
+      lastProblems = text;
+    } catch {
+      // Tried again at the next tick.
+    }
+  };
+  await publishProblems();
+  // Problems change without a spool event (a failing commit, a folder gone): looked at every
+  // second, and written only when they changed.
+  const problemsTimer = setInterval(() => void publishProblems(), PROBLEMS_PUBLISH_MS);
+  problemsTimer.unref();
+
   return {
     graceChanged: () => void publish(),
     update: async (info) => {
@@ -113,7 +172,9 @@ export async function publishDaemonState(opts: {
     async unpublish() {
       stopped = true;
       if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
+      clearInterval(problemsTimer);
       await rm(gracePath, { force: true });
+      await rm(problemsPath, { force: true });
       await rm(daemonInfoPath(stateDir), { force: true });
     },
   };

@@ -21,6 +21,7 @@ export interface Scheduler {
   isRunning(id: string): boolean;
   /** Starts nothing new before `until` (a server's BackOffMilliseconds applies to every item). */
   pauseUntil(until: number): void;
+  /** When the server's back-off ends (ms since epoch; in the past when there is none). */
   pausedUntil(): number;
   /** Lowers or raises how many items run at once (ErrorExceededConnectionCount lowers it). */
   setConcurrency(n: number): void;
@@ -123,7 +124,8 @@ export function makeScheduler(options: SchedulerOptions): Scheduler {
       if (until > pause) pause = until;
       arm();
     },
-    pausedUntil: () => pause,
+    // Read through now(): a wall clock set back has moved the pause back with it.
+    pausedUntil: () => (now(), pause),
     setConcurrency(n) {
       limit = Math.max(1, Math.floor(n));
       pump();

@@ -10,6 +10,7 @@ import {
   Uri,
   WebCredentials,
 } from 'ews-javascript-api';
+import './ews-node-compat.js';
 
 /** Exchange versions the daemon may announce (`conversationhistory` needs 2013 or later). */
 export type EwsVersion = 'Exchange2013' | 'Exchange2013_SP1' | 'Exchange2016';

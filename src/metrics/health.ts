@@ -21,6 +21,14 @@ export interface FolderProblem {
   problem: string;
 }
 
+/** Something else that keeps the daemon from its job (daemon/problems.ts), in an operator's words. */
+export interface HealthProblem {
+  subject: string;
+  code: string;
+  message: string;
+  since: string;
+}
+
 /** Everything `evaluateHealth` looks at; times are milliseconds since the epoch. */
 export interface HealthInput {
   now: number;
@@ -30,6 +38,8 @@ export interface HealthInput {
   /** `firstSeenAt` of the oldest item in `incoming`, `active` or `deferred`. */
   oldestItemFirstSeenAt?: number;
   folderProblems: readonly FolderProblem[];
+  /** Nothing to watch, files that cannot be taken, a state folder that cannot be written. */
+  problems?: readonly HealthProblem[];
   /** The queue database failed its last commit (`SQLITE_FULL`, `SQLITE_IOERR`...), since when. */
   storageProblem?: { code: string; since: number };
   diskFreeBytes?: number;
@@ -47,6 +57,7 @@ export interface HealthReport {
     ews: { status: CheckStatus; failingSince?: string; lastSuccessAt?: string };
     oldestItem: { status: CheckStatus; ageSeconds?: number };
     spoolFolders: { status: CheckStatus; problems: FolderProblem[] };
+    intake: { status: CheckStatus; problems: HealthProblem[] };
     disk: { status: CheckStatus; freeBytes?: number; totalBytes?: number; freeRatio?: number };
     queueDatabase: { status: CheckStatus; problem?: string; since?: string };
   };
@@ -83,6 +94,8 @@ export function evaluateHealth(input: HealthInput): HealthReport {
 
   const problems = [...input.folderProblems];
   for (const p of problems) reasons.push(`spool folder unreadable: ${p.folder} (${p.problem})`);
+  const intake = [...(input.problems ?? [])];
+  for (const p of intake) reasons.push(p.message);
 
   const storage = input.storageProblem;
   if (storage) {
@@ -118,6 +131,7 @@ export function evaluateHealth(input: HealthInput): HealthReport {
       },
       oldestItem: { status: oldest, ...(ageSeconds !== undefined ? { ageSeconds } : {}) },
       spoolFolders: { status: problems.length > 0 ? 'degraded' : 'ok', problems },
+      intake: { status: intake.length > 0 ? 'degraded' : 'ok', problems: intake },
       disk: {
         status: disk,
         ...(input.diskFreeBytes !== undefined ? { freeBytes: input.diskFreeBytes } : {}),

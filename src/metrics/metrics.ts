@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { EventAction, EventFields, EventOutcome } from '../log/event-log.js';
 import type { ItemState } from '../queue/item-meta.js';
 import { ITEM_STATES } from '../queue/item-meta.js';
-import type { FolderProblem, HealthInput } from './health.js';
+import type { FolderProblem, HealthInput, HealthProblem } from './health.js';
 import { isServerFailureCode } from './health.js';
 
 /** Queue counts as `status` shows them: every queue state plus files still in their grace period. */
@@ -29,6 +29,8 @@ export interface Metrics {
   setServerBackoff(untilMs: number): void;
   /** A spool folder became unreadable (`problem`), or readable again (`undefined`). */
   noteFolderProblem(folder: string, problem: string | undefined): void;
+  /** The daemon's open problems other than unreadable folders (see daemon/problems.ts). */
+  setProblems(problems: readonly HealthProblem[]): void;
   /** A commit of the queue database failed (`SQLITE_FULL`...), or one succeeded (`undefined`). */
   noteStorageProblem(code: string | undefined): void;
   /** What the health check needs from the observed events, without `now`, disk or thresholds. */
@@ -87,6 +89,7 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
   let ewsFailingSince: number | undefined;
   let lastSuccessAt: number | undefined;
   const folderProblems = new Map<string, string>();
+  let problems: HealthProblem[] = [];
   let storageProblem: { code: string; since: number } | undefined;
 
   new Gauge({
@@ -214,8 +217,17 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
       if (problem === undefined) folderProblems.delete(folder);
       else folderProblems.set(folder, problem);
     },
+    setProblems(list) {
+      problems = list.map(({ subject, code, message, since }) => ({
+        subject,
+        code,
+        message,
+        since,
+      }));
+    },
     healthState() {
       return {
+        problems,
         ...(lastSuccessAt !== undefined ? { lastDeliverySuccessAt: lastSuccessAt } : {}),
         ...(ewsFailingSince !== undefined ? { ewsFailingSince } : {}),
         ...(oldestFirstSeenAt !== undefined ? { oldestItemFirstSeenAt: oldestFirstSeenAt } : {}),

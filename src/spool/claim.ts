@@ -11,7 +11,7 @@ export type ClaimResult = 'claimed' | 'gone' | 'busy';
 
 /** Creates and reads symbolic links; only needed when a link must cross volumes. */
 export interface LinkOps {
-  readlink(path: string): Promise<string>;
+  readlink(path: string | Buffer): Promise<string>;
   symlink(target: string, path: string): Promise<void>;
 }
 
@@ -45,7 +45,7 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  */
 export async function claimFile(
   fs: ClaimFs,
-  from: string,
+  from: string | Buffer,
   to: string,
   opts: ClaimOptions = {},
 ): Promise<ClaimResult> {
@@ -66,7 +66,7 @@ export async function claimFile(
     }
   };
 
-  const exists = async (p: string): Promise<boolean> => {
+  const exists = async (p: string | Buffer): Promise<boolean> => {
     try {
       await fs.lstat(p);
       return true;
@@ -93,7 +93,7 @@ export async function claimFile(
 
 async function copyAcross(
   fs: ClaimFs,
-  from: string,
+  from: string | Buffer,
   to: string,
   withRetry: <T>(fn: () => Promise<T>) => Promise<T>,
   links: LinkOps,

@@ -4,8 +4,22 @@
  *
  * The clock runs from the file's last modification, not from when the daemon first saw it, so a
  * restarted daemon does not give old files another full grace period. A modification time in the
- * future (clock skew, a copied file) counts as "now".
+ * future (clock skew, a copied file, the wall clock set back) counts as "now".
+ *
+ * Modification times are wall-clock instants, but the wait is measured on monotonic time: the age
+ * of a file's mtime is read once, when it is seen, and from then on only monotonic time counts, so
+ * a wall clock set back by hours cannot hold a file for hours (issue 10.4). `now` is both readings;
+ * a plain number means the two are one timeline (tests, clocks without a monotonic reading).
  */
+
+/** The wall clock (ms since the epoch) and the monotonic clock, read together. */
+export interface Instant {
+  wall: number;
+  mono: number;
+}
+
+const instant = (now: number | Instant): Instant =>
+  typeof now === 'number' ? { wall: now, mono: now } : now;
 
 /** What the tracker needs to know about a file, from `lstat`. */
 export interface ObservedFile {
@@ -17,6 +31,8 @@ export interface ObservedFile {
   kind?: 'file' | 'notRegular';
   /** The spool folder the file is in, carried along for the caller. */
   folder?: string;
+  /** The path as bytes when the name is not valid UTF-8 (scan-folder.ts), carried along. */
+  rawPath?: Buffer;
 }
 
 /** One tracked file, as `snapshot()` and `due()` return it. */
@@ -29,10 +45,14 @@ export interface GraceEntry {
   ino: number | undefined;
   /** When the daemon first saw this file (ms since the epoch). */
   firstSeenAt: number;
-  /** When the grace period ends (ms since the epoch). */
+  /** When the grace period ends (ms since the epoch), as of the `now` given to `snapshot`/`due`. */
   dueAt: number;
+  /** When the grace period ends on the monotonic clock: what decides. */
+  dueAtMono: number;
   /** True while the caller is claiming it (between `begin` and `settle`). */
   claiming: boolean;
+  /** The path as bytes when the name is not valid UTF-8. */
+  rawPath?: Buffer;
 }
 
 /** What `observe` did: `new` → log `spool.detected`; `restarted` → the file changed. */
@@ -40,36 +60,42 @@ export type ObserveResult = 'new' | 'restarted' | 'unchanged' | 'claiming';
 
 export interface GraceTracker {
   /** Starts tracking a file or, when its size/mtime/inode/kind changed, restarts its timer. */
-  observe(path: string, file: ObservedFile, now: number): ObserveResult;
+  observe(path: string, file: ObservedFile, now: number | Instant): ObserveResult;
   /** The file left the folder. Returns whether it was tracked (→ `spool.cleared`); false while claiming. */
   gone(path: string): boolean;
   /** Entries whose grace has elapsed and that are not being claimed, earliest first. */
-  due(now: number): GraceEntry[];
-  /** The earliest `dueAt` of entries not being claimed, for a single timer. */
+  due(now: number | Instant): GraceEntry[];
+  /** The earliest `dueAtMono` of entries not being claimed, for a single timer. */
   nextDueAt(): number | undefined;
   /** Marks an entry as being claimed: it is neither due nor cleared until `settle`. */
   begin(path: string): boolean;
-  /** Ends a claim: `done` forgets the entry; a number puts it back, due again at that time. */
+  /** Ends a claim: `done` forgets the entry; a number puts it back, due again then (monotonic). */
   settle(path: string, outcome: 'done' | number): void;
   /** Whether the path is tracked. */
   has(path: string): boolean;
   /** The tracked paths (for reconciliation after a rescan). */
   paths(): string[];
-  /** A copy of every entry, earliest due first, for `status`. */
-  snapshot(): GraceEntry[];
+  /** A copy of every entry, earliest due first, for `status` (`dueAt` as of `now` when given). */
+  snapshot(now?: number | Instant): GraceEntry[];
 }
 
 /** Creates a tracker for the given grace period (ms). */
 export function makeGraceTracker(graceMs: number): GraceTracker {
   const entries = new Map<string, GraceEntry>();
   const byDue = (a: GraceEntry, b: GraceEntry): number =>
-    a.dueAt - b.dueAt || (a.path < b.path ? -1 : 1);
+    a.dueAtMono - b.dueAtMono || (a.path < b.path ? -1 : 1);
+  /** How long ago (monotonic) a wall-clock instant was: never negative (a future mtime is now). */
+  const ago = (wallMs: number, now: Instant): number => Math.max(0, now.wall - wallMs);
+  const copy = (e: GraceEntry, now: Instant | undefined): GraceEntry =>
+    now ? { ...e, dueAt: now.wall + (e.dueAtMono - now.mono) } : { ...e };
 
   return {
-    observe(path, file, now) {
+    observe(path, file, at) {
+      const now = instant(at);
       const kind = file.kind ?? 'file';
       const prev = entries.get(path);
       if (prev === undefined) {
+        const dueAtMono = now.mono - ago(file.mtimeMs, now) + graceMs;
         entries.set(path, {
           path,
           folder: file.folder ?? '',
@@ -77,9 +103,11 @@ export function makeGraceTracker(graceMs: number): GraceTracker {
           size: file.size,
           mtimeMs: file.mtimeMs,
           ino: file.ino,
-          firstSeenAt: now,
-          dueAt: Math.min(file.mtimeMs, now) + graceMs,
+          firstSeenAt: now.wall,
+          dueAt: now.wall + (dueAtMono - now.mono),
+          dueAtMono,
           claiming: false,
+          ...(file.rawPath ? { rawPath: file.rawPath } : {}),
         });
         return 'new';
       }
@@ -92,7 +120,8 @@ export function makeGraceTracker(graceMs: number): GraceTracker {
       if (!changed) return 'unchanged';
       // A change seen live happened just now; only a newer mtime tells us when exactly. A size change
       // under an unchanged (coarse) or older mtime (a copy that kept its date) restarts from now.
-      const basis = file.mtimeMs > prev.mtimeMs ? Math.min(file.mtimeMs, now) : now;
+      const basis = file.mtimeMs > prev.mtimeMs ? now.mono - ago(file.mtimeMs, now) : now.mono;
+      const dueAtMono = Math.max(basis + graceMs, prev.dueAtMono);
       entries.set(path, {
         ...prev,
         kind,
@@ -100,7 +129,8 @@ export function makeGraceTracker(graceMs: number): GraceTracker {
         mtimeMs: file.mtimeMs,
         ino: file.ino,
         folder: file.folder ?? prev.folder,
-        dueAt: Math.max(basis + graceMs, prev.dueAt),
+        dueAt: now.wall + (dueAtMono - now.mono),
+        dueAtMono,
       });
       return 'restarted';
     },
@@ -110,16 +140,17 @@ export function makeGraceTracker(graceMs: number): GraceTracker {
       entries.delete(path);
       return true;
     },
-    due(now) {
+    due(at) {
+      const now = instant(at);
       return [...entries.values()]
-        .filter((e) => !e.claiming && e.dueAt <= now)
+        .filter((e) => !e.claiming && e.dueAtMono <= now.mono)
         .sort(byDue)
-        .map((e) => ({ ...e }));
+        .map((e) => copy(e, now));
     },
     nextDueAt() {
       let next: number | undefined;
       for (const e of entries.values())
-        if (!e.claiming && (next === undefined || e.dueAt < next)) next = e.dueAt;
+        if (!e.claiming && (next === undefined || e.dueAtMono < next)) next = e.dueAtMono;
       return next;
     },
     begin(path) {
@@ -134,11 +165,15 @@ export function makeGraceTracker(graceMs: number): GraceTracker {
       if (outcome === 'done') entries.delete(path);
       else {
         e.claiming = false;
-        e.dueAt = outcome;
+        e.dueAt += outcome - e.dueAtMono;
+        e.dueAtMono = outcome;
       }
     },
     has: (path) => entries.has(path),
     paths: () => [...entries.keys()],
-    snapshot: () => [...entries.values()].sort(byDue).map((e) => ({ ...e })),
+    snapshot: (at) => {
+      const now = at === undefined ? undefined : instant(at);
+      return [...entries.values()].sort(byDue).map((e) => copy(e, now));
+    },
   };
 }

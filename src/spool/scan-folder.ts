@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { FsLike } from '../platform/fs-seam.js';
 import { classifyEntry, kindOf, type EntryKind } from './entry-filter.js';
+import { displayName, isUtf8Name } from './file-name.js';
 
 /** A spool entry worth tracking. */
 export interface ScannedEntry {
@@ -15,6 +16,11 @@ export interface ScannedEntry {
   size: number;
   mtimeMs: number;
   ino: number;
+  /**
+   * The path as bytes, when the name is not valid UTF-8 (`path` and `name` then show the bad
+   * bytes as `\xHH` and name no file): every file operation on the entry must use this.
+   */
+  rawPath?: Buffer;
 }
 
 /** Why a folder could not be read. `missing` folders may be created later and are looked at again. */
@@ -40,11 +46,13 @@ export async function statEntry(
   dir: string,
   name: string,
   p: path.PlatformPath = path,
+  /** The entry's path as bytes, when its name is not valid UTF-8 (see `rawPathOf`). */
+  rawPath?: Buffer,
 ): Promise<ScannedEntry | null> {
   const full = p.join(dir, name);
   let st;
   try {
-    st = await fs.lstat(full);
+    st = await fs.lstat(rawPath ?? full);
   } catch (e) {
     if (codeOf(e) === 'ENOENT' || codeOf(e) === 'ENOTDIR') return null;
     throw e;
@@ -52,7 +60,22 @@ export async function statEntry(
   const kind = kindOf(st);
   const cls = classifyEntry(name, kind);
   if (cls === 'ignore') return null;
-  return { path: full, name, kind, class: cls, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+  return {
+    path: full,
+    name,
+    kind,
+    class: cls,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    ino: st.ino,
+    ...(rawPath ? { rawPath } : {}),
+  };
+}
+
+/** The path of an entry whose name is only known as bytes (the folder's own path is a string). */
+export function rawPathOf(dir: string, rawName: Buffer, p: path.PlatformPath = path): Buffer {
+  const folderAndSeparator = p.join(dir, 'x').slice(0, -1);
+  return Buffer.concat([Buffer.from(folderAndSeparator, 'utf8'), rawName]);
 }
 
 /** Lists a folder. Never throws for folder-level trouble: it is reported in the result. */
@@ -61,20 +84,23 @@ export async function scanFolder(
   dir: string,
   p: path.PlatformPath = path,
 ): Promise<ScanResult> {
-  let names: string[];
+  // Read as bytes: a name that is not UTF-8 would come back as a string naming no file.
+  let names: Buffer[];
   try {
-    names = await fs.readdir(dir);
+    names = await fs.readdir(dir, { encoding: 'buffer' });
   } catch (e) {
     if (codeOf(e) === 'ENOENT') return { state: 'missing', entries: [], unreadable: [] };
     return { state: 'problem', entries: [], unreadable: [], error: e as NodeJS.ErrnoException };
   }
   const entries: ScannedEntry[] = [];
   const unreadable: string[] = [];
-  for (const name of names) {
+  for (const raw of names) {
+    const utf8 = isUtf8Name(raw);
+    const name = utf8 ? raw.toString('utf8') : displayName(raw);
     // Skip ignored names before touching the disk: the client may be writing them right now.
     if (classifyEntry(name, 'file') === 'ignore') continue;
     try {
-      const entry = await statEntry(fs, dir, name, p);
+      const entry = await statEntry(fs, dir, name, p, utf8 ? undefined : rawPathOf(dir, raw, p));
       if (entry) entries.push(entry);
     } catch {
       unreadable.push(p.join(dir, name));

@@ -4,12 +4,17 @@
  * a periodic rescan reconciles the folders, and all work runs one task at a time so that a file
  * seen twice is one tracked entry and is handed over once.
  */
-import type { Clock } from '../clock.js';
+import { monotonicNow, type Clock } from '../clock.js';
 import type { FsLike } from '../platform/fs-seam.js';
-import { pathFor, resolveSpoolPaths, type DiscoveryEnv } from './discover.js';
+import { pathFor, resolveSpoolPaths, type DiscoveryEnv, type Expansion } from './discover.js';
 import { watchFolderChokidar } from './chokidar-watch.js';
 import type { Closer, WatchEventName, WatchFn } from './folder-watch.js';
-import { makeGraceTracker, type GraceEntry, type ObserveResult } from './grace-tracker.js';
+import {
+  makeGraceTracker,
+  type GraceEntry,
+  type Instant,
+  type ObserveResult,
+} from './grace-tracker.js';
 import { scanFolder, statEntry, type FolderState, type ScannedEntry } from './scan-folder.js';
 
 /**
@@ -22,6 +27,8 @@ export interface DueEntry {
   kind: 'file' | 'notRegular';
   size: number;
   mtimeMs: number;
+  /** The path as bytes when the name is not valid UTF-8 (`path` then shows bad bytes as `\xHH`). */
+  rawPath?: Buffer;
   /**
    * When the monitor first saw the file (ms since the epoch): the item's `firstSeenAt`, from which
    * `status` ages, `retry.maxAge` and the oldest-item metric count. Not the claim time, which is
@@ -52,9 +59,17 @@ export interface SpoolMonitorDeps {
    * and tries again after `retryMs`.
    */
   onDue(entry: DueEntry): Promise<void>;
-  /** A folder is missing (ENOENT) or unreadable; called again only when the problem changes. */
-  onFolderProblem?(folder: string, error: NodeJS.ErrnoException): void;
-  /** `auto` found less than it could, or a watcher or claim failed unexpectedly. */
+  /**
+   * A folder is missing (ENOENT) or unreadable; called again only when the problem changes, and
+   * with `undefined` once the folder can be read again.
+   */
+  onFolderProblem?(folder: string, error: NodeJS.ErrnoException | undefined): void;
+  /**
+   * There is no folder to watch (`auto` found none, or could not look), with the reason; called
+   * with `undefined` once there is one. Called after every expansion of `spool.paths`.
+   */
+  onNoFolders?(reason: string | undefined): void;
+  /** `auto` found less than it could, or a watcher failed. A failed `onDue` is its caller's to report. */
   onWarning?(message: string, error?: unknown): void;
   /**
    * The files in grace may have changed (called after each task that could change them, and only
@@ -90,6 +105,17 @@ interface FolderInfo {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Pure: why `spool.paths` gave no folder at all, and what to do about it. */
+export function noFolderReason(paths: string[], x: Expansion): string {
+  const why =
+    x.warnings.length > 0
+      ? x.warnings.join('; ')
+      : x.parents.length > 0
+        ? `spool.paths "auto" found no sip_* profile with a History Spooler under ${x.parents.join(' or ')}`
+        : `spool.paths ${JSON.stringify(paths)} names no folder`;
+  return `watching no spool folder, so no message is taken: ${why}. Set LOCALAPPDATA to the user's AppData\\Local or list the History Spooler folders in spool.paths; the daemon looks again at every rescan`;
+}
+
 export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
   const { clock, fs } = deps;
   const p = pathFor(deps.platform);
@@ -103,6 +129,10 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
   let stopped = false;
   let dueTimer: unknown;
   let rescanTimer: unknown;
+
+  // Grace is measured on the monotonic clock (grace-tracker.ts); mtimes are read against the wall.
+  const mono = (): number => monotonicNow(clock);
+  const at = (): Instant => ({ wall: clock.now(), mono: mono() });
 
   const warn = (message: string, error?: unknown): void => {
     deps.onWarning?.(message, error);
@@ -125,8 +155,15 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     const kind = e.class === 'candidate' ? 'file' : 'notRegular';
     const r = tracker.observe(
       e.path,
-      { size: e.size, mtimeMs: e.mtimeMs, ino: e.ino, kind, folder },
-      clock.now(),
+      {
+        size: e.size,
+        mtimeMs: e.mtimeMs,
+        ino: e.ino,
+        kind,
+        folder,
+        ...(e.rawPath ? { rawPath: e.rawPath } : {}),
+      },
+      at(),
     );
     if (r === 'new') deps.onDetected(e.path);
     return r;
@@ -143,7 +180,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     dueTimer = undefined;
     const next = tracker.nextDueAt();
     if (stopped || next === undefined) return;
-    const delay = Math.min(Math.max(0, next - clock.now()), MAX_TIMER_MS);
+    const delay = Math.min(Math.max(0, next - mono()), MAX_TIMER_MS);
     dueTimer = clock.setTimeout(() => {
       dueTimer = undefined;
       void enqueue(processDue);
@@ -151,14 +188,14 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
   };
 
   const processDue = async (): Promise<void> => {
-    for (const e of tracker.due(clock.now())) {
+    for (const e of tracker.due(at())) {
       if (stopped) break;
       let now: ScannedEntry | null;
       try {
-        now = await statEntry(fs, e.folder, p.basename(e.path), p);
+        now = await statEntry(fs, e.folder, p.basename(e.path), p, e.rawPath);
       } catch {
         // Unreadable just now: look again later rather than spinning on a due timer of zero.
-        if (tracker.begin(e.path)) tracker.settle(e.path, clock.now() + retryMs);
+        if (tracker.begin(e.path)) tracker.settle(e.path, mono() + retryMs);
         continue;
       }
       if (now === null) {
@@ -175,12 +212,13 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
           kind,
           size: now.size,
           mtimeMs: now.mtimeMs,
+          ...(e.rawPath ? { rawPath: e.rawPath } : {}),
           firstSeenAt: e.firstSeenAt,
         });
         tracker.settle(e.path, 'done');
-      } catch (err) {
-        tracker.settle(e.path, clock.now() + retryMs);
-        warn(`claiming ${e.path} failed; trying again later`, err);
+      } catch {
+        // Not reported here: the daemon reports why (rate-limited) at the layer that knows.
+        tracker.settle(e.path, mono() + retryMs);
       }
     }
     scheduleDue();
@@ -239,6 +277,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     } else if (r.state === 'problem' && r.error) {
       reportProblem(folder, info, r.error);
     } else {
+      if (info.problem !== undefined) deps.onFolderProblem?.(folder, undefined);
       info.problem = undefined;
       for (const e of r.entries) track(folder, e);
       clearFolder(folder, new Set([...r.entries.map((e) => e.path), ...r.unreadable]));
@@ -272,6 +311,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
       clearFolder(folder);
     }
     for (const f of x.folders) if (!folders.has(f)) folders.set(f, { state: 'unknown' });
+    deps.onNoFolders?.(folders.size > 0 ? undefined : noFolderReason(deps.paths, x));
     const current = [...folders.keys()];
     if (current.join('\0') !== known) deps.onFoldersChanged?.(current);
     for (const parent of x.parents) {
@@ -337,7 +377,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
       parents.clear();
       await Promise.all(closers.map((c) => c?.close().catch(() => undefined)));
     },
-    snapshot: () => tracker.snapshot(),
+    snapshot: () => tracker.snapshot(at()),
     rescanNow: () => enqueue(rescanAll),
     folders: () =>
       [...folders].map(([path, f]) => ({

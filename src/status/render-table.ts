@@ -88,6 +88,12 @@ export function renderStatusTable(doc: StatusDoc): string {
       ? `daemon: running (pid ${doc.daemon.pid})`
       : 'daemon: not running (items wait until it starts)',
   );
+  // What keeps the daemon from its job comes first: it explains an empty or growing queue.
+  for (const p of doc.problems ?? []) {
+    lines.push(
+      `problem: ${clean(p.message)} (${p.code}, since ${formatAge(now - Date.parse(p.since))} ago)`,
+    );
+  }
   const header = ['ID', 'STATE', 'KIND', 'AGE', 'TRIES', 'NEXT', 'LAST ERROR', 'FROM', 'TO'];
   const rows = doc.items.map((i) => row(i, now));
   for (const g of doc.grace) {

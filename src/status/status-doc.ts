@@ -45,6 +45,11 @@ export interface StatusDoc {
   /** Files still in their grace period in a spool folder (an extension of the contract). */
   grace: { path: string; firstSeenAt: string; dueAt: string; size: number }[];
   /**
+   * What keeps the running daemon from its job (an extension of the contract): nothing to watch,
+   * files it cannot take, a state folder it cannot write. Empty when all is well or no daemon runs.
+   */
+  problems: StatusProblem[];
+  /**
    * Present when `--state` narrowed `items` and `grace`; `counts` always cover the whole queue.
    */
   filter?: { states: FilterState[] };
@@ -59,6 +64,15 @@ export interface StatusDoc {
 export interface ReadFrom {
   stateDir: string;
   configFile: string | null;
+}
+
+/** One open problem of the running daemon (daemon/problems.ts). */
+export interface StatusProblem {
+  subject: string;
+  code: string;
+  message: string;
+  since: string;
+  count: number;
 }
 
 export interface StatusItem {
@@ -153,11 +167,26 @@ export function buildStatusDoc(input: {
   daemon: { pid: number; startedAt: string } | undefined;
   items: readonly ItemMeta[];
   grace: StatusDoc['grace'];
+  problems?: StatusDoc['problems'];
   /** `--state`: only these in `items` and `grace` (counts stay whole). */
   states?: readonly FilterState[];
   readFrom?: ReadFrom;
 }): StatusDoc {
   return assembleStatusDoc({ ...input, items: input.items.map(toStatusItem) });
+}
+
+/**
+ * Pure: the files still in grace, given the queue as read after them. A file claimed between the
+ * two reads is in both (grace.json is rewritten at most once a second): it is counted once, as
+ * the queue item it has become, so `counts` never contradict `items` and `grace`.
+ */
+export function reconcileGrace(
+  grace: readonly StatusDoc['grace'][number][],
+  items: readonly Pick<StatusItem, 'source'>[],
+): StatusDoc['grace'] {
+  if (grace.length === 0) return [];
+  const queued = new Set(items.map((i) => i.source));
+  return grace.filter((g) => !queued.has(g.path));
 }
 
 /** Code-unit order: ISO timestamps and hex IDs sort as with localeCompare, many times faster. */
@@ -172,6 +201,7 @@ export function assembleStatusDoc(input: {
   daemon: { pid: number; startedAt: string } | undefined;
   items: StatusItem[];
   grace: StatusDoc['grace'];
+  problems?: StatusDoc['problems'];
   states?: readonly FilterState[];
   readFrom?: ReadFrom;
 }): StatusDoc {
@@ -201,6 +231,13 @@ export function assembleStatusDoc(input: {
     counts,
     items,
     grace: !states || states.includes('grace') ? input.grace : [],
+    problems: (input.problems ?? []).map(({ subject, code, message, since, count }) => ({
+      subject,
+      code,
+      message,
+      since,
+      count,
+    })),
     ...(states ? { filter: { states: [...states] } } : {}),
     ...(input.readFrom ? { readFrom: input.readFrom } : {}),
   };

@@ -105,6 +105,7 @@ function setup(opts: {
     scheduler: {
       schedule: () => {},
       pauseUntil: () => {},
+      pausedUntil: () => 0,
       setConcurrency: () => {},
       concurrency: () => 4,
     },

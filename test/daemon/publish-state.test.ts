@@ -67,7 +67,7 @@ describe('issue 10.8: grace.json is right after a failed write, and written on c
     const clock = manualClock();
     let grace = [entry('a.json'), entry('b.json')];
     const trouble: (string | undefined)[] = [];
-    const pub = await publishDaemonState({ fs, clock, stateDir: dir, info, graceSnapshot: () => grace, onGraceTrouble: (p) => trouble.push(p) }); // prettier-ignore
+    const pub = await publishDaemonState({ fs, clock, stateDir: dir, info, graceSnapshot: () => grace, problems: () => [], onGraceTrouble: (p) => trouble.push(p) }); // prettier-ignore
     expect((await readGraceFiles(dir)).map((g) => g.path)).toEqual(['/spool/a.json', '/spool/b.json']); // prettier-ignore
 
     // The client handles both files while the state volume is full: the write fails.
@@ -94,7 +94,7 @@ describe('issue 10.8: grace.json is right after a failed write, and written on c
     const fs = diskThatFills();
     const clock = manualClock();
     let grace = [entry('a.json')];
-    const pub = await publishDaemonState({ fs, clock, stateDir: dir, info, graceSnapshot: () => grace }); // prettier-ignore
+    const pub = await publishDaemonState({ fs, clock, stateDir: dir, info, graceSnapshot: () => grace, problems: () => [] }); // prettier-ignore
     const after = fs.writes;
     for (let i = 0; i < 50; i++) pub.graceChanged();
     await settle();

@@ -1,40 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock.js';
 import { DueHeap } from '../../src/daemon/due-heap.js';
 import { makeScheduler } from '../../src/daemon/scheduler.js';
-
-/** A clock whose time only moves when the test says so. */
-function manualClock(start = 1_000_000) {
-  let now = start;
-  let seq = 0;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  const clock: Clock = {
-    now: () => now,
-    setTimeout: (fn, ms) => {
-      const id = ++seq;
-      timers.set(id, { at: now + ms, fn });
-      return id;
-    },
-    clearTimeout: (h) => void timers.delete(h as number),
-  };
-  const advance = async (ms: number) => {
-    const end = now + ms;
-    for (;;) {
-      const next = [...timers.entries()].sort((a, b) => a[1].at - b[1].at)[0];
-      if (!next || next[1].at > end) break;
-      timers.delete(next[0]);
-      now = next[1].at;
-      next[1].fn();
-      await flush();
-    }
-    now = end;
-    await flush();
-  };
-  return { clock, advance, pending: () => timers.size };
-}
-const flush = async () => {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-};
+import { flush, manualClock } from './manual-clock.js';
 
 describe('DueHeap', () => {
   it('pops in due order and skips rescheduled or deleted entries', () => {

@@ -21,7 +21,6 @@ async function tempDir() {
   dirs.push(d);
   return d;
 }
-const utcDays = () => [new Date().toISOString().slice(0, 10)];
 
 /** The way logger.ts is expected to use it: ECS format, end the logger, then close the file. */
 async function logLines(
@@ -43,17 +42,12 @@ async function logLines(
 }
 
 describe('makeRotatingFileTransport', () => {
-  it('writes ECS JSON lines to the dated file and the audit file where told, both 0600', async () => {
+  it('writes ECS JSON lines to log.file itself, 0600 in a 0700 folder', async () => {
     const dir = await tempDir();
-    const days = utcDays();
-    const auditFile = join(dir, 'audit', 'log-audit.json');
-    const file = await logLines({ file: join(dir, 'log', 'imspooler.log'), auditFile }, 3);
+    const file = await logLines({ file: join(dir, 'log', 'imspooler.log') }, 3);
     expect(file.pattern).toBe(join(dir, 'log', 'imspooler-%DATE%.log'));
-
-    const names = await readdir(join(dir, 'log'));
-    const logName = names.find((n) => days.some((d) => n === `imspooler-${d}.log`));
-    expect(logName, `files: ${names.join(', ')}`).toBeDefined();
-    const lines = (await readFile(join(dir, 'log', logName!), 'utf8')).trimEnd().split('\n');
+    expect(await readdir(join(dir, 'log'))).toEqual(['imspooler.log']);
+    const lines = (await readFile(join(dir, 'log', 'imspooler.log'), 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(3);
     for (const [i, line] of lines.entries()) {
       const rec = JSON.parse(line) as Record<string, unknown>;
@@ -61,20 +55,10 @@ describe('makeRotatingFileTransport', () => {
       expect(rec['log.level']).toBe('info');
       expect(rec['@timestamp']).toMatch(/Z$/);
     }
-
-    const audit = JSON.parse(await readFile(auditFile, 'utf8')) as { files: { name: string }[] };
-    expect(audit.files.map((f) => f.name)).toContain(join(dir, 'log', logName!));
     if (process.platform !== 'win32') {
-      expect((await stat(join(dir, 'log', logName!))).mode & 0o777).toBe(0o600);
-      expect((await stat(auditFile)).mode & 0o777).toBe(0o600);
+      expect((await stat(join(dir, 'log', 'imspooler.log'))).mode & 0o777).toBe(0o600);
+      expect((await stat(join(dir, 'log'))).mode & 0o777).toBe(0o700);
     }
-  });
-
-  it('puts the audit file next to the logs by default, not a hashed name', async () => {
-    const dir = await tempDir();
-    const file = await logLines({ file: join(dir, 'imspooler.log') }, 1);
-    expect(file.auditFile).toBe(join(dir, '.imspooler-log-audit.json'));
-    expect(await readdir(dir)).toContain('.imspooler-log-audit.json');
   });
 
   it('starts a new file past maxSize and keeps only maxFiles of them', async () => {
@@ -82,15 +66,16 @@ describe('makeRotatingFileTransport', () => {
     await logLines({ file: join(dir, 'imspooler.log'), maxSize: '1KiB', maxFiles: 3 }, 60, true);
     const logs = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort();
     expect(logs.length).toBe(3);
-    // listLogFiles gives them oldest first, as a reader of "the log" needs them.
+    // listLogFiles gives them oldest first, as a reader of "the log" needs them: the live one last.
     const listed = await listLogFiles(join(dir, 'imspooler.log'));
-    expect(listed.map((f) => Number(/\.(\d+)\.log$/.exec(f)?.[1] ?? 0))).toEqual(
-      [...listed.map((f) => Number(/\.(\d+)\.log$/.exec(f)?.[1] ?? 0))].sort((a, b) => a - b),
-    );
     expect(listed).toHaveLength(3);
+    expect(listed[2]).toBe(join(dir, 'imspooler.log'));
+    const rotated = listed.slice(0, 2).map((f) => Number(/\.(\d+)\.log$/.exec(f)?.[1] ?? 0));
+    expect(rotated).toEqual([...rotated].sort((a, b) => a - b));
     const last = await readFile(listed[2]!, 'utf8');
     expect(last.trimEnd().split('\n').at(-1)).toContain('line 59');
-    for (const n of logs) expect(n).toMatch(/^imspooler-\d{4}-\d{2}-\d{2}(\.\d+)?\.log$/);
+    for (const n of logs.filter((n) => n !== 'imspooler.log'))
+      expect(n).toMatch(/^imspooler-\d{4}-\d{2}-\d{2}(\.\d+)?\.log$/);
     // Nothing lost in the files that are kept: each is whole JSON lines.
     for (const n of logs) {
       for (const line of (await readFile(join(dir, n), 'utf8')).trimEnd().split('\n')) {

@@ -144,3 +144,48 @@ describe('named bad input', () => {
     expect(await stopDaemon(d)).toBe(0);
   });
 });
+
+describe('issue 10.5: a file whose name is not valid UTF-8', () => {
+  // Linux allows any bytes but `/` and NUL in a name (macOS's APFS refuses such names).
+  it.skipIf(process.platform !== 'linux')(
+    'is taken, logged and shown (bad bytes as \\xHH): delivered, or quarantined with its reason',
+    async () => {
+      world = await makeWorld();
+      const d = await startDaemon(world);
+      const bytes = (s: string) => Buffer.from(s, 'utf8');
+      const name = (stem: string) =>
+        Buffer.concat([bytes(`${stem}-`), Buffer.from([0xff, 0xfe]), bytes('-é.json')]);
+      const drop = async (stem: string, content: string) => {
+        // Written under a .tmp name and renamed, as the client would (both names as bytes).
+        const dir = bytes(`${world!.spool}/`);
+        const tmp = Buffer.concat([dir, name(stem), bytes('.tmp')]);
+        await writeFile(tmp, content);
+        const { rename } = await import('node:fs/promises');
+        await rename(tmp, Buffer.concat([dir, name(stem)]));
+      };
+      await drop('good', jsonItem(600, ['bob@contoso.com']));
+      await drop('bad', 'not a message at all');
+      const shown = (stem: string) => join(world!.spool, `${stem}-\\xFF\\xFE-é.json`);
+
+      const delivered = await d.waitForLine(isAction('delivery.succeeded'), 'delivery');
+      expect(delivered.file?.path).toBe(shown('good'));
+      const quarantined = await d.waitForLine(isAction('item.quarantined'), 'quarantine');
+      expect(quarantined.file?.path).toBe(shown('bad'));
+      expect(quarantined.error?.code).toBeTruthy();
+      expect(
+        d
+          .actions('spool.detected')
+          .map((l) => l.file?.path)
+          .sort(),
+      ).toEqual([shown('bad'), shown('good')].sort());
+      expect(await readdir(world.spool)).toEqual([]);
+      expect((await world.delivered()).length).toBe(1);
+      const s = await status(world);
+      expect(s.items).toEqual([
+        expect.objectContaining({ state: 'quarantined', source: shown('bad') }),
+      ]);
+      expect(await stopDaemon(d)).toBe(0);
+    },
+    30_000,
+  );
+});

@@ -146,3 +146,56 @@ describe('the daemon when the wall clock is set back', () => {
     expect(world.sandbox.stats.requests).toBe(2);
   });
 });
+
+describe('issue 10.4: grace runs on a monotonic clock', () => {
+  let world: InProcessWorld | undefined;
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  });
+
+  it('a file in its grace period when the clock goes back three hours is taken on time', async () => {
+    let offset = 0;
+    const clock: Clock = {
+      now: () => Date.now() + offset,
+      setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      monotonic: () => performance.now(),
+    };
+    world = await makeInProcessWorld({
+      clock,
+      config: { spool: { grace: '1500ms' } },
+    });
+    await world.start();
+    await world.drop('graced.json', jsonItem(410, ['bob@contoso.com']));
+    await waitUntil(() => world!.actions('spool.detected').length === 1, 'detection');
+    const detectedAt = performance.now();
+    offset = -3 * HOUR;
+    await waitUntil(() => world!.actions('delivery.succeeded')[0], 'delivery', 10_000);
+    // Taken once the grace period was over, not after the three hours the wall clock went back.
+    expect(performance.now() - detectedAt).toBeLessThan(8000);
+    expect(world.sandbox.stats.createItem).toBe(1);
+  });
+
+  it('a file whose mtime is in the future (the clock went back before it was seen) waits one grace period', async () => {
+    let offset = 0;
+    const clock: Clock = {
+      now: () => Date.now() + offset,
+      setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      monotonic: () => performance.now(),
+    };
+    world = await makeInProcessWorld({
+      clock,
+      config: { spool: { grace: '1s' } },
+    });
+    offset = -3 * HOUR; // the file's mtime (real time) is three hours ahead of the daemon's clock
+    await world.start();
+    const started = performance.now();
+    await world.drop('future.json', jsonItem(411, ['bob@contoso.com']));
+    await waitUntil(() => world!.actions('delivery.succeeded')[0], 'delivery', 10_000);
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(1000); // the grace period was kept...
+    expect(waited).toBeLessThan(8000); // ...and not the three hours
+  });
+});

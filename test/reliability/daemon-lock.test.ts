@@ -56,7 +56,9 @@ describe('the queue lock, with real daemons', () => {
 
   it('a lock holder killed mid-write (a command changing the queue, a half-written daemon.json) does not block a start', async () => {
     world = await makeWorld();
-    await mkdir(world.stateDir, { recursive: true });
+    // A queue to change: a daemon that ran once leaves its database behind (with none, `retry
+    // --all` has nothing to do and never takes the lock).
+    expect(await stopDaemon(await startDaemon(world))).toBe(0);
     // `retry --all` takes the lock itself (no daemon runs) and is killed while holding it.
     const w = world;
     const crashed = await new Promise<string | null>((resolve) =>
@@ -105,7 +107,8 @@ describe('the queue lock, with real daemons', () => {
     // The message names the daemon that runs, and nothing else was said.
     expect(loser.stderr()).toBe(secondDaemon(winner.proc.pid!, world.stateDir));
     expect(loser.lines).toEqual([]);
-    const log = await readFile(join(world.stateDir, 'log', logName()), 'utf8');
+    // The file being written is log.file itself (rotated files get the date).
+    const log = await readFile(join(world.stateDir, 'log', 'imspooler.log'), 'utf8');
     expect(log).not.toContain('failed to start');
     expect(log).not.toContain(String(loser.proc.pid));
 
@@ -134,8 +137,3 @@ describe('the queue lock, with real daemons', () => {
     expect((await world.cli('status')).stdout).toContain('daemon: not running');
   });
 });
-
-/** Today's log file (UTC date), as the rotating transport names it. */
-function logName(): string {
-  return `imspooler-${new Date().toISOString().slice(0, 10)}.log`;
-}

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { startDaemon, type DaemonDeps, type RunningDaemon } from '../../src/daemon/daemon.js';
+import {
+  startDaemon,
+  type DaemonDeps,
+  type DaemonObserver,
+  type RunningDaemon,
+} from '../../src/daemon/daemon.js';
 import { openTransport } from '../../src/daemon/open-transport.js';
 import { makeMemoryEventLog } from '../../src/log/logger.js';
 import { realFs, type FsLike } from '../../src/platform/fs-seam.js';
@@ -27,6 +32,7 @@ export interface MemLine {
 /** A daemon in this process: injected fs seam and clock, real folders, the sandbox over HTTP. */
 export interface InProcessWorld {
   dir: string;
+  configPath: string;
   spool: string;
   stateDir: string;
   sandbox: SandboxHandle;
@@ -43,6 +49,8 @@ export async function makeInProcessWorld(opts: {
   /** Seams of the queue database (a commit that fails like a full or failing disk). */
   storeHooks?: DaemonDeps['storeHooks'];
   config?: Record<string, unknown> & { spool?: Record<string, unknown> };
+  /** What metrics and /healthz learn from the daemon (as `imspooler run` wires it). */
+  observer?: DaemonObserver;
 }): Promise<InProcessWorld> {
   const dir = await fsp.mkdtemp(join(tmpdir(), 'imspooler-rel-'));
   const spool = join(dir, 'spool');
@@ -83,6 +91,7 @@ export async function makeInProcessWorld(opts: {
   const running: RunningDaemon[] = [];
   return {
     dir,
+    configPath,
     spool,
     stateDir,
     sandbox,
@@ -97,6 +106,7 @@ export async function makeInProcessWorld(opts: {
         fs: opts.fs ?? realFs,
         clock: opts.clock ?? systemClock,
         openTransport: (c) => openTransport(c, env),
+        ...(opts.observer ? { observer: opts.observer } : {}),
         ...(opts.storeHooks ? { storeHooks: opts.storeHooks } : {}),
       });
       running.push(d);

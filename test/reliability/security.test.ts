@@ -11,7 +11,7 @@ import { makeEwsTransport } from '../../src/delivery/ews-transport.js';
 import type { SendRequest } from '../../src/delivery/transport.js';
 import { makeEventLog } from '../../src/log/logger.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox-server.js';
-import { jsonItem, makeWorld, waitUntil, type World } from '../e2e/harness.js';
+import { jsonItem, makeWorld, waitUntil, type LogLine, type World } from '../e2e/harness.js';
 import { isAction, startDaemon, stopDaemon } from './helpers.js';
 
 /**
@@ -243,25 +243,34 @@ describe('TLS', () => {
     expect(sandbox.stats.createItem).toBe(1);
   });
 
-  it.skipIf(!hasOpenssl)('the daemon warns at every start while verification is off', async () => {
-    world = await makeWorld({ delivery: { ews: { url, rejectUnauthorized: false } } });
-    for (let i = 0; i < 2; i++) {
-      const d = await startDaemon(world);
-      const warn = d.lines.filter((l) => /TLS certificate verification is OFF/.test(l.message));
-      expect(warn).toHaveLength(1);
-      expect(warn[0]!['log.level']).toBe('warn');
-      expect(await stopDaemon(d)).toBe(0);
-    }
-    // With the default, no such warning.
-    const w2 = await makeWorld({});
-    try {
-      const d = await startDaemon(w2);
-      expect(d.lines.some((l) => /TLS certificate verification/.test(l.message))).toBe(false);
-      await stopDaemon(d);
-    } finally {
-      await w2.close();
-    }
-  });
+  // Issue 10.16: the warning is logged after daemon.started, so waiting for daemon.started and
+  // counting at once failed on a busy machine (1 run in 3). The test waits for the warning itself,
+  // and counts only once the daemon has exited and every line it wrote has been read.
+  it.skipIf(!hasOpenssl)(
+    'issue 10.16: the daemon warns at every start while verification is off',
+    async () => {
+      world = await makeWorld({ delivery: { ews: { url, rejectUnauthorized: false } } });
+      const isTlsWarning = (l: LogLine) => /TLS certificate verification is OFF/.test(l.message);
+      for (let i = 0; i < 2; i++) {
+        const d = await startDaemon(world);
+        await d.waitForLine(isTlsWarning, 'the TLS warning');
+        expect(await stopDaemon(d)).toBe(0);
+        const warn = d.lines.filter(isTlsWarning);
+        expect(warn).toHaveLength(1);
+        expect(warn[0]!['log.level']).toBe('warn');
+      }
+      // With the default, no such warning in everything the daemon wrote from start to exit.
+      const w2 = await makeWorld({});
+      try {
+        const d = await startDaemon(w2);
+        expect(await stopDaemon(d)).toBe(0);
+        expect(d.actions('daemon.stopped')).toHaveLength(1);
+        expect(d.lines.some((l) => /TLS certificate verification/.test(l.message))).toBe(false);
+      } finally {
+        await w2.close();
+      }
+    },
+  );
 });
 
 describe('CLI IDs', () => {

@@ -16,6 +16,37 @@ afterEach(async () => {
 const deferred = isAction('delivery.deferred');
 const succeeded = isAction('delivery.succeeded');
 
+describe('issue 10.2: a server back-off holds the next group of an item already under way', () => {
+  it('EWS BackOffMilliseconds answered to another item: the next group waits it out', async () => {
+    // A's first group (org) is answered slowly; while it is on the wire, B is answered with a
+    // back-off. A's next group (fed) must not reach the server before the back-off is over.
+    world = await makeWorld(
+      { delivery: { concurrency: 2, ews: { timeout: '20s' } } },
+      { slowMs: { ms: 4000, count: 1, on: ['CreateItem'] } },
+    );
+    const d = await startDaemon(world);
+    await world.drop('a.json', jsonItem(1, ['bob@contoso.com', 'carol@fabrikam.com']));
+    const creates = () => world!.sandbox.requests.filter((r) => r.operation === 'CreateItem');
+    await waitUntil(() => creates().length === 1, "A's first group on the wire");
+    world.sandbox.faults.set({ serverBusy: { backOffMs: 4000, count: 1, on: ['CreateItem'] } });
+    await world.drop('b.json', jsonItem(2, ['dave@contoso.com']));
+    await waitUntil(() => d.actions('delivery.succeeded').length === 2, 'both delivered', 30_000);
+    expect(await stopDaemon(d)).toBe(0);
+
+    const at = (r: { at: string }) => Date.parse(r.at);
+    const aOrg = creates()[0]!;
+    const busy = creates().find((r) => r.status === 500)!;
+    const aFed = creates().find((r) => r.body.includes('carol@fabrikam.com'))!;
+    expect(aOrg.body).toContain('bob@contoso.com');
+    expect(busy.body).toContain('dave@contoso.com');
+    // The back-off was answered while A's first group was still on the wire...
+    expect(at(busy)).toBeLessThan(at(aOrg) + 4000);
+    // ...and A's next group reached the server only after it was over (today: ~4 s after aOrg).
+    expect(at(aFed)).toBeGreaterThanOrEqual(at(busy) + 4000);
+    expect(await deliveredHeaders(world)).toHaveLength(3);
+  }, 60_000);
+});
+
 describe('server faults', () => {
   it('ErrorServerBusy without BackOffMilliseconds: deferred with a next attempt, then delivered once', async () => {
     world = await makeWorld({}, { serverBusy: { count: 1, on: ['CreateItem'] } });

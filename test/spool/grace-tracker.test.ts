@@ -101,3 +101,45 @@ describe('grace tracker', () => {
     expect(t.nextDueAt()).toBe(T0 + GRACE);
   });
 });
+
+describe('issue 10.4: grace is measured on the monotonic clock', () => {
+  const GRACE = 120_000;
+  const W = Date.parse('2026-11-24T10:00:00Z');
+  const HOUR = 3_600_000;
+
+  it('a wall clock set back three hours does not hold a file seen before the jump', () => {
+    const t = makeGraceTracker(GRACE);
+    t.observe('/s/a', { size: 1, mtimeMs: W }, { wall: W, mono: 0 });
+    // Two minutes later on the monotonic clock, the wall clock three hours back.
+    const later = { wall: W - 3 * HOUR + GRACE, mono: GRACE };
+    expect(t.observe('/s/a', { size: 1, mtimeMs: W }, later)).toBe('unchanged');
+    expect(t.due(later).map((e) => e.path)).toEqual(['/s/a']);
+    expect(t.nextDueAt()).toBe(GRACE);
+  });
+
+  it('files found at start keep "from mtime": an old file is due at once, a recent one for the rest', () => {
+    const t = makeGraceTracker(GRACE);
+    const now = { wall: W, mono: 5000 };
+    t.observe('/s/old', { size: 1, mtimeMs: W - HOUR }, now);
+    t.observe('/s/recent', { size: 1, mtimeMs: W - 30_000 }, now);
+    expect(t.due(now).map((e) => e.path)).toEqual(['/s/old']);
+    expect(t.snapshot(now).find((e) => e.path === '/s/recent')).toMatchObject({
+      dueAtMono: 5000 + 90_000,
+      dueAt: W + 90_000,
+    });
+  });
+
+  it('an mtime in the future (the clock went back before the file was seen) counts as now', () => {
+    const t = makeGraceTracker(GRACE);
+    t.observe('/s/f', { size: 1, mtimeMs: W + 3 * HOUR }, { wall: W, mono: 0 });
+    expect(t.due({ wall: W + GRACE - 1, mono: GRACE - 1 })).toEqual([]);
+    expect(t.due({ wall: W + GRACE, mono: GRACE })).toHaveLength(1);
+  });
+
+  it('status sees the due time in the wall clock of the moment it asks', () => {
+    const t = makeGraceTracker(GRACE);
+    t.observe('/s/a', { size: 1, mtimeMs: W }, { wall: W, mono: 0 });
+    const after = { wall: W - 3 * HOUR + 1000, mono: 1000 };
+    expect(t.snapshot(after)[0]!.dueAt).toBe(after.wall + GRACE - 1000);
+  });
+});

@@ -65,7 +65,7 @@ function start(over: Partial<SpoolMonitorDeps> = {}): Promise<void> {
       // Like the daemon: take the file out of the folder.
       await claimFile(realFs, e.path, path.join(queue, `${due.length}-${path.basename(e.path)}`));
     },
-    onFolderProblem: (folder, error) => problems.push({ folder, code: error.code }),
+    onFolderProblem: (folder, error) => problems.push({ folder, code: error?.code }),
     ...over,
   });
   return monitor.start();

@@ -125,6 +125,7 @@ function observerFor(metrics: Metrics): DaemonObserver {
     queue: (stats, oldest) => metrics.setQueueStats(stats, oldest),
     queueSource: (read) => metrics.setQueueSource(read),
     folderProblem: (folder, problem) => metrics.noteFolderProblem(folder, problem),
+    problems: (list) => metrics.setProblems(list),
     storageProblem: (code) => metrics.noteStorageProblem(code),
   };
 }

@@ -1,4 +1,5 @@
-import { readGraceFiles, readRunningDaemon } from '../../daemon/daemon-state.js';
+import { lstat } from 'node:fs/promises';
+import { readGraceFiles, readProblems, readRunningDaemon } from '../../daemon/daemon-state.js';
 import { UsageError } from '../../errors/errors.js';
 import { ITEM_STATES } from '../../queue/item-meta.js';
 import { openQueueReader } from '../../queue/queue-reader.js';
@@ -6,6 +7,7 @@ import { renderStatusTable } from '../../status/render-table.js';
 import {
   assembleStatusDoc,
   parseStateFilter,
+  reconcileGrace,
   toStatusItem,
   type FilterState,
   type StatusItem,
@@ -32,6 +34,13 @@ export async function statusCommand(
   const found = openQueueReader(config.stateDir);
   // Each item is cut down to what status shows as it is read.
   const items: StatusItem[] = [];
+  // One snapshot: the files in grace are read first, then the queue. A file taken meanwhile is
+  // then in both and counted once, as an item; one taken and delivered meanwhile (grace.json lags
+  // by up to a second) is gone from the spool folder and not shown (issue 10.15).
+  const [listedGrace, problems] = await Promise.all([
+    daemon ? readGraceFiles(config.stateDir) : [],
+    daemon ? readProblems(config.stateDir) : [],
+  ]);
   try {
     if (found.kind === 'database') {
       await found.reader.forEach(ITEM_STATES, (m) => items.push(toStatusItem(m)));
@@ -39,12 +48,26 @@ export async function statusCommand(
   } finally {
     if (found.kind === 'database') found.reader.close();
   }
-  const grace = daemon ? await readGraceFiles(config.stateDir) : [];
+  const present = await Promise.all(
+    listedGrace.map((g) =>
+      lstat(g.pathBytes ? Buffer.from(g.pathBytes, 'base64') : g.path).then(
+        () => true,
+        (e: NodeJS.ErrnoException) => e.code !== 'ENOENT',
+      ),
+    ),
+  );
+  const grace = reconcileGrace(
+    listedGrace
+      .filter((_, i) => present[i])
+      .map(({ path, firstSeenAt, dueAt, size }) => ({ path, firstSeenAt, dueAt, size })),
+    items,
+  );
   const doc = assembleStatusDoc({
     now: Date.now(),
     daemon,
     items,
     grace,
+    problems,
     ...(states ? { states } : {}),
     readFrom: { stateDir: config.stateDir, configFile: config.configFile ?? null },
   });
