@@ -7,6 +7,7 @@ import type { Transport } from '../delivery/transport.js';
 import { isUsageError } from '../errors/errors.js';
 import type { EventLog } from '../log/event-log.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
+import type { SetAsideEntry } from '../platform/set-aside.js';
 import type { ItemState } from '../queue/item-meta.js';
 import {
   makeQueueStore,
@@ -60,15 +61,22 @@ export interface DaemonDeps {
   storeHooks?: Pick<QueueStoreOptions, 'beforeCommit' | 'onCommit'>;
   /** The queue lock, taken by the caller ({@link takeDaemonLock}); taken here when absent. */
   lock?: HeldLock;
+  /** What taking `lock` set aside, to be logged with the rest once the daemon starts. */
+  setAside?: readonly SetAsideEntry[];
 }
 
 /**
  * Creates the state folder and takes its queue lock for a daemon; a daemon already there is an
  * error with the contract's wording.
  */
-export async function takeDaemonLock(stateDir: string, version: string): Promise<HeldLock> {
+export async function takeDaemonLock(
+  stateDir: string,
+  version: string,
+  /** A folder where the lock's socket file goes (macOS) was set aside: the caller logs it. */
+  onSetAside?: (entry: SetAsideEntry) => void,
+): Promise<HeldLock> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const lock = await acquireQueueLock(stateDir, 'daemon', { version });
+  const lock = await acquireQueueLock(stateDir, 'daemon', { version, ...(onSetAside ? { onSetAside } : {}) }); // prettier-ignore
   if (lock.kind === 'daemon') {
     throw new Error(`another imspooler daemon (pid ${lock.holder.pid}) already uses ${stateDir}`);
   }
@@ -107,9 +115,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   // Held for the daemon's whole life: a CLI command applying a change right now finishes first,
   // and later commands hand their requests to this daemon (see queue-lock.ts). `run` takes it
   // before anything else (the metrics port, the log), so a second daemon touches nothing.
+  const setAside: SetAsideEntry[] = deps.setAside ? [...deps.setAside] : [];
   let lock = deps.lock;
   if (!lock) {
-    const taken = await takeDaemonLock(config.stateDir, deps.version);
+    const taken = await takeDaemonLock(config.stateDir, deps.version, (e) => setAside.push(e));
     cleanups.push({ name: 'queue lock', fn: () => taken.release() });
     lock = taken;
   }
@@ -144,6 +153,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   );
   pruneTimer.unref();
   cleanups.push({ name: 'history pruning', fn: async () => clearInterval(pruneTimer) });
+  // Logged once it is certain this daemon runs (the store's own are in logRecovery).
+  for (const e of setAside) {
+    logSetAside(log, e);
+  }
 
   await checkTransportSecrets(config, deps.env ?? process.env);
   const transport = makeLazyTransport({
@@ -261,6 +274,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   });
   cleanups.push({ name: 'scheduler', fn: () => scheduler.stop(config.delivery.shutdownTimeout) });
 
+  // Bound once grace.json is published (below); the monitor starts after that.
+  let graceChanged = (): void => {};
   const env = deps.env ?? process.env;
   const platform = deps.platform ?? process.platform;
   const spoolFolders = await resolveSpoolPaths(config.spool.paths, env, platform, fs);
@@ -268,6 +283,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   let foldersChanged: (folders: string[]) => void = () => {};
   let currentFolders = spoolFolders.folders;
   const monitor = makeSpoolMonitor({
+    onGraceChange: () => graceChanged(),
     paths: config.spool.paths,
     onFoldersChanged: (folders) => {
       if (folders.join('\0') === currentFolders.join('\0')) return;
@@ -363,11 +379,16 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   };
   const published = await publishDaemonState({
     fs,
+    clock,
     stateDir: config.stateDir,
+    onSetAside: (e) => logSetAside(log, e),
+    onGraceTrouble: (problem) =>
+      log.diag(problem ? 'warn' : 'info', problem ?? 'grace.json is written again: status shows the files in grace'), // prettier-ignore
     info,
     graceSnapshot: () => monitor.snapshot(),
     problems: () => problems.list(),
   });
+  graceChanged = published.graceChanged;
   foldersChanged = (folders) => {
     info.spoolFolders = folders;
     void published.update(info).catch(() => {});
@@ -451,7 +472,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
 }
 
 /** What start-up found and set right, each in a line a person can act on. */
-function logRecovery(log: EventLog, r: RecoveryReport): void {
+/** An entry set aside by the lock or the published state, logged as the store logs its own. */
+function logSetAside(log: EventLog, e: SetAsideEntry): void {
+  logRecovery(log, { setAside: [{ path: e.from, movedTo: e.to, reason: `a ${e.what} where imspooler keeps a file` }] }); // prettier-ignore
+}
+
+function logRecovery(log: EventLog, r: Pick<RecoveryReport, 'setAside' | 'imported'>): void {
   for (const s of r.setAside) {
     // An error, not a warning: the daemon runs, but something a person must look at was moved.
     log.diag('error', `state folder: ${s.reason}; moved ${s.path} to ${s.movedTo}`, {

@@ -1,6 +1,7 @@
 import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { setAsideEntry, type SetAsideEntry } from '../platform/set-aside.js';
 import {
   helloLine,
   lockAddress,
@@ -29,6 +30,8 @@ export type LockResult = HeldLock | { kind: 'daemon'; holder: LockHolder };
 export interface LockOptions {
   /** How long to wait for another holder (a CLI command) to finish; default 10 s. */
   waitMs?: number;
+  /** A folder was where the lock's socket file goes (macOS) and was set aside (the caller logs it). */
+  onSetAside?: (entry: SetAsideEntry) => void;
   /** Said in the hello, for `status`. */
   version?: string;
   /** Where the lock lives (seam for tests; default {@link lockAddress}). */
@@ -80,13 +83,21 @@ function listen(addr: LockAddress, holder: LockHolder): Promise<HeldLock | undef
 /**
  * An entry at a socket file's path that refused a connection: a socket left by a dead holder, or
  * something odd (an old-format lock file, a folder). A socket or file is removed; anything else is
- * moved aside, never deleted, so nothing of a user's is lost.
+ * set aside (see set-aside.ts), never deleted, so nothing of a user's is lost.
  */
-async function clearStale(path: string): Promise<void> {
+async function clearStale(
+  stateDir: string,
+  path: string,
+  onSetAside?: (entry: SetAsideEntry) => void,
+): Promise<void> {
   const st = await stat(path).catch(() => undefined);
   if (!st) return;
-  if (st.isDirectory()) await rename(path, `${path}.odd-${Date.now()}`).catch(() => {});
-  else
+  if (st.isDirectory()) {
+    const moved = await setAsideEntry(stateDir, path, 'folder').catch(() => undefined);
+    // The socket may live in /tmp (a deep state folder, macOS), on another volume: moved in place.
+    if (moved) onSetAside?.(moved);
+    else await rename(path, `${path}.odd-${Date.now()}`).catch(() => {});
+  } else
     await unlink(path).catch((e: unknown) => {
       if (errno(e) !== 'ENOENT') throw e;
     });
@@ -127,7 +138,8 @@ export async function acquireQueueLock(
     if (found.kind === 'free') {
       // A socket file nobody listens on (macOS): its holder died, so it is taken over. Named pipes
       // and abstract sockets vanish with their holder: nothing to clear.
-      if (addr.kind === 'file' && found.code !== 'ENOENT') await clearStale(addr.address);
+      if (addr.kind === 'file' && found.code !== 'ENOENT')
+        await clearStale(stateDir, addr.address, opts.onSetAside);
       const held = await listen(addr, holder);
       if (held) return held;
       pause = 5; // someone else took it just now: ask who

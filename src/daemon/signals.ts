@@ -1,6 +1,43 @@
-/** Signals that ask the daemon to stop. Windows delivers SIGINT and SIGBREAK, never SIGTERM. */
+/**
+ * Signals that ask the daemon to stop. Windows delivers SIGINT and SIGBREAK, never SIGTERM, and
+ * SIGHUP when the console window is closed (Windows ends the process about 10 s later anyway).
+ */
 export function stopSignals(platform: NodeJS.Platform): NodeJS.Signals[] {
-  return platform === 'win32' ? ['SIGINT', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];
+  return platform === 'win32' ? ['SIGINT', 'SIGBREAK', 'SIGHUP'] : ['SIGINT', 'SIGTERM'];
+}
+
+/**
+ * The signal that asks for the log file to be reopened, as logrotate's `postrotate` sends it:
+ * SIGHUP, except on Windows (see stopSignals). Without a handler SIGHUP ends Node at once, with
+ * no `daemon.stopped` and work in flight abandoned.
+ */
+export function reopenSignals(platform: NodeJS.Platform): NodeJS.Signals[] {
+  return platform === 'win32' ? [] : ['SIGHUP'];
+}
+
+/** Reopens the log file on SIGHUP (not on Windows). Returns a function that removes the handler. */
+export function handleReopenSignals(opts: {
+  platform: NodeJS.Platform;
+  reopen: () => Promise<void>;
+  /** Told after each reopen (in the new file), or why it failed. */
+  report: (level: 'info' | 'warn', message: string) => void;
+}): () => void {
+  let queue = Promise.resolve();
+  const onSignal = (signal: NodeJS.Signals) => {
+    // One reopen at a time: a burst of signals must not interleave two swaps.
+    queue = queue.then(() =>
+      opts.reopen().then(
+        () => opts.report('info', `received ${signal}: log file reopened`),
+        (e: unknown) =>
+            opts.report('warn', `received ${signal}: reopening the log file failed: ${e instanceof Error ? e.message : String(e)}`), // prettier-ignore
+      ),
+    );
+  };
+  const signals = reopenSignals(opts.platform);
+  for (const s of signals) process.on(s, onSignal);
+  return () => {
+    for (const s of signals) process.off(s, onSignal);
+  };
 }
 
 /**

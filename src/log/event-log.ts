@@ -65,4 +65,9 @@ export interface EventLog {
   ): void;
   /** Flushes and closes file transports. */
   close(): Promise<void>;
+  /**
+   * Closes the log file and opens it again by name (SIGHUP, after logrotate moved it away), so
+   * lines go to the new file and none to the moved one. Absent where there is no file.
+   */
+  reopen?(): Promise<void>;
 }

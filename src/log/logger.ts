@@ -36,12 +36,15 @@ export function makeEventLog(options: EventLogOptions): EventLog {
   const redact = makeRedactor(options.secrets ?? (() => []));
   const transports: winston.transport[] = [];
   let rotating: RotatingFile | undefined;
-  if (options.file) {
-    rotating = makeRotatingFileTransport({
-      file: options.file,
+  let closed = false;
+  const openFile = (file: string): RotatingFile =>
+    makeRotatingFileTransport({
+      file,
       ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),
       ...(options.maxFiles !== undefined ? { maxFiles: options.maxFiles } : {}),
     });
+  if (options.file) {
+    rotating = openFile(options.file);
     transports.push(rotating.transport);
   }
   if (options.stdout) {
@@ -71,9 +74,20 @@ export function makeEventLog(options: EventLogOptions): EventLog {
       write(level, message, extra ? { imspooler: extra } : {});
     },
     async close() {
+      closed = true;
       // The logger must end first: ending the file before it would lose the last lines.
       logger.end();
       await rotating?.close();
+    },
+    async reopen() {
+      if (!options.file || !rotating || closed) return;
+      // Swapped with nothing awaited in between, so each line goes to exactly one of the two;
+      // the old one then finishes the lines it holds, into the file that was moved away.
+      const old = rotating;
+      rotating = openFile(options.file);
+      logger.remove(old.transport);
+      logger.add(rotating.transport);
+      await old.close();
     },
   };
 }

@@ -13,5 +13,6 @@ export function withMetrics(log: EventLog, metrics: Pick<Metrics, 'observeEvent'
     },
     diag: (level, message, extra) => log.diag(level, message, extra),
     close: () => log.close(),
+    ...(log.reopen ? { reopen: () => log.reopen!() } : {}),
   };
 }

@@ -10,7 +10,7 @@ import { queueLayout as legacyLayout } from './legacy/queue-layout.js';
 import { recoverQueue } from './legacy/queue-recovery.js';
 import type { QueueLayout } from './queue-layout.js';
 import { rollbackQuietly, type Database } from './sqlite/driver.js';
-import { fileStamp } from './sqlite/open-db.js';
+import { fileStamp, type SetAside } from './sqlite/open-db.js';
 import { rowOf, type WriteStatements } from './sqlite/schema.js';
 import { readdirOrEmpty } from './unlink.js';
 
@@ -54,6 +54,8 @@ export async function importFileQueue(d: {
   fs: FsLike;
   clock: Clock;
   busy: BusyRetryOptions;
+  /** An odd entry among the old folders (a folder named like a metadata file) was set aside. */
+  onSetAside?: (entry: SetAside) => void;
 }): Promise<ImportReport | undefined> {
   const { db, w, layout, fs } = d;
   const getMarker = db.prepare('SELECT value FROM store_info WHERE key = ?');
@@ -103,7 +105,7 @@ export async function importFileQueue(d: {
       }
       if (bytes) w.putContent.run(meta.id, bytes);
       report.items[meta.state]++;
-    });
+    }, (e) => d.onSetAside?.({ path: e.from, movedTo: e.to, reason: `a ${e.what} where a metadata file of 0.1.0 belongs` })); // prettier-ignore
     report.repaired =
       recovery.requeuedFromActive.length +
       recovery.duplicatesResolved.length +

@@ -342,6 +342,7 @@ export function makeQueueStore(opts: QueueStoreOptions) {
       fs,
       clock,
       busy,
+      onSetAside: (e) => setAside.push(e),
     });
     const report = await recoverStore({ db, w, layout, fs, now: clock.now, unlink });
     report.setAside = setAside;

@@ -84,6 +84,11 @@ export interface SpoolMonitorDeps {
   onNoFolders?(reason: string | undefined): void;
   /** `auto` found less than it could, or a watcher failed. A failed `onDue` is its caller's to report. */
   onWarning?(message: string, error?: unknown): void;
+  /**
+   * The files in grace may have changed (called after each task that could change them, and only
+   * then): for publishing `snapshot()` on change rather than on a timer.
+   */
+  onGraceChange?(): void;
   /** The folders being watched changed (`auto` found a new profile, or one went away). */
   onFoldersChanged?(folders: string[]): void;
 }
@@ -166,7 +171,12 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
   /** Runs tasks one at a time: an lstat and what is done with it never interleave with a claim. */
   const enqueue = (task: () => Promise<void>): Promise<void> => {
     const run = chain.then(async () => {
-      if (!stopped) await task();
+      if (stopped) return;
+      try {
+        await task();
+      } finally {
+        deps.onGraceChange?.();
+      }
     });
     chain = run.catch((e: unknown) => warn('spool monitor task failed', e));
     return chain;

@@ -32,16 +32,17 @@ function hint(doc: ShowDoc): string | undefined {
 /** Pure: what `imspooler show ID` prints. The messages appear only when the doc has them (--body). */
 export function formatItemDetails(doc: ShowDoc, now: number): string {
   const l: string[] = [];
-  const when = (iso: string) => {
+  const when = (iso: string | undefined) => {
+    if (iso === undefined) return '? (damaged)';
     const d = Date.parse(iso) - now;
     return `${iso} (${d > 0 ? `in ${formatAge(d)}` : `${formatAge(-d)} ago`})`;
   };
   l.push(`item      ${doc.id}`);
   l.push(`state     ${doc.state}${doc.heldReason ? ` (${clean(doc.heldReason)})` : ''}`);
-  l.push(`source    ${clean(doc.source)}`);
+  l.push(`source    ${doc.source === undefined ? '? (damaged)' : clean(doc.source)}`);
   // A quarantined file's format is what it was recognised as; unrecognised or never read: unreadable.
   const format = doc.format ?? (doc.state === 'quarantined' ? 'unreadable' : '-');
-  l.push(`format    ${format}, ${doc.size} bytes`);
+  l.push(`format    ${format}, ${doc.size ?? '?'} bytes`);
   if (doc.kind) l.push(`kind      ${doc.kind}${KIND_NOTE[doc.kind]}`);
   l.push(`seen      ${when(doc.firstSeenAt)}`);
   if (doc.finishedAt) {
@@ -69,6 +70,11 @@ export function formatItemDetails(doc: ShowDoc, now: number): string {
   if (doc.lastError && !sameAsReason)
     l.push(`error     ${doc.lastError.code}: ${clean(doc.lastError.message)}`);
   if (doc.quarantine) l.push(`reason    ${doc.quarantine.code}: ${clean(doc.quarantine.message)}`);
+  if (doc.damaged) {
+    // Named, not hidden: whoever edited or damaged the file can see what to put right.
+    l.push(`damaged   ${doc.damaged.length} field(s) of the metadata file could not be read, so are not shown:`); // prettier-ignore
+    for (const f of doc.damaged) l.push(`  ${clean(f.field)}: ${clean(f.problem)}`);
+  }
   const h = hint(doc);
   if (h) l.push(`todo      ${h}`);
   l.push('', `attempts  ${doc.attemptCount ?? doc.attempts.length}`);

@@ -94,24 +94,39 @@ export interface StatusItem {
 
 /** Pure: one queue item as `status` shows it. The subject is only shown by `show`. */
 export function toStatusItem(meta: ItemMeta): StatusItem {
+  // The reader vouches for the frame only: a field of the wrong type (a file edited by hand) is
+  // left out here, as `show` does (and names); typeof checks, cheap at 100,000 items.
+  const env = meta.envelope as Partial<Record<string, unknown>> | null | undefined;
   const item: StatusItem = {
     id: meta.id,
     state: publicState(meta.state),
-    source: meta.source,
-    to: meta.envelope?.to ?? [],
-    cc: meta.envelope?.cc ?? [],
-    firstSeenAt: meta.firstSeenAt,
+    source: typeof meta.source === 'string' ? meta.source : '?',
+    to: strings(env?.to),
+    cc: strings(env?.cc),
+    firstSeenAt: typeof meta.firstSeenAt === 'string' ? meta.firstSeenAt : '?',
     attempts: meta.attempts.length,
   };
-  const kind = kindOf(meta);
-  if (kind) item.kind = kind;
-  if (meta.envelope?.from) item.from = meta.envelope.from;
-  if (meta.nextAttemptAt && (meta.state === 'deferred' || meta.state === 'incoming'))
+  const kind: unknown = kindOf(meta);
+  if (kind === 'offline-im' || kind === 'conversation-history') item.kind = kind;
+  if (typeof env?.from === 'string' && env.from) item.from = env.from;
+  if (
+    typeof meta.nextAttemptAt === 'string' &&
+    (meta.state === 'deferred' || meta.state === 'incoming')
+  )
     item.nextAttemptAt = meta.nextAttemptAt;
-  const lastError = meta.lastError ?? meta.quarantine;
-  if (lastError) item.lastError = { code: lastError.code, message: lastError.message };
-  if (meta.heldReason) item.heldReason = meta.heldReason;
+  const lastError = errorOf(meta.lastError) ?? errorOf(meta.quarantine);
+  if (lastError) item.lastError = lastError;
+  if (typeof meta.heldReason === 'string' && meta.heldReason) item.heldReason = meta.heldReason;
   return item;
+}
+
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
+
+function errorOf(v: unknown): { code: string; message: string } | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { code, message } = v as Record<string, unknown>;
+  return typeof code === 'string' && typeof message === 'string' ? { code, message } : undefined;
 }
 
 const STATE_ORDER: Record<PublicState, number> = {

@@ -124,11 +124,12 @@ describe('queue lock', () => {
       await mkdir(addr.address);
       await writeFile(join(addr.address, 'keep.txt'), 'a user file');
       expect((await take(dir, 'daemon', { address: addr })).kind).toBe('acquired');
-      // The folder was moved aside, not deleted.
+      // The folder was set aside (issue 10.6), not deleted.
       const { readdir } = await import('node:fs/promises');
-      const aside = (await readdir(dir)).find((n) => n.startsWith('queue.lock.odd-'));
-      expect(aside).toBeDefined();
-      expect((await stat(path.join(dir, aside!, 'keep.txt'))).isFile()).toBe(true);
+      const [stamp] = await readdir(path.join(dir, 'set-aside'));
+      expect(
+        (await stat(path.join(dir, 'set-aside', stamp!, 'queue.lock', 'keep.txt'))).isFile(),
+      ).toBe(true);
     });
   });
 });

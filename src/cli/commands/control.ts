@@ -6,6 +6,7 @@ import { crashPoint } from '../../daemon/crash-point.js';
 import { wakeDaemon } from '../../daemon/lock-endpoint.js';
 import { acquireQueueLock, type LockHolder } from '../../daemon/queue-lock.js';
 import { UsageError } from '../../errors/errors.js';
+import { describeSetAside } from '../../platform/set-aside.js';
 import { makeEventLog } from '../../log/logger.js';
 import { idArg } from '../../queue/queue-read.js';
 import { openQueueReader } from '../../queue/queue-reader.js';
@@ -65,7 +66,9 @@ export async function controlCommand(
     requestedAt: new Date().toISOString(),
   };
 
-  const lock = await acquireQueueLock(config.stateDir, 'cli');
+  const lock = await acquireQueueLock(config.stateDir, 'cli', {
+    onSetAside: (e) => ctx.err(`imspooler: ${describeSetAside(e)}`),
+  });
   if (lock.kind === 'daemon') return viaDaemon(ctx, config.stateDir, req, lock.holder);
   crashPoint('queue-locked');
   if (found.kind === 'none') {

@@ -1,11 +1,12 @@
 import { systemClock } from '../../clock.js';
 import type { Config } from '../../config/config-types.js';
 import { startDaemon, takeDaemonLock, type DaemonObserver } from '../../daemon/daemon.js';
-import { handleStopSignals } from '../../daemon/signals.js';
+import { handleReopenSignals, handleStopSignals } from '../../daemon/signals.js';
 import type { EventLog } from '../../log/event-log.js';
 import { makeEventLog } from '../../log/logger.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { MetricsServer } from '../../metrics/metrics-server.js';
+import type { SetAsideEntry } from '../../platform/set-aside.js';
 import { loadCommandConfig, packageVersion, type CommandContext } from '../context.js';
 
 /** `imspooler run`: the daemon in the foreground until SIGINT/SIGTERM (SIGBREAK on Windows). */
@@ -13,7 +14,8 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   const config = await loadCommandConfig(ctx);
   // First of all: a second daemon must stop before it opens the metrics port or writes a line into
   // the running daemon's log (the contract). The lock goes with the process, however it ends.
-  const lock = await takeDaemonLock(config.stateDir, packageVersion);
+  const lockSetAside: SetAsideEntry[] = [];
+  const lock = await takeDaemonLock(config.stateDir, packageVersion, (e) => lockSetAside.push(e));
   const secrets: string[] = [];
   const fileLog = makeEventLog({
     level: config.log.level,
@@ -33,6 +35,13 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   const log: EventLog = metrics
     ? (await import('../../metrics/metrics-event-log.js')).withMetrics(fileLog, metrics)
     : fileLog;
+  // From the start: until a handler is installed, SIGHUP ends Node at once (no daemon.stopped).
+  // It stays until the process exits; after log.close() a reopen does nothing.
+  handleReopenSignals({
+    platform: process.platform,
+    reopen: () => fileLog.reopen?.() ?? Promise.resolve(),
+    report: (level, message) => log.diag(level, message),
+  });
   let server: MetricsServer | undefined;
   let daemon;
   try {
@@ -41,6 +50,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
       config,
       log,
       lock,
+      setAside: lockSetAside,
       version: packageVersion,
       env: ctx.env,
       ...(metrics ? { observer: observerFor(metrics) } : {}),

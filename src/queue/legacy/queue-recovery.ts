@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setAsideIfUnexpected, type SetAsideEntry } from '../../platform/set-aside.js';
 import { TMP_SUFFIX } from '../atomic-write.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from '../item-meta.js';
 import { readdirOrEmpty } from './meta-io.js';
@@ -43,6 +44,8 @@ const STRAY_TMP = new RegExp(`^\\..+\\.[0-9a-f]{12}\\${TMP_SUFFIX}$`);
 export async function recoverQueue(
   ctx: StoreContext,
   onItem: (meta: ItemMeta) => void,
+  /** An entry where a metadata file belongs that is not a file (a folder) was set aside. */
+  onSetAside?: (entry: SetAsideEntry) => void,
 ): Promise<RecoveryReport> {
   const { fs, layout } = ctx;
   const report: RecoveryReport = {
@@ -91,10 +94,20 @@ export async function recoverQueue(
       (ns) => new Set(ns.flatMap((n) => idOfMetaName(n) ?? [])),
     ),
   ]);
-  const repair = async ({ id, copies: found }: ScannedItem): Promise<ItemMeta | undefined> => {
-    for (const c of found) {
-      // Only this process writes here now, so anything but "gone" is a real disk problem.
-      if (c.read.kind === 'unreadable') throw c.read.error;
+  const repair = async ({ id, copies }: ScannedItem): Promise<ItemMeta | undefined> => {
+    const found: typeof copies = [];
+    for (const c of copies) {
+      if (c.read.kind === 'unreadable') {
+        // A folder named like a metadata file fails every read (EISDIR): set it aside, go on.
+        const odd = await setAsideIfUnexpected(layout.root, layout.metaPath(c.state, id), { fs, now: ctx.now }); // prettier-ignore
+        if (odd) {
+          onSetAside?.(odd);
+          continue;
+        }
+        // Only this process writes here now, so anything else is a real disk problem.
+        throw c.read.error;
+      }
+      found.push(c);
     }
     // 4. One copy per item: the highest seq wins; unreadable copies are set aside, not deleted.
     const winner = winnerOf({ id, copies: found });
