@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [-- --only throughput,queue,lock,latency,scale,idle] [-- --no-wait]`
+// `npm run bench [-- --quick] [-- --only throughput,intake,queue,lock,latency,scale,idle,footprint] [-- --no-wait]`
 // Measures the real daemon (a child process, built dist/) against the EWS sandbox (its own
 // process) on loopback, prints a table and writes bench/results/<time>.json. See
 // docs/performance.md for what each number means and the results recorded so far.
@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { idle, latency, scale, throughput } from './bench/phases.mjs';
+import { idle, intake, latency, scale, throughput } from './bench/phases.mjs';
 import { lockCost } from './bench/lock-cost.mjs';
 import { queueCost } from './bench/queue-cost.mjs';
 import { load1, ROOT, sleep } from './bench/world.mjs';
@@ -29,6 +29,7 @@ const want = (phase) => !only || only.has(phase);
 const sizes = quick
   ? {
       throughput: [200],
+      intake: 500,
       queue: 200,
       latency: { rate: 20, seconds: 5 },
       scale: 1_000,
@@ -39,6 +40,7 @@ const sizes = quick
     }
   : {
       throughput: [2_000, 10_000],
+      intake: Number(process.env.BENCH_INTAKE_FILES ?? 20_000),
       queue: 2_000,
       latency: { rate: 20, seconds: 45 },
       scale: 100_000,
@@ -132,6 +134,26 @@ if (want('throughput')) {
     row(`throughput ${n}, log.file null`, fmt(r.itemsPerSecond), 'items/s', '(info)', undefined);
   }
 }
+if (want('intake')) {
+  const watcher = process.env.BENCH_WATCHER ?? 'chokidar';
+  step(`intake, ${sizes.intake} files at once, ${watcher}`);
+  const deadlineSeconds = Number(process.env.BENCH_INTAKE_DEADLINE ?? 600);
+  const logFile = process.env.BENCH_INTAKE_LOG_FILE !== 'off';
+  const r = await attempt('intake', () =>
+    intake(sizes.intake, { watcher, deadlineSeconds, logFile }),
+  );
+  results.intake = r;
+  if (r) {
+    row(
+      `intake ${r.items} files at once${r.timedOut ? ` (${r.claimed} in time)` : ''}`,
+      fmt(r.itemsPerSecond),
+      'items/s',
+      '>= 400',
+      r.itemsPerSecond >= 400 && !r.timedOut,
+    );
+    row(`  daemon CPU per item`, fmt(r.daemonCpuMsPerItem, 2), 'ms', '(info)', undefined);
+  }
+}
 if (want('queue')) {
   step(`queue cost, ${sizes.queue} items`);
   const r = await attempt('queue cost', () => queueCost(sizes.queue));
@@ -212,6 +234,18 @@ if (want('idle')) {
       '(info)',
       undefined,
     );
+  }
+}
+if (want('footprint')) {
+  step(`footprint, empty queue, ${sizes.idleSeconds} s`);
+  const r = await attempt('footprint', () => idle(0, sizes.idleSeconds, sizes.idleSettle));
+  results.footprint = r;
+  if (r) {
+    row('idle RSS, empty queue', fmt(r.rssMb, 0), 'MB', '< 60', r.rssMb < 60);
+    row('  peak RSS (VmHWM)', fmt(r.peakRssMb, 0), 'MB', '(info)', undefined);
+    row('  private to the process (PSS anon)', fmt(r.anonMb, 0), 'MB', '(info)', undefined);
+    row('  mapped files, shared (PSS file)', fmt(r.fileMb, 0), 'MB', '(info)', undefined);
+    row('idle CPU, empty queue', fmt(r.percent, 3), '% of a core', '< 0.1', r.percent < 0.1);
   }
 }
 results.loadAtEnd = load1();

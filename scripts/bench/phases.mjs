@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import http from 'node:http';
 import { rename, writeFile } from 'node:fs/promises';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seedQueue } from './seed-queue.mjs';
 import {
@@ -11,6 +11,7 @@ import {
   load1,
   makeWorld,
   memMb,
+  memSplitMb,
   PASSWORD,
   percentile,
   sleep,
@@ -135,6 +136,87 @@ async function plainClient(body, count, concurrency) {
       seconds,
       itemsPerSecond: count / seconds,
       sandboxCpuSeconds: (sb.cpu.user + sb.cpu.system) / 1e6,
+    };
+  } finally {
+    await world.close();
+  }
+}
+
+/**
+ * Intake: the daemon runs idle with the default watcher (chokidar) and grace 0; then `count` files
+ * are dropped into the spool folder at once (written beside it first, then renamed in as fast as
+ * the bench can). Timed from the first rename to the last `item.claimed` line: watch, grace,
+ * claim and admission, whatever the store is. The server answers after `serverDelayMs`, so the
+ * daemon's few requests in flight wait and delivery takes no CPU from intake (the throughput phase
+ * measures the two together). Gives up after `deadlineSeconds` and reports what was claimed.
+ */
+export async function intake(
+  count,
+  { watcher = 'chokidar', deadlineSeconds = 600, serverDelayMs = 540_000, logFile = true } = {},
+) {
+  const world = await makeWorld(`intake${count}`, {
+    ...(logFile ? {} : { log: { file: null } }),
+    spool: { watcher },
+    delivery: { ews: { timeout: '10m' } },
+  });
+  const loadBefore = load1();
+  try {
+    const staging = join(world.dir, 'staging');
+    mkdirSync(staging);
+    for (let i = 0; i < count; i++) {
+      writeFileSync(join(staging, `drop-${i}.json`), spoolJson(2_000_000 + i));
+    }
+    await world.sandbox.setFaults({ slowMs: serverDelayMs });
+    const d = world.startDaemon();
+    let t0;
+    let dropSeconds;
+    let daemonCpuSeconds;
+    let timedOut = false;
+    try {
+      await d.waitStarted(60_000);
+      // chokidar is ready a moment after daemon.started (the monitor starts after that line).
+      await sleep(2000);
+      const cpu0 = cpuSeconds(d.pid);
+      t0 = Date.now();
+      for (let i = 0; i < count; i++) {
+        renameSync(join(staging, `drop-${i}.json`), join(world.spool, `drop-${i}.json`));
+      }
+      dropSeconds = (Date.now() - t0) / 1000;
+      try {
+        await waitUntil(
+          () => {
+            if (d.proc.exitCode !== null)
+              throw new Error(`daemon exited: ${d.stderr.slice(0, 500)}`);
+            return (d.counts['item.claimed'] ?? 0) >= count;
+          },
+          `${count} claims`,
+          deadlineSeconds * 1000,
+        );
+      } catch (e) {
+        if (!String(e).includes('timed out')) throw e;
+        timedOut = true;
+      }
+      daemonCpuSeconds = cpuSeconds(d.pid) - cpu0;
+    } finally {
+      await d.stop();
+    }
+    const claimed = d.counts['item.claimed'] ?? 0;
+    const seconds = ((timedOut ? Date.now() : d.lastAt['item.claimed']) - t0) / 1000;
+    return {
+      items: count,
+      watcher,
+      claimed,
+      timedOut,
+      seconds,
+      itemsPerSecond: claimed / seconds,
+      dropSeconds,
+      daemonCpuSeconds,
+      daemonCpuMsPerItem: claimed ? (daemonCpuSeconds * 1000) / claimed : undefined,
+      daemonPeakRssMb: d.peakRssMb,
+      logLines: d.counts,
+      problems: d.problems,
+      loadBefore,
+      loadAfter: load1(),
     };
   } finally {
     await world.close();
@@ -271,7 +353,9 @@ function countItems(doc) {
 }
 
 /**
- * Idle cost: `count` deferred items due in a day, nothing in the spool folder. The daemon's CPU
+ * Idle cost: `count` deferred items due in a day (or an empty queue), nothing in the spool folder.
+ * Also the daemon's RSS (`VmRSS`) at the end and its peak (`VmHWM`): the footprint that counts on a
+ * terminal server running one daemon per user. The daemon's CPU
  * time (/proc, all threads) over the first `seconds` after `daemon.started`, and over `seconds`
  * once it has settled: about 25 s after start V8's memory reducer runs one full garbage collection
  * (a few hundred ms, whatever the queue holds), which is start-up cost, not polling.
@@ -279,10 +363,12 @@ function countItems(doc) {
 export async function idle(count, seconds, settleSeconds = 35) {
   const world = await makeWorld('idle');
   try {
-    seedQueue(world.stateDir, world.spool, count, {
-      state: 'deferred',
-      nextAttemptAt: Date.now() + 24 * 3600_000,
-    });
+    if (count > 0) {
+      seedQueue(world.stateDir, world.spool, count, {
+        state: 'deferred',
+        nextAttemptAt: Date.now() + 24 * 3600_000,
+      });
+    }
     const loadBefore = load1();
     const d = world.startDaemon();
     const measure = async () => {
@@ -295,12 +381,18 @@ export async function idle(count, seconds, settleSeconds = 35) {
     };
     let first;
     let steady;
+    let rssMb;
+    let peakRssMb;
+    let split;
     try {
       await d.waitStarted(60_000);
       first = await measure();
       const rest = settleSeconds - seconds;
       if (rest > 0) await sleep(rest * 1000);
       steady = await measure();
+      rssMb = memMb(d.pid, 'VmRSS');
+      peakRssMb = memMb(d.pid, 'VmHWM');
+      split = memSplitMb(d.pid);
     } finally {
       await d.stop();
     }
@@ -310,6 +402,10 @@ export async function idle(count, seconds, settleSeconds = 35) {
       ...steady,
       afterStart: first,
       settleSeconds,
+      rssMb,
+      peakRssMb,
+      anonMb: split?.anon,
+      fileMb: split?.file,
       requestsToServer: sb.stats.requests,
       deliveries: d.delivered,
       loadBefore,

@@ -3,6 +3,7 @@
 //   argv: <build root> <mailboxDir> <username> <password>
 //   -> { type: 'ready', url, port }
 //   <- { type: 'createItemSample' } -> { type: 'createItemSample', body }
+//   <- { type: 'faults', faults } -> { type: 'faults' }   (switches sandbox faults on)
 //   <- { type: 'stats' } -> { type: 'stats', stats, cpu }
 //   <- { type: 'close' } -> exits
 import { join } from 'node:path';
@@ -28,6 +29,10 @@ process.on('message', async (msg) => {
       process.send({ type: 'createItemSample', body: r?.body });
       return;
     }
+    case 'faults':
+      handle.faults.set(msg.faults);
+      process.send({ type: 'faults' });
+      return;
     case 'stats':
       process.send({ type: 'stats', stats: { ...handle.stats }, cpu: process.cpuUsage() });
       return;

@@ -52,6 +52,17 @@ export function memMb(pid, field) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/**
+ * The kernel's split of a process's memory (/proc/<pid>/smaps_rollup), in MB: `anon` is its own
+ * (heap, stacks), `file` the pages of files it maps, mostly the node binary, which processes
+ * running the same binary share.
+ */
+export function memSplitMb(pid) {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { anon: kb('Pss_Anon') / 1024, file: kb('Pss_File') / 1024 };
+}
+
 /** The 1-minute load average. */
 export const load1 = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
@@ -80,10 +91,10 @@ export async function startSandboxProcess(mailboxDir) {
       w(m);
     }
   });
-  const ask = (type) =>
+  const ask = (type, extra = {}) =>
     new Promise((resolve) => {
       waiters.set(type, resolve);
-      if (type !== 'ready') child.send({ type });
+      if (type !== 'ready') child.send({ type, ...extra });
     });
   const ready = await ask('ready');
   return {
@@ -92,6 +103,8 @@ export async function startSandboxProcess(mailboxDir) {
     pid: child.pid,
     createItemSample: async () => (await ask('createItemSample')).body,
     stats: () => ask('stats'),
+    /** Switches faults on in the sandbox (src/sandbox/faults.ts), e.g. `{ slowMs: 60000 }`. */
+    setFaults: (faults) => ask('faults', { faults }),
     async close() {
       if (child.exitCode !== null) return;
       const gone = new Promise((r) => child.once('exit', r));
@@ -202,6 +215,8 @@ function startDaemon(configPath, env) {
     deliveredAt: new Map(),
     trackPaths: false,
     counts: {},
+    /** The latest timestamp (ms since epoch) of each event.action seen. */
+    lastAt: {},
     problems: [],
     stderr: '',
     peakRssMb: 0,
@@ -224,6 +239,7 @@ function startDaemon(configPath, env) {
       const action = l.event?.action ?? `diag.${l['log.level']}`;
       d.counts[action] = (d.counts[action] ?? 0) + 1;
       const at = Date.parse(l['@timestamp'] ?? '') || Date.now();
+      if (at > (d.lastAt[action] ?? 0)) d.lastAt[action] = at;
       if (action === 'daemon.started') d.startedAt = at;
       else if (action === 'delivery.succeeded') {
         d.delivered += 1;

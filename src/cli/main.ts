@@ -95,7 +95,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     .action(async (o, cmd: Command) => void (exit = await statusCommand(ctx(cmd), o)));
   program
     .command('show <id>')
-    .description('one item: origin, envelope, every attempt')
+    .description(
+      'one item, queued or in the history (delivered, deleted): origin, envelope, every attempt',
+    )
     .option('--json', 'as JSON')
     .option('--body', 'include the message text')
     .action(

@@ -27,6 +27,8 @@ import { makeControlInbox } from './control-inbox.js';
 import { makeIntake } from './intake.js';
 import { makeIntakeProblems } from './intake-problems.js';
 import { makeItemWorker } from './item-worker.js';
+import { makeLazyTransport } from './lazy-transport.js';
+import { checkTransportSecrets } from './transport-secrets.js';
 import { acquireQueueLock, type HeldLock } from './queue-lock.js';
 import { policyHoldReason } from './policy.js';
 import { makeProblemBoard, type DaemonProblem } from './problems.js';
@@ -35,12 +37,18 @@ import { resumeQueue } from './resume-queue.js';
 import { makeScheduler } from './scheduler.js';
 import { collectStartupItems } from './startup-items.js';
 
+/** Due spool files taken in at once (intake.ts keeps two copies of one content one item). */
+const INTAKE_CONCURRENCY = 8;
+
 /** Collaborators of the daemon; everything that touches the world is injected. */
 export interface DaemonDeps {
   config: Config;
   log: EventLog;
   version: string;
-  /** Opens the mail transport (EWS, or EWS against the in-process sandbox). */
+  /**
+   * Opens the mail transport (EWS, Graph, or EWS against the in-process sandbox). Called when the
+   * first item is due, not at start (lazy-transport.ts), and again after a failed attempt.
+   */
   openTransport: (config: Config) => Promise<{ transport: Transport; close: () => Promise<void> }>;
   clock?: Clock;
   fs?: FsLike;
@@ -137,8 +145,14 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   pruneTimer.unref();
   cleanups.push({ name: 'history pruning', fn: async () => clearInterval(pruneTimer) });
 
-  const { transport, close: closeTransport } = await deps.openTransport(config);
-  cleanups.push({ name: 'transport', fn: closeTransport });
+  await checkTransportSecrets(config, deps.env ?? process.env);
+  const transport = makeLazyTransport({
+    name: config.delivery.transport,
+    open: () => deps.openTransport(config),
+    onOpened: () => log.diag('info', `${config.delivery.transport} transport opened for the first item due`), // prettier-ignore
+    onOpenFailed: (e) => log.diag('error', `${e.message}; the items are deferred and it is tried again`, { error_code: e.code }), // prettier-ignore
+  });
+  cleanups.push({ name: 'transport', fn: () => transport.close() });
 
   // firstSeenAt of every item waiting for delivery, so metrics know the oldest without a disk scan.
   const waiting = new Map<string, number>();
@@ -195,6 +209,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       // An operator's request holds the item; it reschedules the item when done.
       if (!gate.beginAttempt(id)) return;
       try {
+        // Opened (the first time, or again after it failed to) before the attempt's clock starts.
+        if (!transport.isOpen()) await transport.open();
         await worker(id, signal);
       } finally {
         gate.endAttempt(id);
@@ -260,6 +276,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     },
     graceMs: config.spool.grace,
     watch: config.spool.watcher === 'native' ? watchFolderNative : watchFolderChokidar,
+    // Several due files at once, so their admissions can share the store's commits.
+    dueConcurrency: INTAKE_CONCURRENCY,
     rescanMs: config.spool.rescan,
     clock,
     fs,

@@ -79,6 +79,18 @@ export function makeIntake(deps: IntakeDeps) {
   // here, with backoff, until the queue can be written again. Meanwhile no new file is claimed:
   // the others wait safely in the spool folder.
   const stranded = new Map<string, () => Promise<void>>();
+  // The monitor hands over several files at once; two files with the same content are one item,
+  // so their admissions (find the ID, then write it) must not interleave.
+  const admitting = new Map<string, Promise<void>>();
+  const oneAtATime = (id: string, fn: () => Promise<void>): Promise<void> => {
+    const run = (admitting.get(id) ?? Promise.resolve()).then(fn);
+    const tail = run.catch(() => undefined);
+    admitting.set(id, tail);
+    void tail.then(() => {
+      if (admitting.get(id) === tail) admitting.delete(id);
+    });
+    return run;
+  };
   let retryDelay = STRANDED_RETRY_MIN_MS;
   let retryTimer: unknown;
   let retrying: Promise<boolean> | undefined;
@@ -191,7 +203,8 @@ export function makeIntake(deps: IntakeDeps) {
     const parsed = await deps.parse(bytes);
     const id = parsed.ok ? parsed.item.id : deps.itemId(bytes);
     const info = { source, firstSeenAt, size: bytes.length, id, parsed, bytes };
-    const admit = async () => report(await store.admit(claimedPath, info), id, source, parsed);
+    const admit = () =>
+      oneAtATime(id, async () => report(await store.admit(claimedPath, info), id, source, parsed));
     setStep(admit);
     await admit();
   }

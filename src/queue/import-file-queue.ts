@@ -9,7 +9,7 @@ import { makeLegacyContext, type DeliveredTombstone } from './legacy/file-queue-
 import { queueLayout as legacyLayout } from './legacy/queue-layout.js';
 import { recoverQueue } from './legacy/queue-recovery.js';
 import type { QueueLayout } from './queue-layout.js';
-import type { Database } from './sqlite/driver.js';
+import { rollbackQuietly, type Database } from './sqlite/driver.js';
 import { fileStamp } from './sqlite/open-db.js';
 import { rowOf, type WriteStatements } from './sqlite/schema.js';
 import { readdirOrEmpty } from './unlink.js';
@@ -146,7 +146,7 @@ export async function importFileQueue(d: {
     crashPoint('import-recovered');
     db.exec('COMMIT');
   } catch (e) {
-    if (db.isTransaction) db.exec('ROLLBACK');
+    rollbackQuietly(db);
     throw e;
   }
   crashPoint('import-committed');

@@ -4,7 +4,7 @@ import type { ImportReport } from './import-file-queue.js';
 import type { ItemMeta } from './item-meta.js';
 import { isSafeId, CLAIMED_SUFFIX, type QueueLayout } from './queue-layout.js';
 import { metaOfRow } from './queue-read.js';
-import type { Database } from './sqlite/driver.js';
+import { rollbackQuietly, type Database } from './sqlite/driver.js';
 import type { SetAside } from './sqlite/open-db.js';
 import { rowOf, type WriteStatements } from './sqlite/schema.js';
 import { readdirOrEmpty } from './unlink.js';
@@ -147,7 +147,7 @@ export async function recoverStore(d: {
     }
     db.exec('COMMIT');
   } catch (e) {
-    if (db.isTransaction) db.exec('ROLLBACK');
+    rollbackQuietly(db);
     throw e;
   }
   return report;

@@ -65,6 +65,9 @@ const RULES: Readonly<Record<string, Rule>> = {
   Aborted: transient('abandoned (shutdown)'),
   TokenUnavailable: transient('could not obtain an OAuth token'),
   TransportClosed: transient('transport closed (shutdown)'),
+  // Opening the transport on first use failed (daemon/lazy-transport.ts): a secret that cannot be
+  // read yet, a sandbox port in use. Retried like any delivery until retry.maxAge.
+  TransportUnavailable: transient('the mail transport could not be opened'),
 };
 
 /**

@@ -4,12 +4,13 @@ import { watch as chokidarWatch } from 'chokidar';
 import type { WatchFn } from './folder-watch.js';
 
 /**
- * chokidar 5 on the folder itself (`depth: 0`: one watcher per folder, never one per file), the
- * default `spool.watcher`. Its events are hints: the monitor `lstat`s each entry and a periodic
- * rescan catches what chokidar loses under bursts and on Windows. On every change chokidar
- * re-reads the folder, which is cheap for the handful of files a History Spooler holds but grows
- * with the square of the file count: folders with thousands of files are better served by
- * `spool.watcher: "native"` (folder-watch.ts; numbers in docs/performance.md).
+ * chokidar 5 on the folder itself (`depth: 0`), the default `spool.watcher`. Its events are hints:
+ * the monitor `lstat`s each entry and a periodic rescan catches what chokidar loses under bursts
+ * and on Windows. chokidar still holds one `fs.watch` per file and, on every change in the folder
+ * (our own claims included), lists and `lstat`s the whole folder again: cheap for the handful of
+ * files a History Spooler holds, O(n) per file taken with thousands. The monitor therefore stops
+ * watching a folder that holds more than `busyFiles` (1,000) and lists it itself until it has
+ * drained (spool-monitor.ts; numbers in docs/performance.md).
  */
 export const watchFolderChokidar: WatchFn = async (dir, onEvent) => {
   // The folder itself may be a symlink an administrator set up; chokidar with followSymlinks off

@@ -25,12 +25,10 @@ export type WatchFn = (dir: string, onEvent: WatchListener) => Closer | Promise<
 /**
  * `spool.watcher: "native"`: `fs.watch` on the folder itself (inotify, ReadDirectoryChangesW,
  * FSEvents): one watch per folder, and each event names the entry that changed. chokidar (the
- * default, chokidar-watch.ts)
- * re-reads and `lstat`s the whole folder on every change in it (about twice a second while files
- * are being claimed), which made taking N files cost O(N²) stats: a spool folder holding 10,000
- * files spent most of its time listing itself (docs/performance.md). The monitor checks each named
- * entry with one `lstat`, so here only the kind of entry is told apart: `addDir`/`unlinkDir` for
- * subfolders (new `sip_*` profiles), `add`/`unlink` for the rest.
+ * default, chokidar-watch.ts) holds a watch per file and re-reads and `lstat`s the whole folder on
+ * every change in it; this one costs nothing per file (docs/performance.md). The monitor checks
+ * each named entry with one `lstat`, so here only the kind of entry is told apart:
+ * `addDir`/`unlinkDir` for subfolders (new `sip_*` profiles), `add`/`unlink` for the rest.
  */
 export const watchFolderNative: WatchFn = async (dir, onEvent) => {
   // The folder itself may be a symlink an administrator set up: watch what it points to. Entries

@@ -10,7 +10,12 @@
  * of a file's mtime is read once, when it is seen, and from then on only monotonic time counts, so
  * a wall clock set back by hours cannot hold a file for hours (issue 10.4). `now` is both readings;
  * a plain number means the two are one timeline (tests, clocks without a monotonic reading).
+ *
+ * A folder may hold tens of thousands of files at once (a profile copied back, a client that was
+ * offline for weeks): the due times are kept in a heap, so a change costs O(log n) and finding the
+ * next due file never scans every entry.
  */
+import { DueHeap } from '../daemon/due-heap.js';
 
 /** The wall clock (ms since the epoch) and the monotonic clock, read together. */
 export interface Instant {
@@ -63,8 +68,8 @@ export interface GraceTracker {
   observe(path: string, file: ObservedFile, now: number | Instant): ObserveResult;
   /** The file left the folder. Returns whether it was tracked (→ `spool.cleared`); false while claiming. */
   gone(path: string): boolean;
-  /** Entries whose grace has elapsed and that are not being claimed, earliest first. */
-  due(now: number | Instant): GraceEntry[];
+  /** Entries whose grace has elapsed and that are not being claimed, earliest first (at most `limit`). */
+  due(now: number | Instant, limit?: number): GraceEntry[];
   /** The earliest `dueAtMono` of entries not being claimed, for a single timer. */
   nextDueAt(): number | undefined;
   /** Marks an entry as being claimed: it is neither due nor cleared until `settle`. */
@@ -75,6 +80,10 @@ export interface GraceTracker {
   has(path: string): boolean;
   /** The tracked paths (for reconciliation after a rescan). */
   paths(): string[];
+  /** How many files are tracked in `folder` (all folders without one). */
+  count(folder?: string): number;
+  /** The tracked paths in one folder. */
+  pathsIn(folder: string): string[];
   /** A copy of every entry, earliest due first, for `status` (`dueAt` as of `now` when given). */
   snapshot(now?: number | Instant): GraceEntry[];
 }
@@ -82,12 +91,25 @@ export interface GraceTracker {
 /** Creates a tracker for the given grace period (ms). */
 export function makeGraceTracker(graceMs: number): GraceTracker {
   const entries = new Map<string, GraceEntry>();
+  /** dueAtMono of every entry not being claimed, keyed by path. */
+  const heap = new DueHeap();
+  const perFolder = new Map<string, number>();
   const byDue = (a: GraceEntry, b: GraceEntry): number =>
     a.dueAtMono - b.dueAtMono || (a.path < b.path ? -1 : 1);
   /** How long ago (monotonic) a wall-clock instant was: never negative (a future mtime is now). */
   const ago = (wallMs: number, now: Instant): number => Math.max(0, now.wall - wallMs);
   const copy = (e: GraceEntry, now: Instant | undefined): GraceEntry =>
     now ? { ...e, dueAt: now.wall + (e.dueAtMono - now.mono) } : { ...e };
+  const countFolder = (folder: string, delta: number): void => {
+    const n = (perFolder.get(folder) ?? 0) + delta;
+    if (n > 0) perFolder.set(folder, n);
+    else perFolder.delete(folder);
+  };
+  const forget = (e: GraceEntry): void => {
+    entries.delete(e.path);
+    heap.delete(e.path);
+    countFolder(e.folder, -1);
+  };
 
   return {
     observe(path, file, at) {
@@ -96,7 +118,7 @@ export function makeGraceTracker(graceMs: number): GraceTracker {
       const prev = entries.get(path);
       if (prev === undefined) {
         const dueAtMono = now.mono - ago(file.mtimeMs, now) + graceMs;
-        entries.set(path, {
+        const e: GraceEntry = {
           path,
           folder: file.folder ?? '',
           kind,
@@ -108,7 +130,10 @@ export function makeGraceTracker(graceMs: number): GraceTracker {
           dueAtMono,
           claiming: false,
           ...(file.rawPath ? { rawPath: file.rawPath } : {}),
-        });
+        };
+        entries.set(path, e);
+        heap.set(path, e.dueAtMono);
+        countFolder(e.folder, 1);
         return 'new';
       }
       if (prev.claiming) return 'claiming';
@@ -122,7 +147,7 @@ export function makeGraceTracker(graceMs: number): GraceTracker {
       // under an unchanged (coarse) or older mtime (a copy that kept its date) restarts from now.
       const basis = file.mtimeMs > prev.mtimeMs ? now.mono - ago(file.mtimeMs, now) : now.mono;
       const dueAtMono = Math.max(basis + graceMs, prev.dueAtMono);
-      entries.set(path, {
+      const next: GraceEntry = {
         ...prev,
         kind,
         size: file.size,
@@ -131,46 +156,54 @@ export function makeGraceTracker(graceMs: number): GraceTracker {
         folder: file.folder ?? prev.folder,
         dueAt: now.wall + (dueAtMono - now.mono),
         dueAtMono,
-      });
+      };
+      countFolder(prev.folder, -1);
+      countFolder(next.folder, 1);
+      entries.set(path, next);
+      heap.set(path, next.dueAtMono);
       return 'restarted';
     },
     gone(path) {
       const e = entries.get(path);
       if (e === undefined || e.claiming) return false;
-      entries.delete(path);
+      forget(e);
       return true;
     },
-    due(at) {
+    due(at, limit = Infinity) {
       const now = instant(at);
-      return [...entries.values()]
-        .filter((e) => !e.claiming && e.dueAtMono <= now.mono)
-        .sort(byDue)
-        .map((e) => copy(e, now));
+      // Taken off the heap in order, then put back: they stay due until begun or gone.
+      const out: GraceEntry[] = [];
+      for (let path; out.length < limit && (path = heap.popDue(now.mono)) !== undefined;) {
+        const e = entries.get(path);
+        if (e !== undefined) out.push(e);
+      }
+      for (const e of out) heap.set(e.path, e.dueAtMono);
+      return out.map((e) => copy(e, now));
     },
-    nextDueAt() {
-      let next: number | undefined;
-      for (const e of entries.values())
-        if (!e.claiming && (next === undefined || e.dueAtMono < next)) next = e.dueAtMono;
-      return next;
-    },
+    nextDueAt: () => heap.peek()?.at,
     begin(path) {
       const e = entries.get(path);
       if (e === undefined || e.claiming) return false;
       e.claiming = true;
+      heap.delete(path);
       return true;
     },
     settle(path, outcome) {
       const e = entries.get(path);
       if (e === undefined) return;
-      if (outcome === 'done') entries.delete(path);
+      if (outcome === 'done') forget(e);
       else {
         e.claiming = false;
         e.dueAt += outcome - e.dueAtMono;
         e.dueAtMono = outcome;
+        heap.set(path, outcome);
       }
     },
     has: (path) => entries.has(path),
     paths: () => [...entries.keys()],
+    pathsIn: (folder) =>
+      [...entries.values()].filter((e) => e.folder === folder).map((e) => e.path),
+    count: (folder) => (folder === undefined ? entries.size : (perFolder.get(folder) ?? 0)),
     snapshot: (at) => {
       const now = at === undefined ? undefined : instant(at);
       return [...entries.values()].sort(byDue).map((e) => copy(e, now));

@@ -1,4 +1,3 @@
-import { simpleParser } from 'mailparser';
 import type { AddressObject, EmailAddress, ParsedMail } from 'mailparser';
 import { parseAddress } from './addresses.js';
 import { htmlToText } from './parse-html-text.js';
@@ -47,6 +46,9 @@ export function looksLikeHeaders(bytes: Buffer): boolean {
 /** Full parse with mailparser, which decodes charsets and transfer encodings as declared. */
 export async function parseMimeItem(bytes: Buffer): Promise<ParserOutcome> {
   let mail: ParsedMail;
+  // Loaded on the first MIME item: mailparser and its charset tables are about 14 MB of a daemon
+  // that may never see one (docs/performance.md, idle footprint).
+  const { simpleParser } = await import('mailparser');
   try {
     mail = await simpleParser(bytes, {
       skipHtmlToText: true,

@@ -31,6 +31,8 @@ export interface ScanResult {
   entries: ScannedEntry[];
   /** Paths whose `lstat` failed this time: neither present nor known to be gone. */
   unreadable: string[];
+  /** Paths present but not `lstat`ed because the caller already knows them (`known`). */
+  known: string[];
   /** Set when `state` is `problem` (EACCES, ENOTDIR, EIO...). */
   error?: NodeJS.ErrnoException;
 }
@@ -78,27 +80,43 @@ export function rawPathOf(dir: string, rawName: Buffer, p: path.PlatformPath = p
   return Buffer.concat([Buffer.from(folderAndSeparator, 'utf8'), rawName]);
 }
 
-/** Lists a folder. Never throws for folder-level trouble: it is reported in the result. */
+/**
+ * Lists a folder. Never throws for folder-level trouble: it is reported in the result. Paths for
+ * which `known` answers true are listed in `known` without an `lstat` (a folder of 20,000 files the
+ * caller already tracks costs one `readdir`, not 20,000 system calls).
+ */
 export async function scanFolder(
   fs: Pick<FsLike, 'readdir' | 'lstat'>,
   dir: string,
   p: path.PlatformPath = path,
+  known?: (path: string) => boolean,
 ): Promise<ScanResult> {
   // Read as bytes: a name that is not UTF-8 would come back as a string naming no file.
   let names: Buffer[];
   try {
     names = await fs.readdir(dir, { encoding: 'buffer' });
   } catch (e) {
-    if (codeOf(e) === 'ENOENT') return { state: 'missing', entries: [], unreadable: [] };
-    return { state: 'problem', entries: [], unreadable: [], error: e as NodeJS.ErrnoException };
+    if (codeOf(e) === 'ENOENT') return { state: 'missing', entries: [], unreadable: [], known: [] };
+    return {
+      state: 'problem',
+      entries: [],
+      unreadable: [],
+      known: [],
+      error: e as NodeJS.ErrnoException,
+    };
   }
   const entries: ScannedEntry[] = [];
   const unreadable: string[] = [];
+  const seen: string[] = [];
   for (const raw of names) {
     const utf8 = isUtf8Name(raw);
     const name = utf8 ? raw.toString('utf8') : displayName(raw);
     // Skip ignored names before touching the disk: the client may be writing them right now.
     if (classifyEntry(name, 'file') === 'ignore') continue;
+    if (known?.(p.join(dir, name))) {
+      seen.push(p.join(dir, name));
+      continue;
+    }
     try {
       const entry = await statEntry(fs, dir, name, p, utf8 ? undefined : rawPathOf(dir, raw, p));
       if (entry) entries.push(entry);
@@ -108,5 +126,5 @@ export async function scanFolder(
       // the next pass looks again.
     }
   }
-  return { state: 'ok', entries, unreadable };
+  return { state: 'ok', entries, unreadable, known: seen };
 }

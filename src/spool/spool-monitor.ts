@@ -50,6 +50,19 @@ export interface SpoolMonitorDeps {
   platform: NodeJS.Platform;
   /** Defaults to chokidar (chokidar-watch.ts); `watchFolderNative` is the fs.watch alternative. */
   watch?: WatchFn;
+  /**
+   * How many due files are handed to `onDue` at once (default 1). More lets the store commit the
+   * admissions of several files together; `onDue` must then cope with calls in parallel.
+   */
+  dueConcurrency?: number;
+  /**
+   * A folder holding more files than this is no longer watched but listed by the monitor itself,
+   * every `busyListMs`, until it holds fewer than a quarter of them (default 1,000; see
+   * docs/performance.md: chokidar re-lists and `lstat`s the whole folder on every change in it).
+   */
+  busyFiles?: number;
+  /** How often a busy folder is listed (default 1 s). */
+  busyListMs?: number;
   /** A new file entered its grace period (`spool.detected`). */
   onDetected(path: string): void;
   /** A tracked file left before its grace ended: the client handled it (`spool.cleared`). */
@@ -96,9 +109,24 @@ interface FolderInfo {
   state: FolderState | 'unknown';
   watcher?: Closer;
   problem?: string;
+  /** Too many files to watch: listed every `busyListMs` instead (see `busyFiles`). */
+  busy?: boolean;
+  /** Names the watcher reported since the folder's last look, checked together. */
+  pending?: Set<string>;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Due files taken from the tracker per turn, so watcher events are not held up by a backlog. */
+const DUE_BATCH = 64;
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function forEachLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void>) {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+}
 
 /** Pure: why `spool.paths` gave no folder at all, and what to do about it. */
 export function noFolderReason(paths: string[], x: Expansion): string {
@@ -116,6 +144,8 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
   const p = pathFor(deps.platform);
   const watch = deps.watch ?? watchFolderChokidar;
   const retryMs = deps.retryMs ?? Math.min(deps.rescanMs, 10_000);
+  const busyFiles = deps.busyFiles ?? 1_000;
+  const busyListMs = deps.busyListMs ?? 1_000;
   const tracker = makeGraceTracker(deps.graceMs);
   const folders = new Map<string, FolderInfo>();
   const parents = new Map<string, Closer>();
@@ -124,6 +154,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
   let stopped = false;
   let dueTimer: unknown;
   let rescanTimer: unknown;
+  let busyTimer: unknown;
 
   // Grace is measured on the monotonic clock (grace-tracker.ts); mtimes are read against the wall.
   const mono = (): number => monotonicNow(clock);
@@ -162,7 +193,7 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     if (tracker.gone(path)) deps.onCleared(path);
   };
   const clearFolder = (folder: string, keep: Set<string> = new Set()): void => {
-    for (const e of tracker.snapshot()) if (e.folder === folder && !keep.has(e.path)) clear(e.path);
+    for (const path of tracker.pathsIn(folder)) if (!keep.has(path)) clear(path);
   };
 
   const scheduleDue = (): void => {
@@ -177,40 +208,47 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     }, delay);
   };
 
-  const processDue = async (): Promise<void> => {
-    for (const e of tracker.due(at())) {
-      if (stopped) break;
-      let now: ScannedEntry | null;
-      try {
-        now = await statEntry(fs, e.folder, p.basename(e.path), p, e.rawPath);
-      } catch {
-        // Unreadable just now: look again later rather than spinning on a due timer of zero.
-        if (tracker.begin(e.path)) tracker.settle(e.path, mono() + retryMs);
-        continue;
-      }
-      if (now === null) {
-        clear(e.path);
-        continue;
-      }
-      // A change restarts the timer instead of handing over a file that is still being written.
-      if (track(e.folder, now) !== 'unchanged' || !tracker.begin(e.path)) continue;
-      const kind = now.class === 'candidate' ? 'file' : 'notRegular';
-      try {
-        await deps.onDue({
-          path: e.path,
-          folder: e.folder,
-          kind,
-          size: now.size,
-          mtimeMs: now.mtimeMs,
-          ...(e.rawPath ? { rawPath: e.rawPath } : {}),
-          firstSeenAt: e.firstSeenAt,
-        });
-        tracker.settle(e.path, 'done');
-      } catch {
-        // Not reported here: the daemon reports why (rate-limited) at the layer that knows.
-        tracker.settle(e.path, mono() + retryMs);
-      }
+  /** Claims one due file, unless it changed or left since it was last seen. */
+  const takeOne = async (e: GraceEntry): Promise<void> => {
+    if (stopped) return;
+    let now: ScannedEntry | null;
+    try {
+      now = await statEntry(fs, e.folder, p.basename(e.path), p, e.rawPath);
+    } catch {
+      // Unreadable just now: look again later rather than spinning on a due timer of zero.
+      if (tracker.begin(e.path)) tracker.settle(e.path, mono() + retryMs);
+      return;
     }
+    if (now === null) {
+      clear(e.path);
+      return;
+    }
+    // A change restarts the timer instead of handing over a file that is still being written.
+    if (track(e.folder, now) !== 'unchanged' || !tracker.begin(e.path)) return;
+    const kind = now.class === 'candidate' ? 'file' : 'notRegular';
+    try {
+      await deps.onDue({
+        path: e.path,
+        folder: e.folder,
+        kind,
+        size: now.size,
+        mtimeMs: now.mtimeMs,
+        ...(e.rawPath ? { rawPath: e.rawPath } : {}),
+        firstSeenAt: e.firstSeenAt,
+      });
+      tracker.settle(e.path, 'done');
+    } catch {
+      // Not reported here: the daemon reports why (rate-limited) at the layer that knows.
+      tracker.settle(e.path, mono() + retryMs);
+    }
+  };
+
+  /**
+   * One batch of due files per turn of the task chain: a backlog of thousands goes out batch by
+   * batch, with the watcher's news handled in between.
+   */
+  const processDue = async (): Promise<void> => {
+    await forEachLimit(tracker.due(at(), DUE_BATCH), deps.dueConcurrency ?? 1, takeOne);
     scheduleDue();
   };
 
@@ -232,16 +270,67 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
       warn(`watching ${folder} failed; relying on the rescan`, error);
       void enqueue(() => scanOne(folder));
     } else if (name === null) void enqueue(() => scanOne(folder));
-    else void enqueue(() => checkEntry(folder, name));
+    else {
+      // A burst of events becomes one task per folder: each name is looked at once, however often
+      // it was reported, and thousands of them become one listing of the folder.
+      const info = folders.get(folder);
+      if (info === undefined || info.busy) return;
+      if (info.pending === undefined) {
+        info.pending = new Set();
+        void enqueue(() => checkPending(folder));
+      }
+      info.pending.add(name);
+      // A flood of new names: stop the watcher now rather than when the task chain gets to them,
+      // before chokidar has opened a watch on each of thousands of files.
+      if (info.pending.size + tracker.count(folder) > busyFiles) void goBusy(info);
+    }
   };
 
-  const checkEntry = async (folder: string, name: string): Promise<void> => {
-    if (!folders.has(folder)) return;
-    const e = await statEntry(fs, folder, name, p).catch(() => undefined);
-    if (e === undefined) return; // unreadable just now; the rescan looks again
-    if (e === null) clear(p.join(folder, name));
-    else track(folder, e);
+  const checkPending = async (folder: string): Promise<void> => {
+    const info = folders.get(folder);
+    const names = info?.pending;
+    if (info === undefined || names === undefined) return;
+    info.pending = undefined;
+    if (info.busy || names.size > busyFiles / 4) return scanOne(folder, 'new');
+    for (const name of names) {
+      const e = await statEntry(fs, folder, name, p).catch(() => undefined);
+      if (e === undefined) continue; // unreadable just now; the rescan looks again
+      if (e === null) clear(p.join(folder, name));
+      else track(folder, e);
+    }
+    await checkBusy(folder, info);
     scheduleDue();
+  };
+
+  /**
+   * chokidar lists and `lstat`s the whole folder again on every change in it (our own claims
+   * included) and holds one watch per file: with thousands of files that is O(n) work per file
+   * taken. Such a folder is listed by the monitor instead, names only, until it has drained.
+   */
+  const goBusy = (info: FolderInfo): Promise<void> => {
+    if (info.busy) return Promise.resolve();
+    info.busy = true;
+    scheduleBusyList();
+    return closeWatcher(info);
+  };
+  const checkBusy = async (folder: string, info: FolderInfo): Promise<void> => {
+    const n = tracker.count(folder);
+    if (!info.busy && n > busyFiles) await goBusy(info);
+    else if (info.busy && n < busyFiles / 4) {
+      info.busy = false;
+      await openWatcher(folder, info);
+    }
+  };
+
+  const scheduleBusyList = (): void => {
+    if (busyTimer !== undefined || stopped) return;
+    busyTimer = clock.setTimeout(() => {
+      busyTimer = undefined;
+      void enqueue(async () => {
+        for (const [folder, info] of folders) if (info.busy) await scanOne(folder, 'new');
+        if ([...folders.values()].some((f) => f.busy)) scheduleBusyList();
+      });
+    }, busyListMs);
   };
 
   const closeWatcher = async (info: FolderInfo): Promise<void> => {
@@ -250,14 +339,30 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     await w?.close().catch(() => undefined);
   };
 
-  const scanOne = async (folder: string): Promise<void> => {
+  const openWatcher = async (folder: string, info: FolderInfo): Promise<void> => {
+    if (info.watcher !== undefined || info.busy || stopped) return;
+    try {
+      info.watcher = await watch(folder, (ev, name, err) => onWatchEvent(folder, ev, name, err));
+      // A flood of events while chokidar was starting made the folder busy meanwhile.
+      if (info.busy || stopped) await closeWatcher(info);
+    } catch (err) {
+      warn(`cannot watch ${folder}; relying on the rescan`, err);
+    }
+  };
+
+  /**
+   * Lists one folder. `all` `lstat`s every entry (start, periodic rescan, watcher errors); `new`
+   * only those not tracked yet: a tracked file is `lstat`ed again before it is claimed anyway.
+   */
+  const scanOne = async (folder: string, look: 'all' | 'new' = 'all'): Promise<void> => {
     const info = folders.get(folder);
     if (info === undefined) return;
-    const r = await scanFolder(fs, folder, p);
+    const r = await scanFolder(fs, folder, p, look === 'new' ? tracker.has : undefined);
     info.state = r.state;
     if (r.state === 'missing') {
       // Removed (or not created yet): its files are gone; the rescan watches for it to come back.
       await closeWatcher(info);
+      info.busy = false;
       clearFolder(folder);
       reportProblem(
         folder,
@@ -270,16 +375,9 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
       if (info.problem !== undefined) deps.onFolderProblem?.(folder, undefined);
       info.problem = undefined;
       for (const e of r.entries) track(folder, e);
-      clearFolder(folder, new Set([...r.entries.map((e) => e.path), ...r.unreadable]));
-      if (info.watcher === undefined && !stopped) {
-        try {
-          info.watcher = await watch(folder, (ev, name, err) =>
-            onWatchEvent(folder, ev, name, err),
-          );
-        } catch (err) {
-          warn(`cannot watch ${folder}; relying on the rescan`, err);
-        }
-      }
+      clearFolder(folder, new Set([...r.entries.map((e) => e.path), ...r.unreadable, ...r.known]));
+      await checkBusy(folder, info);
+      await openWatcher(folder, info);
     }
     scheduleDue();
   };
@@ -359,11 +457,15 @@ export function makeSpoolMonitor(deps: SpoolMonitorDeps): SpoolMonitor {
     },
     async stop() {
       stopped = true;
-      for (const t of [dueTimer, rescanTimer]) if (t !== undefined) clock.clearTimeout(t);
-      dueTimer = rescanTimer = undefined;
+      for (const t of [dueTimer, rescanTimer, busyTimer])
+        if (t !== undefined) clock.clearTimeout(t);
+      dueTimer = rescanTimer = busyTimer = undefined;
       await chain;
       const closers = [...[...folders.values()].map((f) => f.watcher), ...parents.values()];
-      for (const info of folders.values()) info.watcher = undefined;
+      for (const info of folders.values()) {
+        info.watcher = undefined;
+        info.busy = false;
+      }
       parents.clear();
       await Promise.all(closers.map((c) => c?.close().catch(() => undefined)));
     },

@@ -49,6 +49,10 @@ export async function makeInProcessWorld(opts: {
   /** Seams of the queue database (a commit that fails like a full or failing disk). */
   storeHooks?: DaemonDeps['storeHooks'];
   config?: Record<string, unknown> & { spool?: Record<string, unknown> };
+  /** Stands between the daemon and the real opener (which `open` calls), e.g. to fail once. */
+  openTransport?: (
+    open: () => ReturnType<typeof openTransport>,
+  ) => ReturnType<typeof openTransport>;
   /** What metrics and /healthz learn from the daemon (as `imspooler run` wires it). */
   observer?: DaemonObserver;
 }): Promise<InProcessWorld> {
@@ -105,7 +109,10 @@ export async function makeInProcessWorld(opts: {
         env,
         fs: opts.fs ?? realFs,
         clock: opts.clock ?? systemClock,
-        openTransport: (c) => openTransport(c, env),
+        openTransport: (c) =>
+          opts.openTransport
+            ? opts.openTransport(() => openTransport(c, env))
+            : openTransport(c, env),
         ...(opts.observer ? { observer: opts.observer } : {}),
         ...(opts.storeHooks ? { storeHooks: opts.storeHooks } : {}),
       });

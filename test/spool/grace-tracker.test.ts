@@ -100,6 +100,38 @@ describe('grace tracker', () => {
     if (e) e.dueAt = 0;
     expect(t.nextDueAt()).toBe(T0 + GRACE);
   });
+
+  it('counts files per folder and hands out due files in order, a batch at a time', () => {
+    const t = makeGraceTracker(0);
+    // Inserted in scrambled order: due() must still give earliest first, then by path.
+    const n = 1_000;
+    for (let i = 0; i < n; i++) {
+      const k = (i * 7919) % n;
+      t.observe(`/a/f${String(k).padStart(4, '0')}`, { size: 1, mtimeMs: T0 + (k % 10), folder: '/a' }, T0 + 100); // prettier-ignore
+    }
+    t.observe('/b/x', { size: 1, mtimeMs: T0, folder: '/b' }, T0 + 100);
+    expect(t.count('/a')).toBe(n);
+    expect(t.count('/b')).toBe(1);
+    expect(t.count()).toBe(n + 1);
+    const first = t.due(T0 + 100, 64);
+    expect(first).toHaveLength(64);
+    const all = t.due(T0 + 100);
+    expect(all).toHaveLength(n + 1);
+    expect(all.slice(0, 64)).toEqual(first);
+    const sorted = [...all].sort((a, b) => a.dueAt - b.dueAt || (a.path < b.path ? -1 : 1));
+    expect(all.map((e) => e.path)).toEqual(sorted.map((e) => e.path));
+    // Claimed and forgotten files leave the counts and the due list.
+    for (const e of first) {
+      t.begin(e.path);
+      t.settle(e.path, 'done');
+    }
+    expect(t.count()).toBe(n + 1 - 64);
+    expect(t.due(T0 + 100)).toEqual(all.slice(64));
+    expect(t.pathsIn('/b')).toEqual(['/b/x']);
+    t.gone('/b/x');
+    expect(t.count('/b')).toBe(0);
+    expect(t.nextDueAt()).toBe(all[64]?.dueAt);
+  });
 });
 
 describe('issue 10.4: grace is measured on the monotonic clock', () => {

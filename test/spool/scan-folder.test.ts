@@ -39,7 +39,22 @@ describe('scanFolder', () => {
       state: 'missing',
       entries: [],
       unreadable: [],
+      known: [],
     });
+  });
+
+  it('lists entries the caller already knows without lstat-ing them', async () => {
+    await fsp.writeFile(path.join(dir, 'old.json'), '{}');
+    await fsp.writeFile(path.join(dir, 'new.json'), '{}');
+    const stats: string[] = [];
+    const counting = {
+      ...realFs,
+      lstat: (p: string) => (stats.push(path.basename(p)), realFs.lstat(p)),
+    } as unknown as typeof realFs;
+    const r = await scanFolder(counting, dir, path, (p) => p === path.join(dir, 'old.json'));
+    expect(r.known).toEqual([path.join(dir, 'old.json')]);
+    expect(r.entries.map((e) => e.name)).toContain('new.json');
+    expect(stats).not.toContain('old.json');
   });
 
   it('reports an unreadable folder as a problem', async () => {

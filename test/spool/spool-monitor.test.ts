@@ -267,3 +267,51 @@ describe('spool monitor with a watcher that loses and repeats events', () => {
     expect(listeners.size).toBe(0);
   });
 });
+
+describe('spool monitor with a folder of thousands of files', () => {
+  it('stops watching a busy folder, lists it instead, takes every file once and watches again', async () => {
+    const opened: string[] = [];
+    let closed = 0;
+    const listeners = new Map<string, WatchListener>();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    await start({
+      busyFiles: 20,
+      busyListMs: 20,
+      dueConcurrency: 4,
+      watch: (d, l) => {
+        opened.push(d);
+        listeners.set(d, l);
+        return {
+          close: async () => {
+            closed++;
+            listeners.delete(d);
+          },
+        };
+      },
+      onDue: async (e) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        due.push({ ...e, at: Date.now() });
+        await claimFile(realFs, e.path, path.join(queue, `${due.length}-${path.basename(e.path)}`));
+        inFlight--;
+      },
+    });
+    expect(opened).toEqual([spool]);
+    const names = Array.from({ length: 40 }, (_, i) => `b${String(i).padStart(2, '0')}.json`);
+    await Promise.all(names.map((n) => fsp.writeFile(path.join(spool, n), `{"n":"${n}"}`)));
+    const emit = listeners.get(spool)!;
+    for (const n of names) emit('add', n);
+    await waitFor(() => closed === 1, 2_500, 'the watcher to be closed');
+    // Not watched now: a file arriving is found by the monitor's own listing.
+    await fsp.writeFile(path.join(spool, 'late.json'), '{}');
+    await waitFor(() => due.length === 41, 5_000, 'every file handed over');
+    await waitFor(() => opened.length === 2, 2_500, 'watching again');
+    expect(due.map((d) => path.basename(d.path)).sort()).toEqual([...names, 'late.json'].sort());
+    expect(detected).toHaveLength(41);
+    expect(cleared).toEqual([]);
+    expect(maxInFlight).toBeGreaterThan(1);
+    expect(maxInFlight).toBeLessThanOrEqual(4);
+    expect(monitor?.folders()).toEqual([{ path: spool, state: 'ok', watching: true }]);
+  });
+});

@@ -1,13 +1,11 @@
 import { systemClock } from '../../clock.js';
 import type { Config } from '../../config/config-types.js';
 import { startDaemon, takeDaemonLock, type DaemonObserver } from '../../daemon/daemon.js';
-import { openTransport } from '../../daemon/open-transport.js';
 import { handleStopSignals } from '../../daemon/signals.js';
+import type { EventLog } from '../../log/event-log.js';
 import { makeEventLog } from '../../log/logger.js';
-import { makeHealthProbe } from '../../metrics/health-probe.js';
-import { makeMetrics, type Metrics } from '../../metrics/metrics.js';
-import { withMetrics } from '../../metrics/metrics-event-log.js';
-import { startMetricsServer, type MetricsServer } from '../../metrics/metrics-server.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import type { MetricsServer } from '../../metrics/metrics-server.js';
 import { loadCommandConfig, packageVersion, type CommandContext } from '../context.js';
 
 /** `imspooler run`: the daemon in the foreground until SIGINT/SIGTERM (SIGBREAK on Windows). */
@@ -27,8 +25,14 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     ...(config.log.maxFiles !== undefined ? { maxFiles: config.log.maxFiles } : {}),
     secrets: () => secrets,
   });
-  const metrics = config.metrics.listen ? makeMetrics({ clock: systemClock }) : undefined;
-  const log = metrics ? withMetrics(fileLog, metrics) : fileLog;
+  // prom-client and the listener are loaded only when metrics are on, the transport only when the
+  // first item is due (daemon/lazy-transport.ts): a daemon waiting with an empty queue stays small.
+  const metrics = config.metrics.listen
+    ? (await import('../../metrics/metrics.js')).makeMetrics({ clock: systemClock })
+    : undefined;
+  const log: EventLog = metrics
+    ? (await import('../../metrics/metrics-event-log.js')).withMetrics(fileLog, metrics)
+    : fileLog;
   let server: MetricsServer | undefined;
   let daemon;
   try {
@@ -41,6 +45,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
       env: ctx.env,
       ...(metrics ? { observer: observerFor(metrics) } : {}),
       openTransport: async (c) => {
+        const { openTransport } = await import('../../daemon/open-transport.js');
         // Routing ("auto") says once per sender which transport it chose and why.
         const opened = await openTransport(c, ctx.env, (sender, decision) =>
           log.diag('info', `mail for ${sender} goes through ${decision.kind}: ${decision.why}`, {
@@ -91,8 +96,10 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   });
 }
 
-function startMetrics(config: Config, metrics: Metrics): Promise<MetricsServer> {
+async function startMetrics(config: Config, metrics: Metrics): Promise<MetricsServer> {
   const { degradedAfter } = config.metrics;
+  const { startMetricsServer } = await import('../../metrics/metrics-server.js');
+  const { makeHealthProbe } = await import('../../metrics/health-probe.js');
   return startMetricsServer({
     listen: config.metrics.listen!,
     metrics,

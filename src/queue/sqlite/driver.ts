@@ -89,3 +89,16 @@ export function storageFailureName(e: unknown): string | undefined {
       return undefined;
   }
 }
+
+/**
+ * Rolls back the open transaction, if any. (`isTransaction` exists from Node 22.16 only, and
+ * engines allows 22.13: SQLite answers "no transaction is active" instead, which is ignored, as
+ * is a rollback SQLite already did by itself after some I/O errors.)
+ */
+export function rollbackQuietly(db: Database): void {
+  try {
+    db.exec('ROLLBACK');
+  } catch {
+    // Nothing was open.
+  }
+}

@@ -1,4 +1,4 @@
-import type { Database } from './driver.js';
+import { rollbackQuietly, type Database } from './driver.js';
 
 /** Runs writes in shared transactions; see {@link makeGroupCommit}. */
 export interface GroupCommit {
@@ -66,11 +66,7 @@ export function makeGroupCommit(
       db.exec('COMMIT');
     } catch (e) {
       // The commit (or a savepoint statement) failed: none of the batch is on disk.
-      try {
-        if (db.isTransaction) db.exec('ROLLBACK');
-      } catch {
-        // SQLite rolls back by itself after some I/O errors; nothing more to undo.
-      }
+      rollbackQuietly(db);
       for (const op of batch) op.reject(e);
       return;
     }
