@@ -245,19 +245,22 @@ wait "$daemon" || fail "exit code $? after Ctrl-C"
 daemon=
 ok
 
-step "upgrade (a newer MSI, no CONFIG given): config and queue kept"
+step "upgrade (a newer MSI, no CONFIG given): config, queue and history kept"
 wait "$next_build" || fail "building the $next MSI"
 win msiexec /i "$(winepath -w "$work/next.msi")" /qn || fail "msiexec /i (upgrade) exited $?"
 win cmd /c 'echo %IMSPOOLER_CONFIG%'
 [ "$(out)" = "$config_win" ] || fail "after the upgrade IMSPOOLER_CONFIG is '$(out)'"
 win "$exe" status --json || fail "status after the upgrade exited $?"
 status_is 's.counts.quarantined === 1 && !s.daemon.running' || fail "the queue changed in the upgrade"
+win "$exe" history --json || fail "history after the upgrade exited $?"
+status_is 's.items.filter((i) => i.state === "delivered").length === 2' ||
+  fail "the history lost the two delivered items in the upgrade"
 ok
 
 step "msiexec /x: program removed, queue kept"
 win msiexec /x "$(winepath -w "$work/next.msi")" /qn || fail "msiexec /x exited $?"
 [ ! -e "$exe" ] || fail "$exe is still there"
-[ -f "$(current_log)" ] && [ "$(emls)" -ge 2 ] && [ -n "$(ls "$state/queue/quarantined")" ] ||
+[ -f "$(current_log)" ] && [ "$(emls)" -ge 2 ] && [ -s "$state/queue.db" ] ||
   fail "the user's state was touched"
 win cmd /c 'echo %IMSPOOLER_CONFIG%'
 [ "$(out)" = '%IMSPOOLER_CONFIG%' ] || fail "IMSPOOLER_CONFIG is still set: $(out)"
