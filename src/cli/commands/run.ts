@@ -43,10 +43,28 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     report: (level, message) => log.diag(level, message),
   });
   let server: MetricsServer | undefined;
-  let daemon;
-  try {
+  let exit!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (exit = resolve));
+  // Installed before the daemon starts: a stop signal that comes while it starts (a service
+  // manager's, or one sent the moment `daemon.started` is read) waits for the start and then stops
+  // cleanly, instead of ending the process by Node's default with no daemon.stopped.
+  const unhandle = handleStopSignals({
+    platform: process.platform,
+    forceAfterMs: config.delivery.shutdownTimeout + 5000,
+    stop: async (reason) => {
+      const running = await startup.catch(() => undefined);
+      if (running === undefined) return; // a failed start released what it held itself
+      await running.stop(`signal ${reason}`);
+      await server?.close();
+      await log.close();
+      await lock.release();
+    },
+    exit: (code) => exit(code),
+    warn: (m) => ctx.err(`imspooler: ${m}`),
+  });
+  const startup = (async () => {
     if (metrics) server = await startMetrics(config, metrics);
-    daemon = await startDaemon({
+    return startDaemon({
       config,
       log,
       lock,
@@ -68,7 +86,11 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
         return opened;
       },
     });
+  })();
+  try {
+    await startup;
   } catch (e) {
+    unhandle();
     log.diag('error', `daemon failed to start: ${e instanceof Error ? e.message : String(e)}`);
     await server?.close();
     await log.close();
@@ -77,7 +99,6 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   }
   if (server)
     log.diag('info', `health and metrics at ${server.url}/healthz and ${server.url}/metrics`);
-  const running = daemon;
   // `imspooler run | head` closes stdout: the log file still gets every line, so carry on.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') log.diag('warn', `stdout: ${e.message}`);
@@ -90,20 +111,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
       `internal error (unhandled rejection): ${reason instanceof Error ? reason.message : String(reason)}`,
     ),
   );
-  return new Promise<number>((resolve) => {
-    handleStopSignals({
-      platform: process.platform,
-      forceAfterMs: config.delivery.shutdownTimeout + 5000,
-      stop: async (reason) => {
-        await running.stop(`signal ${reason}`);
-        await server?.close();
-        await log.close();
-        await lock.release();
-      },
-      exit: resolve,
-      warn: (m) => ctx.err(`imspooler: ${m}`),
-    });
-  });
+  return exited;
 }
 
 async function startMetrics(config: Config, metrics: Metrics): Promise<MetricsServer> {
