@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { realFs, type FsLike } from '../../platform/fs-seam.js';
-import { errnoCode, withBusyRetry, type BusyRetryOptions } from '../../platform/rename-retry.js';
+import { errnoCode } from '../../platform/rename-retry.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from '../item-meta.js';
 import { mapPool } from './pool.js';
 
@@ -129,30 +129,8 @@ function metaProblem(v: unknown, id: string): string | undefined {
   return undefined;
 }
 
-/** The names in a folder; a folder that does not exist (yet) is empty. */
-export async function readdirOrEmpty(fs: Pick<FsLike, 'readdir'>, dir: string): Promise<string[]> {
-  try {
-    return await fs.readdir(dir);
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return [];
-    throw e;
-  }
-}
-
-/** Removes a file if it is there (retrying Windows locks); true when it existed. */
-export async function unlinkIfExists(
-  fs: Pick<FsLike, 'unlink'>,
-  path: string,
-  retry?: BusyRetryOptions,
-): Promise<boolean> {
-  try {
-    await withBusyRetry(() => fs.unlink(path), retry);
-    return true;
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return false;
-    throw e;
-  }
-}
+// One rule for both stores: the current store's helpers (the 0.1.0 ones were the same code).
+export { readdirOrEmpty, unlinkIfExists } from '../unlink.js';
 
 /** Whether a path exists, without following a symbolic link. */
 export async function existsNoFollow(fs: Pick<FsLike, 'lstat'>, path: string): Promise<boolean> {

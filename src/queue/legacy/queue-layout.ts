@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { basename, join, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { ITEM_STATES, type ItemState } from '../item-meta.js';
 
 /**
@@ -80,24 +79,5 @@ export function idOfMetaName(name: string): string | undefined {
   return isSafeId(id) ? id : undefined;
 }
 
-/** Suffix of every file name in `claimed/`; `.claimed.partial` is then a half-finished copy. */
-export const CLAIMED_SUFFIX = '.claimed';
-
-/**
- * A fresh, unique file name for `claimed/`: sortable time, randomness against collisions, and the
- * original name (made safe for any file system) so a person listing the folder knows what it is.
- */
-export function claimedName(sourceFileName: string, now: number): string {
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('.', '');
-  const safe =
-    basename(sourceFileName.replace(/\\/g, '/'))
-      .replace(/[^\w.@+-]/g, '_')
-      .slice(0, 80) || 'unnamed';
-  return `${stamp}-${randomBytes(4).toString('hex')}-${safe}${CLAIMED_SUFFIX}`;
-}
-
-/** The original name inside a `claimed/` file name (best effort), for logs after a recovery. */
-export function sourceNameOfClaimed(claimedFileName: string): string {
-  const m = /^\d{8}T\d{9}Z-[0-9a-f]{8}-(.*)\.claimed$/.exec(basename(claimedFileName));
-  return m?.[1] ?? basename(claimedFileName);
-}
+// The `claimed/` names are the same in both stores: one definition, in the current layout.
+export { CLAIMED_SUFFIX, claimedName, sourceNameOfClaimed } from '../queue-layout.js';
