@@ -3,31 +3,19 @@ import { basename } from 'node:path';
 import type { Clock } from '../clock.js';
 import { emailOf, type EventLog } from '../log/event-log.js';
 import type { FsLike } from '../platform/fs-seam.js';
-import type { ItemMeta, ItemState } from '../queue/item-meta.js';
+import type { ItemMeta } from '../queue/item-meta.js';
+import type { AdmitInfo, AdmitResult } from '../queue/queue-store.js';
 import type { ParseResult } from '../spool/spool-item.js';
 import type { DueEntry } from '../spool/spool-monitor.js';
 import { crashPoint } from './crash-point.js';
 
-/** What `admit` answers (queue/queue-store.ts). */
-export type AdmitResult =
-  | { kind: 'queued'; meta: ItemMeta }
-  | { kind: 'duplicate'; id: string; existingState: ItemState | 'delivered' }
-  | { kind: 'quarantined'; meta: ItemMeta };
+/** What `admit` answers: the store's own types, so intake and the store cannot drift apart. */
+export type { AdmitInfo, AdmitResult };
 
 /** The queue operations intake needs. */
 export interface IntakeStore {
   claimPath(sourceFileName: string): string;
-  admit(
-    claimedPath: string,
-    info: {
-      source: string;
-      firstSeenAt: string;
-      size: number;
-      id: string;
-      parsed: ParseResult;
-      bytes?: Buffer;
-    },
-  ): Promise<AdmitResult>;
+  admit(claimedPath: string, info: AdmitInfo): Promise<AdmitResult>;
   quarantineEntry(
     claimedPath: string,
     info: { source: string; code: string; message: string; firstSeenAt: string },
