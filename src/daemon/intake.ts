@@ -7,7 +7,7 @@ import type { ItemMeta } from '../queue/item-meta.js';
 import type { AdmitInfo, AdmitResult } from '../queue/queue-store.js';
 import type { ParseResult } from '../spool/spool-item.js';
 import type { DueEntry } from '../spool/spool-monitor.js';
-import { crashPoint } from './crash-point.js';
+import { crashPoint } from '../platform/crash-point.js';
 
 /** What `admit` answers: the store's own types, so intake and the store cannot drift apart. */
 export type { AdmitInfo, AdmitResult };

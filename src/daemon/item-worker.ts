@@ -6,7 +6,7 @@ import { DeliveryError, isContentMissing, isDeliveryError } from '../errors/erro
 import { emailOf, type EventLog } from '../log/event-log.js';
 import { GROUP_ORDER, type GroupName, type ItemMeta, type ItemState } from '../queue/item-meta.js';
 import type { ParseResult, SpoolItem } from '../spool/spool-item.js';
-import { crashPoint } from './crash-point.js';
+import { crashPoint } from '../platform/crash-point.js';
 import { planAfterFailure, quickRetryAllowed } from './failure-plan.js';
 import type { Scheduler } from './scheduler.js';
 import { waitForServerPause } from './server-pause.js';

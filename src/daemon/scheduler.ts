@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { DueHeap } from './due-heap.js';
+import { DueHeap } from '../due-heap.js';
 
 /** Options of `makeScheduler`. */
 export interface SchedulerOptions {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
-import { crashPoint } from '../daemon/crash-point.js';
+import { crashPoint } from '../platform/crash-point.js';
 import type { FsLike } from '../platform/fs-seam.js';
 import { renameWithRetry, type BusyRetryOptions } from '../platform/rename-retry.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from './item-meta.js';

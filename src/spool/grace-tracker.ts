@@ -15,7 +15,7 @@
  * offline for weeks): the due times are kept in a heap, so a change costs O(log n) and finding the
  * next due file never scans every entry.
  */
-import { DueHeap } from '../daemon/due-heap.js';
+import { DueHeap } from '../due-heap.js';
 
 /** The wall clock (ms since the epoch) and the monotonic clock, read together. */
 export interface Instant {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DueHeap } from '../../src/daemon/due-heap.js';
+import { DueHeap } from '../../src/due-heap.js';
 import { makeScheduler } from '../../src/daemon/scheduler.js';
 import { flush, manualClock } from './manual-clock.js';
 

@@ -5,7 +5,7 @@ import { jsonItem, makeWorld, waitUntil, type DaemonProcess, type World } from '
 
 /**
  * A SIGKILL at every step of an item's life (issue 4, part 1). The daemon kills itself at the
- * exact step through the test-only switch IMSPOOLER_TEST_CRASH_AT (src/daemon/crash-point.ts);
+ * exact step through the test-only switch IMSPOOLER_TEST_CRASH_AT (src/platform/crash-point.ts);
  * the restarted daemon, without the switch, must deliver every recipient group exactly once.
  */
 

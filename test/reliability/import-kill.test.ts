@@ -7,7 +7,7 @@ import { status, started } from './helpers.js';
 
 /**
  * Upgrade without loss, with real kills: a state folder written by 0.1.0's own code, the daemon
- * of this version SIGKILLed at each step of the import (src/daemon/crash-point.ts), then started
+ * of this version SIGKILLed at each step of the import (src/platform/crash-point.ts), then started
  * again without the switch. Every item must come through in its state, and every deliverable
  * recipient group be delivered exactly once (the group 0.1.0 left `sending` is looked up first).
  */

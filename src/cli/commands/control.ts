@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { applyControl, type ControlRequest } from '../../daemon/control-ops.js';
 import { submitControl } from '../../daemon/control-inbox.js';
-import { crashPoint } from '../../daemon/crash-point.js';
+import { crashPoint } from '../../platform/crash-point.js';
 import { wakeDaemon } from '../../daemon/lock-endpoint.js';
 import { acquireQueueLock, type LockHolder } from '../../daemon/queue-lock.js';
 import { UsageError } from '../../errors/errors.js';
