@@ -1,6 +1,6 @@
 import type { Config } from '../config/config-types.js';
 import { isUsageError, UsageError } from '../errors/errors.js';
-import { whereFrom } from '../status/render-table.js';
+import { whereLooked } from './commands/where-looked.js';
 
 /** An ID as typed: hex, at least the 8 characters commands accept. */
 const LOOKS_LIKE_ID = /^[0-9a-f]{8,64}$/i;
@@ -19,7 +19,6 @@ export async function resolveItemId(
     return await store.resolveId(id);
   } catch (e) {
     if (!isUsageError(e) || !LOOKS_LIKE_ID.test(id.trim())) throw e;
-    const where = whereFrom({ stateDir: config.stateDir, configFile: config.configFile ?? null });
-    throw new UsageError(`${e.message}; ${where}`, { cause: e });
+    throw new UsageError(`${e.message}; ${whereLooked(config)}`, { cause: e });
   }
 }

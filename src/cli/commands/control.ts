@@ -47,7 +47,7 @@ export async function controlCommand(
     if (!idOrAll.all) {
       if (found.kind === 'none') {
         throw new UsageError(
-          `no item with ID ${idArg(idOrAll.id!)} in the queue (it is empty; ${whereLooked(config)})`,
+          `no item with ID ${idArg(idOrAll.id!)}: the queue is empty; ${whereLooked(config)}`,
         );
       }
       id = await resolveItemId(found.reader, idOrAll.id!, config);

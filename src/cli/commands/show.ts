@@ -23,7 +23,7 @@ export async function showCommand(
   if (found.kind === 'none') {
     // Checked the same way as with a database: a malformed ID is still bad usage.
     throw new UsageError(
-      `no item with ID ${idArg(id)} (the queue is empty; ${whereLooked(config)})`,
+      `no item with ID ${idArg(id)}: the queue is empty; ${whereLooked(config)}`,
     );
   }
   const reader = found.reader;
