@@ -35,7 +35,7 @@ async function world() {
   const configFile = path.join(dir, 'config.json');
   await fsp.writeFile(configFile, JSON.stringify(config));
   const out: string[] = [];
-  const ctx: CommandContext = { configFile, env: { PW: 'pw' }, out: (t) => out.push(t), err: () => undefined }; // prettier-ignore
+  const ctx: CommandContext = { configFile, env: { PW: 'pw' }, cwd: dir, out: (t) => out.push(t), err: () => undefined }; // prettier-ignore
   // The log file is dated (imspooler-YYYY-MM-DD.log): read every .log in its folder.
   const logLines = async () => {
     const logDir = path.join(dir, 'log');
