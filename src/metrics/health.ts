@@ -67,8 +67,7 @@ export interface HealthReport {
 export function evaluateHealth(input: HealthInput): HealthReport {
   const { now, thresholds: t } = input;
   const reasons: string[] = [];
-  const iso = (ms: number | undefined) =>
-    ms === undefined ? undefined : new Date(ms).toISOString();
+  const iso = (ms: number) => new Date(ms).toISOString();
 
   let ews: CheckStatus = 'ok';
   if (input.ewsFailingSince !== undefined) {

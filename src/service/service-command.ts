@@ -44,7 +44,7 @@ export interface ServiceDeps {
   /** The program the service starts: node, or the self-contained program itself. */
   nodePath: string;
   /** Absolute path of `bin/imspooler.js`; absent for the self-contained program. */
-  cliPath?: string;
+  cliPath?: string | undefined;
   /** Numeric user id, for launchd's `gui/<uid>` domain. */
   uid?: number;
   /** Account for the Windows task (`DOMAIN\name`). */
@@ -106,7 +106,7 @@ export function makeServiceDeps(
     homeDir: homedir(),
     nodePath: process.execPath,
     // The self-contained program is its own command: no script to name.
-    ...(isSingleExecutable() ? {} : { cliPath: defaultCliPath() }),
+    cliPath: isSingleExecutable() ? undefined : defaultCliPath(),
     ...(uid === undefined ? {} : { uid }),
     user: windowsAccount(env, currentUsername(env)),
     tmpDir: tmpdir(),
@@ -121,7 +121,7 @@ function buildSpec(opts: ServiceOptions, deps: ServiceDeps): ServiceSpec {
   const style = pathStyle(deps.cliPath ?? deps.nodePath);
   return {
     nodePath: deps.nodePath,
-    ...(deps.cliPath === undefined ? {} : { cliPath: deps.cliPath }),
+    cliPath: deps.cliPath,
     configFile: opts.configFile,
     // The package root, where `npm start` runs too; the self-contained program's own folder.
     workingDir:
