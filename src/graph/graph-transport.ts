@@ -193,7 +193,7 @@ export function makeGraphTransport(opts: GraphTransportOptions): GraphTransport 
       const filter = encodeURIComponent(propertyFilter(ITEM_HEADER_PROPERTY, headerValue));
       const look = async () => {
         const { text } = await call('find', 'GET', `${path}/messages?$filter=${filter}&$select=id&$top=1`, undefined, signal); // prettier-ignore
-        const found = parseJson(text, `Graph find: ${host}'s answer`, foundShape);
+        const found = parseJson(text, `Graph find: the answer of ${host}`, foundShape);
         if (!found.ok) throw new DeliveryError('InvalidResponse', found.message);
         return found.value.value.length > 0;
       };
