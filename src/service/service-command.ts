@@ -46,7 +46,7 @@ export interface ServiceDeps {
   /** Absolute path of `bin/imspooler.js`; absent for the self-contained program. */
   cliPath?: string | undefined;
   /** Numeric user id, for launchd's `gui/<uid>` domain. */
-  uid?: number;
+  uid?: number | undefined;
   /** Account for the Windows task (`DOMAIN\name`). */
   user?: string;
   /** Where the temporary Windows task XML goes (default: the OS temp folder). */
@@ -107,7 +107,7 @@ export function makeServiceDeps(
     nodePath: process.execPath,
     // The self-contained program is its own command: no script to name.
     cliPath: isSingleExecutable() ? undefined : defaultCliPath(),
-    ...(uid === undefined ? {} : { uid }),
+    uid,
     user: windowsAccount(env, currentUsername(env)),
     tmpDir: tmpdir(),
     nodePlatform: process.platform,
@@ -130,7 +130,7 @@ function buildSpec(opts: ServiceOptions, deps: ServiceDeps): ServiceSpec {
         : style.dirname(style.dirname(deps.cliPath)),
     ...(deps.user === undefined || opts.allUsers ? {} : { user: deps.user }),
     ...(opts.allUsers ? { allUsers: true } : {}),
-    ...(opts.env === undefined ? {} : { env: opts.env }),
+    env: opts.env,
   };
 }
 
@@ -234,7 +234,7 @@ export async function runServiceCommand(
   const ctx = {
     homeDir: deps.homeDir,
     tmpDir: deps.tmpDir ?? tmpdir(),
-    ...(deps.uid === undefined ? {} : { uid: deps.uid }),
+    uid: deps.uid,
   };
   if (action === 'print') {
     deps.out(planService(platform, spec, ctx).definition.trimEnd());

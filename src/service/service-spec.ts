@@ -38,7 +38,7 @@ export interface ServiceSpec {
    * task inherits the user's environment instead). `IMSPOOLER_CONFIG` is always set to
    * `configFile`. Definitions are readable files: never put secrets here.
    */
-  env?: Record<string, string>;
+  env?: Record<string, string> | undefined;
   /** Folder for stdout/stderr files, where the service manager does not keep them itself (launchd). */
   logDir?: string | undefined;
 }
