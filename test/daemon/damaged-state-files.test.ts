@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { controlDir, makeControlInbox, submitControl } from '../../src/daemon/control-inbox.js';
-import type { ControlRequest } from '../../src/daemon/control-ops.js';
+import { controlDir, makeControlInbox, submitControl } from '../../src/control/control-inbox.js';
+import type { ControlRequest } from '../../src/control/control-ops.js';
 import {
   daemonInfoPath,
   graceFilePath,
@@ -12,7 +12,7 @@ import {
   readProblems,
   readRunningDaemon,
 } from '../../src/daemon/daemon-state.js';
-import { acquireQueueLock, type HeldLock } from '../../src/daemon/queue-lock.js';
+import { acquireQueueLock, type HeldLock } from '../../src/control/queue-lock.js';
 
 /**
  * What the daemon publishes and reads back through the state folder is checked, not cast (issue
