@@ -27,6 +27,7 @@ import { applyControl } from './control-ops.js';
 import { makeControlInbox } from './control-inbox.js';
 import { makeIntake } from './intake.js';
 import { makeIntakeProblems } from './intake-problems.js';
+import { applyOutcome } from './item-outcome.js';
 import { makeItemWorker } from './item-worker.js';
 import { makeLazyTransport } from './lazy-transport.js';
 import { checkTransportSecrets } from './transport-secrets.js';
@@ -193,28 +194,6 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     },
   });
 
-  const worker = makeItemWorker({
-    store,
-    transport,
-    log,
-    clock,
-    scheduler: {
-      schedule: (id, at) => scheduler.schedule(id, at),
-      pauseUntil: (t) => {
-        scheduler.pauseUntil(t);
-        deps.observer?.serverBackoff(t);
-      },
-      pausedUntil: () => scheduler.pausedUntil(),
-      setConcurrency: (n) => scheduler.setConcurrency(n),
-      concurrency: () => scheduler.concurrency(),
-    },
-    parse: (bytes) => parseSpoolItem(bytes, { maxBytes: config.spool.maxBytes }),
-    groupRecipients: (item) => deliveryGroups(item, config.organization.domains),
-    render: (item) => ({ subject: subjectFor(item), html: renderTranscriptHtml(item) }),
-    retry: config.retry,
-    policyHold: () => policyHoldReason(config.policy),
-  });
-
   const scheduler = makeScheduler({
     clock,
     concurrency: config.delivery.concurrency,
@@ -224,10 +203,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       try {
         // Opened (the first time, or again after it failed to) before the attempt's clock starts.
         if (!transport.isOpen()) await transport.open();
-        await worker(id, signal);
+        // Applied before the gate lets an operator's request in, which reschedules from disk.
+        applyOutcome(outcomeTarget, id, await worker(id, signal));
       } finally {
         gate.endAttempt(id);
-        // Deferred items are scheduled again by the worker; anything else has left the waiting set.
+        // A deferred item is due again (its outcome); anything else has left the waiting set.
         if (!scheduler.isScheduled(id)) waiting.delete(id);
       }
     },
@@ -236,6 +216,23 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
         'error',
         `internal error while delivering ${id}: ${error instanceof Error ? error.message : String(error)}`,
       ),
+  });
+  const outcomeTarget = {
+    scheduler,
+    log,
+    ...(deps.observer ? { onServerBackoff: (t: number) => deps.observer?.serverBackoff(t) } : {}),
+  };
+  const worker = makeItemWorker({
+    store,
+    transport,
+    log,
+    clock,
+    pausedUntil: () => scheduler.pausedUntil(),
+    parse: (bytes) => parseSpoolItem(bytes, { maxBytes: config.spool.maxBytes }),
+    groupRecipients: (item) => deliveryGroups(item, config.organization.domains),
+    render: (item) => ({ subject: subjectFor(item), html: renderTranscriptHtml(item) }),
+    retry: config.retry,
+    policyHold: () => policyHoldReason(config.policy),
   });
 
   // What keeps the daemon from its job: logged when it starts, again while it lasts (at most every
