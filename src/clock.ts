@@ -26,3 +26,24 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
   monotonic: () => performance.now(),
 };
+
+/**
+ * Calls `fn` every `ms` milliseconds on the clock's timers (so a test's clock drives it, and the
+ * system clock's never keep the process alive); returns what stops it.
+ */
+export function every(clock: Clock, ms: number, fn: () => void): () => void {
+  let stopped = false;
+  let handle: unknown;
+  const arm = () => {
+    handle = clock.setTimeout(() => {
+      if (stopped) return;
+      arm();
+      fn();
+    }, ms);
+  };
+  arm();
+  return () => {
+    stopped = true;
+    clock.clearTimeout(handle);
+  };
+}
