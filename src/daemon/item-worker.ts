@@ -7,8 +7,9 @@ import { emailOf, type EventLog } from '../log/event-log.js';
 import { GROUP_ORDER, type GroupName, type ItemMeta, type ItemState } from '../queue/item-meta.js';
 import type { ParseResult, SpoolItem } from '../spool/spool-item.js';
 import { crashPoint } from '../platform/crash-point.js';
-import { planAfterFailure, quickRetryAllowed } from './failure-plan.js';
+import { quickRetryAllowed } from './failure-plan.js';
 import type { ItemOutcome } from './item-outcome.js';
+import { recordFailure } from './record-failure.js';
 import { waitForServerPause } from './server-pause.js';
 
 /** The queue operations the worker needs (implemented by queue/queue-store.ts). */
@@ -125,7 +126,6 @@ export function makeItemWorker(
       return {};
     }
     const item = parsed.item;
-    const kindField = { kind: item.kind };
     if (Object.keys(meta.groups).length === 0) {
       const groups = deps.groupRecipients(item);
       for (const g of GROUP_ORDER) {
@@ -214,7 +214,19 @@ export function makeItemWorker(
           shouldRetry: ({ error }) => quickRetryAllowed(asDeliveryError(error)) && !signal.aborted,
         });
       } catch (e) {
-        return recordFailure(asDeliveryError(e), group);
+        return recordFailure(
+          { store, log, clock, retry: deps.retry, random: deps.random ?? Math.random },
+          {
+            meta,
+            attempt,
+            started,
+            group,
+            error: asDeliveryError(e),
+            aborted: signal.aborted,
+            fields: base,
+            kind: item.kind,
+          },
+        );
       }
     }
 
@@ -234,7 +246,7 @@ export function makeItemWorker(
       ...base,
       durationMs,
       extra: {
-        ...kindField,
+        kind: item.kind,
         groups: Object.fromEntries(
           Object.entries(meta.groups).map(([g, p]) => [
             g,
@@ -247,67 +259,6 @@ export function makeItemWorker(
       },
     });
     return {};
-
-    async function recordFailure(err: DeliveryError, group: GroupName): Promise<ItemOutcome> {
-      const now = clock.now();
-      const durationMs = now - started;
-      const error = { code: err.code, message: err.message };
-      const plan = planAfterFailure(err, {
-        now,
-        attempts: attempt,
-        firstSeenAt: Date.parse(meta!.retryWindowFrom ?? meta!.firstSeenAt),
-        retry: deps.retry,
-        random: deps.random ?? Math.random,
-        aborted: signal.aborted,
-      });
-      // Asked of the scheduler whatever becomes of this item (applied by apply-outcome.ts).
-      const asks: ItemOutcome = {
-        ...(plan.pauseUntil !== undefined ? { pauseUntil: plan.pauseUntil } : {}),
-        ...(plan.lowerConcurrency ? { lowerConcurrency: err.code } : {}),
-      };
-      const rec = {
-        n: attempt,
-        startedAt: new Date(started).toISOString(),
-        durationMs,
-        group,
-        error,
-      };
-      meta!.lastError = error;
-      const fields = { ...base, durationMs, error, extra: { ...kindField, group } };
-      switch (plan.kind) {
-        case 'retry': {
-          const at = new Date(plan.at).toISOString();
-          meta!.nextAttemptAt = at;
-          meta!.attempts.push({ ...rec, outcome: 'deferred', nextAttemptAt: at });
-          meta = await store.save(meta!, 'deferred');
-          log.event('delivery.deferred', plan.aborted ? 'unknown' : 'failure', plan.reason, {
-            ...fields,
-            nextAttemptAt: at,
-          });
-          return { ...asks, rescheduleAt: plan.at };
-        }
-        case 'expire':
-          meta!.attempts.push({ ...rec, outcome: 'failed' });
-          delete meta!.nextAttemptAt;
-          meta = await store.save(meta!, 'failed');
-          log.event('item.expired', 'failure', plan.reason, { ...fields, level: 'error' });
-          return asks;
-        case 'park':
-          meta!.attempts.push({ ...rec, outcome: 'failed' });
-          meta!.heldReason = plan.reason;
-          meta!.heldBy = 'daemon';
-          delete meta!.nextAttemptAt;
-          meta = await store.save(meta!, 'held');
-          log.event('item.held', 'failure', plan.reason, { ...fields, level: 'error' });
-          return asks;
-        case 'fail':
-          meta!.attempts.push({ ...rec, outcome: 'failed' });
-          delete meta!.nextAttemptAt;
-          meta = await store.save(meta!, 'failed');
-          log.event('delivery.failed', 'failure', plan.reason, { ...fields, level: 'error' });
-          return asks;
-      }
-    }
   };
 
   return async (id, signal) => {
