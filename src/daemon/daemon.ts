@@ -7,22 +7,22 @@ import { realFs, type FsLike } from '../platform/fs-seam.js';
 import type { SetAsideEntry } from '../platform/set-aside.js';
 import { makeQueueStore, type QueueStoreOptions } from '../queue/queue-store.js';
 import { resolveSpoolPaths } from '../spool/discover.js';
-import { applyControl } from './control-ops.js';
-import { makeControlInbox } from './control-inbox.js';
+import { applyControl } from '../control/control-ops.js';
+import { makeControlInbox } from '../control/control-inbox.js';
 import type { DaemonObserver } from './daemon-observer.js';
 import { makeDeliveryLoop } from './delivery-loop.js';
-import { makeLazyTransport } from './lazy-transport.js';
+import { makeLazyTransport } from '../delivery/open/lazy-transport.js';
 import { policyHoldReason } from './policy.js';
 import { makeProblemBoard } from './problems.js';
 import { publishDaemonState } from './publish-state.js';
-import { acquireQueueLock, type HeldLock } from './queue-lock.js';
+import { acquireQueueLock, type HeldLock } from '../control/queue-lock.js';
 import { publishQueueStats } from './queue-stats.js';
 import { withReleasers } from './releasers.js';
 import { resumeQueue } from './resume-queue.js';
 import { makeSpoolIntake } from './spool-intake.js';
 import { collectStartupItems } from './startup-items.js';
 import { logRecovery, logSetAside, warnIfTlsUnverified } from './startup-log.js';
-import { checkTransportSecrets } from './transport-secrets.js';
+import { checkTransportSecrets } from '../delivery/open/transport-secrets.js';
 
 export type { DaemonObserver } from './daemon-observer.js';
 

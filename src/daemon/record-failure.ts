@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { DeliveryError } from '../errors/errors.js';
 import type { EventFields, EventLog } from '../log/event-log.js';
 import type { GroupName, ItemMeta, ItemState } from '../queue/item-meta.js';
-import type { ItemKind } from '../spool/spool-item.js';
+import type { ItemKind } from '../item/spool-item.js';
 import { planAfterFailure } from './failure-plan.js';
 import type { ItemOutcome } from './item-outcome.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { systemClock, type Clock } from '../../src/clock.js';
-import { lockAddress, probeLock } from '../../src/daemon/lock-endpoint.js';
+import { lockAddress, probeLock } from '../../src/control/lock-endpoint.js';
 import { realFs, type FsLike } from '../../src/platform/fs-seam.js';
 import { errno, makeInProcessWorld, type InProcessWorld } from '../reliability/in-process.js';
 
