@@ -15,18 +15,6 @@ export interface Clock {
 /** The clock's monotonic reading, or its wall time when it has none. */
 export const monotonicNow = (clock: Clock): number => clock.monotonic?.() ?? clock.now();
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    // Timers never keep the process alive on their own: shutdown is decided by the daemon.
-    t.unref();
-    return t;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-  monotonic: () => performance.now(),
-};
-
 /**
  * Calls `fn` every `ms` milliseconds on the clock's timers (so a test's clock drives it, and the
  * system clock's never keep the process alive); returns what stops it.
@@ -47,3 +35,15 @@ export function every(clock: Clock, ms: number, fn: () => void): () => void {
     clock.clearTimeout(handle);
   };
 }
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    // Timers never keep the process alive on their own: shutdown is decided by the daemon.
+    t.unref();
+    return t;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  monotonic: () => performance.now(),
+};
