@@ -34,6 +34,7 @@ import { acquireQueueLock, type HeldLock } from './queue-lock.js';
 import { policyHoldReason } from './policy.js';
 import { makeProblemBoard, type DaemonProblem } from './problems.js';
 import { publishDaemonState } from './publish-state.js';
+import type { DueFeed } from './due-feed.js';
 import { resumeQueue } from './resume-queue.js';
 import { makeScheduler } from './scheduler.js';
 import { collectStartupItems } from './startup-items.js';
@@ -135,8 +136,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     },
     onCommitError: (code) => deps.observer?.storageProblem?.(code),
   });
-  // One query hands over what scheduling needs of each waiting item.
-  const startup = collectStartupItems({ keepFirstSeen: deps.observer !== undefined });
+  // Held items, for a release by the policy; waiting items are fed page by page (due-feed.ts).
+  const startup = collectStartupItems();
   const recovery = await store.open({ onItem: startup.onItem });
   // Closed after the scheduler has stopped (cleanups run in reverse): what is pending commits.
   cleanups.push({ name: 'queue database', fn: () => store.close() });
@@ -167,16 +168,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   });
   cleanups.push({ name: 'transport', fn: () => transport.close() });
 
-  // firstSeenAt of every item waiting for delivery, so metrics know the oldest without a disk scan.
-  const waiting = new Map<string, number>();
-  const scheduleMeta = (m: {
-    id: string;
-    state: string;
-    nextAttemptAt?: string;
-    firstSeenAt?: string;
-  }) => {
+  // Hands the scheduler the waiting items a page at a time; set by resumeQueue (below).
+  let feed: DueFeed | undefined = undefined;
+  const scheduleMeta = (m: { id: string; state: string; nextAttemptAt?: string }) => {
     if (m.state !== 'incoming' && m.state !== 'deferred') return;
-    if (m.firstSeenAt && deps.observer) waiting.set(m.id, Date.parse(m.firstSeenAt));
     scheduler.schedule(m.id, m.nextAttemptAt ? Date.parse(m.nextAttemptAt) : clock.now());
   };
 
@@ -187,8 +182,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       if (m && (m.state === 'incoming' || m.state === 'deferred')) scheduleMeta(m);
       else {
         scheduler.unschedule(id);
-        // Held or deleted: no longer waiting, so no longer the oldest item (metrics, /healthz).
-        waiting.delete(id);
+        feed?.topUp();
       }
     },
   });
@@ -227,8 +221,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
         await worker(id, signal);
       } finally {
         gate.endAttempt(id);
-        // Deferred items are scheduled again by the worker; anything else has left the waiting set.
-        if (!scheduler.isScheduled(id)) waiting.delete(id);
+        // The queue is handed to the scheduler a page at a time (due-feed.ts).
+        feed?.topUp();
       }
     },
     onError: (id, error) =>
@@ -262,10 +256,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     onUnstranded: () => intakeProblems.stateWritable(),
   });
 
-  await resumeQueue({
+  feed = await resumeQueue({
     recovery,
     startup,
     store,
+    scheduler,
+    now: () => clock.now(),
     admitClaimed: intake.admitClaimed,
     policyHold: () => policyHoldReason(config.policy),
     schedule: scheduleMeta,
@@ -401,8 +397,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   if (deps.observer) {
     const observer = deps.observer;
     const readStats = async (known?: Record<ItemState, number>) => {
-      let oldest: number | undefined;
-      for (const t of waiting.values()) if (oldest === undefined || t < oldest) oldest = t;
+      const first = store.oldestWaiting();
+      const oldest = first === undefined ? undefined : Date.parse(first);
       const stats = { ...(known ?? (await store.stats())), grace: monitor.snapshot().length };
       return { stats, ...(oldest !== undefined ? { oldestFirstSeenAt: oldest } : {}) };
     };

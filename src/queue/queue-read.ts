@@ -185,6 +185,15 @@ export function makeReadOps(db: Database, layout: QueueLayout) {
     return hasContentRow.get(id) !== undefined;
   };
 
+  const oldestRow = db.prepare(
+    // `+state`: walk the first-seen index in order and stop at the first waiting item.
+    `SELECT first_seen_at FROM items WHERE +state IN ('incoming', 'active', 'deferred')
+     ORDER BY first_seen_at LIMIT 1`,
+  );
+  /** `firstSeenAt` of the oldest item waiting for delivery or being delivered (metrics, /healthz). */
+  const oldestWaiting = (): string | undefined =>
+    (oldestRow.get() as { first_seen_at: string } | undefined)?.first_seen_at;
+
   /** Number of items per queue state: one indexed query. */
   const stats = async (): Promise<Record<ItemState, number>> => {
     const out = Object.fromEntries(ITEM_STATES.map((s) => [s, 0])) as Record<ItemState, number>;
@@ -192,7 +201,7 @@ export function makeReadOps(db: Database, layout: QueueLayout) {
     return out;
   };
 
-  return { find, get, list, forEach, resolveId, readContent, hasContent, stats };
+  return { find, get, list, forEach, resolveId, readContent, hasContent, stats, oldestWaiting };
 }
 
 /** The read operations, as `status`, `show` and `history` use them. */
