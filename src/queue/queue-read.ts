@@ -126,6 +126,15 @@ export function makeReadOps(db: Database, layout: QueueLayout) {
     }
   };
 
+  const firstIn = db.prepare(
+    'SELECT id, state, meta FROM items WHERE state = ? ORDER BY first_seen_at, id LIMIT ?',
+  );
+  /** The `limit` oldest items in one state (`status` shows the first rows of a big queue). */
+  const first = (state: ItemState, limit: number): ItemMeta[] =>
+    (firstIn.all(state, limit) as { id: string; state: string; meta: string }[]).map((r) =>
+      metaOfRow(r.id, r.state, r.meta),
+    );
+
   /** Every item in the given states (default all), oldest first. */
   const list = async (states: readonly ItemState[] = ITEM_STATES): Promise<ItemMeta[]> => {
     const all: ItemMeta[] = [];
@@ -201,7 +210,18 @@ export function makeReadOps(db: Database, layout: QueueLayout) {
     return out;
   };
 
-  return { find, get, list, forEach, resolveId, readContent, hasContent, stats, oldestWaiting };
+  return {
+    find,
+    get,
+    list,
+    forEach,
+    first,
+    resolveId,
+    readContent,
+    hasContent,
+    stats,
+    oldestWaiting,
+  };
 }
 
 /** The read operations, as `status`, `show` and `history` use them. */

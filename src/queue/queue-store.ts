@@ -462,6 +462,7 @@ export function makeQueueStore(opts: QueueStoreOptions) {
     find: readOp('find'),
     list: readOp('list'),
     forEach: readOp('forEach'),
+    first: readOp('first'),
     resolveId: readOp('resolveId'),
     readContent: readOp('readContent'),
     hasContent: readOp('hasContent'),
