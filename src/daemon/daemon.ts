@@ -427,6 +427,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       },
     },
   });
+  // The waiting items, likewise: the first ones due open the transport (its modules take a
+  // second to load) and start delivering, after the daemon is up rather than before.
+  feed.topUp();
   // The first scan may hand over a large backlog; the daemon is already up meanwhile (daemon.json
   // written, control requests answered, status shows it running).
   void monitor

@@ -29,7 +29,7 @@ export interface ResumeDeps {
  * Picks up where the last run stopped, before new spool files are taken in: files claimed but not
  * admitted (a crash in between), items the policy held if it now allows sending, then every item
  * waiting for delivery, through a feed that hands the scheduler the queue a page at a time (the
- * daemon calls its `topUp` as items finish).
+ * daemon calls its `topUp` once started, then as items finish).
  */
 export async function resumeQueue(d: ResumeDeps): Promise<DueFeed> {
   for (const claimed of d.recovery.claimed) {
@@ -68,6 +68,7 @@ export async function resumeQueue(d: ResumeDeps): Promise<DueFeed> {
     schedule: (r) => d.schedule(r),
     now: d.now,
   });
-  feed.topUp();
+  // Not read yet: the daemon tops it up once it has said it started (see daemon.ts), so start-up
+  // is not spent loading the transport and delivering the first items.
   return feed;
 }
