@@ -109,6 +109,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): P
       '--state <states>',
       'only these states, comma-separated (grace, queued, active, deferred, held, failed, quarantined)',
     )
+    .option('--all', 'every item in the table (by default the counts and the first 50 rows)')
     .action(async (o, cmd: Command) => void (exit = await statusCommand(ctx(cmd), o)));
   program
     .command('show <id>')

@@ -18,6 +18,7 @@ import { publishDaemonState } from './publish-state.js';
 import { acquireQueueLock, type HeldLock } from '../control/queue-lock.js';
 import { publishQueueStats } from './queue-stats.js';
 import { withReleasers } from './releasers.js';
+import type { DueFeed } from './due-feed.js';
 import { resumeQueue } from './resume-queue.js';
 import { makeSpoolIntake } from './spool-intake.js';
 import { collectStartupItems } from './startup-items.js';
@@ -129,7 +130,7 @@ async function start(
     onCommitError: (code) => deps.observer?.storageProblem?.(code),
   });
   // One query hands over what scheduling needs of each waiting item.
-  const startup = collectStartupItems({ keepFirstSeen: deps.observer !== undefined });
+  const startup = collectStartupItems();
   const recovery = await store.open({ onItem: startup.onItem });
   // Closed after the scheduler has stopped (releases run in reverse): what is pending commits.
   releaser('queue database', () => store.close());
@@ -149,13 +150,16 @@ async function start(
   });
   releaser('transport', () => transport.close());
 
+  // Hands the scheduler the waiting items a page at a time; set by resumeQueue (below).
+  let feed: DueFeed | undefined = undefined;
   const loop = makeDeliveryLoop({
     config,
     store,
     transport,
     log,
     clock,
-    trackWaiting: deps.observer !== undefined,
+    // The queue is handed to the scheduler a page at a time (due-feed.ts): room, read more.
+    onRoom: () => feed?.topUp(),
     ...(deps.observer ? { onServerBackoff: (t: number) => deps.observer?.serverBackoff(t) } : {}),
   });
   let abandoned = 0;
@@ -193,10 +197,12 @@ async function start(
     onFolderProblem: (folder, problem) => deps.observer?.folderProblem(folder, problem),
   });
 
-  await resumeQueue({
+  feed = await resumeQueue({
     recovery,
     startup,
     store,
+    scheduler: loop.waiting,
+    now: () => clock.now(),
     admitClaimed: intake.admitClaimed,
     policyHold: () => policyHoldReason(config.policy),
     schedule: loop.schedule,
@@ -259,7 +265,10 @@ async function start(
         clock,
         stats: () => store.stats(),
         graceCount: () => monitor.snapshot().length,
-        oldestWaiting: () => loop.oldestWaiting(),
+        oldestWaiting: () => {
+          const first = store.oldestWaiting();
+          return first === undefined ? undefined : Date.parse(first);
+        },
       },
       counts,
     );
@@ -279,6 +288,9 @@ async function start(
       },
     },
   });
+  // The waiting items, likewise: the first ones due open the transport (its modules take a
+  // second to load) and start delivering, after the daemon is up rather than before.
+  feed.topUp();
   // The first scan may hand over a large backlog; the daemon is already up meanwhile (daemon.json
   // written, control requests answered, status shows it running).
   void monitor

@@ -7,6 +7,7 @@ import type { QueueStore } from '../queue/queue-store.js';
 import { parseSpoolItem } from '../item/parse-item.js';
 import { renderTranscriptHtml, subjectFor } from '../item/render-transcript.js';
 import { makeControlGate, type ControlGate } from '../control/control-gate.js';
+import type { FeedScheduler } from './due-feed.js';
 import { applyOutcome, type OutcomeTarget } from './item-outcome.js';
 import { makeItemWorker } from './item-worker.js';
 import { policyHoldReason } from './policy.js';
@@ -22,8 +23,11 @@ export interface DeliveryLoopDeps {
   clock: Clock;
   /** Told of every server back-off (metrics, /healthz). */
   onServerBackoff?: (until: number) => void;
-  /** Keep each waiting item's firstSeenAt, for {@link DeliveryLoop.oldestWaiting} (metrics). */
-  trackWaiting: boolean;
+  /**
+   * Called when an item leaves the schedule (its attempt ended, or it was unscheduled), so the
+   * due feed (due-feed.ts) can hand over more of the queue.
+   */
+  onRoom?: () => void;
 }
 
 /** An item as far as scheduling goes: the queue's metadata, or what start-up kept of it. */
@@ -40,8 +44,8 @@ export interface DeliveryLoop {
   schedule(item: SchedulableItem): void;
   /** Operator requests and delivery attempts never touch one item at once (control-gate.ts). */
   gate: ControlGate;
-  /** firstSeenAt (ms) of the oldest item waiting for delivery, when waiting items are tracked. */
-  oldestWaiting(): number | undefined;
+  /** What the due feed reads of the scheduler (due-feed.ts). */
+  waiting: FeedScheduler;
   /** Starts nothing more; aborts the attempts in flight after `abortAfterMs`. */
   stop(abortAfterMs: number): Promise<{ abandoned: number }>;
 }
@@ -53,9 +57,6 @@ export interface DeliveryLoop {
  */
 export function makeDeliveryLoop(d: DeliveryLoopDeps): DeliveryLoop {
   const { config, store, transport, log, clock } = d;
-  // firstSeenAt of every item waiting for delivery, so metrics know the oldest without a disk scan.
-  const waiting = new Map<string, number>();
-
   const scheduler = makeScheduler({
     clock,
     concurrency: config.delivery.concurrency,
@@ -86,7 +87,6 @@ export function makeDeliveryLoop(d: DeliveryLoopDeps): DeliveryLoop {
 
   const schedule = (m: SchedulableItem) => {
     if (m.state !== 'incoming' && m.state !== 'deferred') return;
-    if (m.firstSeenAt && d.trackWaiting) waiting.set(m.id, Date.parse(m.firstSeenAt));
     scheduler.schedule(m.id, m.nextAttemptAt ? Date.parse(m.nextAttemptAt) : clock.now());
   };
 
@@ -96,8 +96,7 @@ export function makeDeliveryLoop(d: DeliveryLoopDeps): DeliveryLoop {
       if (m && (m.state === 'incoming' || m.state === 'deferred')) schedule(m);
       else {
         scheduler.unschedule(id);
-        // Held or deleted: no longer waiting, so no longer the oldest item (metrics, /healthz).
-        waiting.delete(id);
+        d.onRoom?.();
       }
     },
   });
@@ -112,18 +111,18 @@ export function makeDeliveryLoop(d: DeliveryLoopDeps): DeliveryLoop {
       applyOutcome(target, id, await worker(id, signal));
     } finally {
       gate.endAttempt(id);
-      // A deferred item is due again (its outcome); anything else has left the waiting set.
-      if (!scheduler.isScheduled(id)) waiting.delete(id);
+      d.onRoom?.();
     }
   }
 
   return {
     schedule,
     gate,
-    oldestWaiting() {
-      let oldest: number | undefined;
-      for (const t of waiting.values()) if (oldest === undefined || t < oldest) oldest = t;
-      return oldest;
+    waiting: {
+      isScheduled: (id) => scheduler.isScheduled(id),
+      isRunning: (id) => scheduler.isRunning(id),
+      waiting: () => scheduler.waiting(),
+      nextDueAt: () => scheduler.nextDueAt(),
     },
     stop: (abortAfterMs) => scheduler.stop(abortAfterMs),
   };
