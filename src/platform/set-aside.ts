@@ -8,7 +8,7 @@
  */
 import { dirname, join, relative, sep } from 'node:path';
 import { realFs, type FsLike } from './fs-seam.js';
-import { errnoCode } from './rename-retry.js';
+import { errnoCode } from './errno.js';
 
 /** What was set aside, and where it went. */
 export interface SetAsideEntry {

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { QueueLayout } from '../queue-layout.js';
 import { openConnection, sqliteErrcode, SQLITE, type Database } from './driver.js';
 import { configureWriter } from './schema.js';
+import { errnoCode } from '../../platform/errno.js';
 
 /** Something found in the state folder that was moved aside so the daemon could start. */
 export interface SetAside {
@@ -20,8 +21,6 @@ export interface OpenedWriter {
   setAside: SetAside[];
 }
 
-const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
-
 /** `20261202T004703123Z`: sortable, and legal in a file name on every platform. */
 export const fileStamp = (now: number): string => new Date(now).toISOString().replace(/[-:.]/g, '');
 
@@ -30,7 +29,7 @@ function kindOf(path: string): 'missing' | 'file' | 'dir' | 'other' {
     const st = lstatSync(path);
     return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
   } catch (e) {
-    if (errnoOf(e) === 'ENOENT') return 'missing';
+    if (errnoCode(e) === 'ENOENT') return 'missing';
     throw e;
   }
 }
