@@ -31,7 +31,7 @@ import {
   PR_MESSAGE_DELIVERY_TIME,
   PR_MESSAGE_FLAGS,
 } from './transport.js';
-import { xmlEscape } from './xml-escape.js';
+import { xmlEscape } from '../text/xml-escape.js';
 
 export type { EwsCredentials, EwsVersion } from './ews-service.js';
 

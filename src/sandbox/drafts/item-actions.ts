@@ -5,7 +5,8 @@
 import type { MailboxStore } from '../mailbox-store.js';
 import { isSandboxItemId } from '../mailbox-store.js';
 import { SchemaViolation } from '../request-parser.js';
-import { escapeXml, type ResponseError } from '../soap-responses.js';
+import { type ResponseError } from '../soap-responses.js';
+import { xmlEscape } from '../../text/xml-escape.js';
 import { child, childrenNamed, type XmlNode } from '../xml-tree.js';
 
 /** A parsed SendItem or DeleteItem. */
@@ -83,8 +84,8 @@ const NS = {
 function actionResponse(op: string, results: ReadonlyArray<ResponseError | undefined>): string {
   const messages = results.map((e) =>
     e
-      ? `<m:${op}ResponseMessage ResponseClass="Error"><m:MessageText>${escapeXml(e.message)}</m:MessageText>` +
-        `<m:ResponseCode>${escapeXml(e.code)}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey></m:${op}ResponseMessage>`
+      ? `<m:${op}ResponseMessage ResponseClass="Error"><m:MessageText>${xmlEscape(e.message)}</m:MessageText>` +
+        `<m:ResponseCode>${xmlEscape(e.code)}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey></m:${op}ResponseMessage>`
       : `<m:${op}ResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode></m:${op}ResponseMessage>`,
   );
   return (
