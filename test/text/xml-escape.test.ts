@@ -51,8 +51,6 @@ describe('xmlEscape', () => {
 
 describe('xmlEscapeText', () => {
   it('escapes & < > for element text and leaves quotes readable', () => {
-    expect(xmlEscapeText(`C:\Program Files\"a" & 'b' <c>`)).toBe(
-      `C:\Program Files\"a" &amp; 'b' &lt;c&gt;`,
-    );
+    expect(xmlEscapeText(`/opt/"a" & 'b' <c>`)).toBe(`/opt/"a" &amp; 'b' &lt;c&gt;`);
   });
 });
