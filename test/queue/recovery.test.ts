@@ -4,13 +4,12 @@ import path from 'node:path';
 import { makeQueueStore, type QueueStore } from '../../src/queue/queue-store.js';
 import { openConnection } from '../../src/queue/sqlite/driver.js';
 import {
-  T0,
   admitContent,
-  closeAll,
+  discardStore,
   exists,
+  freshStore,
   manualClock,
   openStore,
-  tempStateDir,
 } from './helpers.js';
 
 /**
@@ -21,15 +20,8 @@ import {
 let dir: string;
 let store: QueueStore;
 const clock = manualClock();
-beforeEach(async () => {
-  clock.set(T0);
-  dir = await tempStateDir();
-  store = await openStore(dir, { clock });
-});
-afterEach(async () => {
-  await closeAll();
-  await fsp.rm(dir, { recursive: true, force: true });
-});
+beforeEach(async () => ({ dir, store } = await freshStore(clock, openStore)));
+afterEach(() => discardStore(dir));
 
 const reopen = async () => {
   await store.close();
