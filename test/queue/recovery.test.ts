@@ -111,12 +111,12 @@ describe('odd entries and a damaged database never block a start', () => {
     expect(report.setAside).toEqual([
       expect.objectContaining({
         path: db,
-        movedTo: `${db}.damaged-20261124T100000000Z`,
+        movedTo: path.join(dir, 'set-aside', '20261124T100000000Z', 'queue.db'),
         reason: expect.stringMatching(/damaged/),
       }),
     ]);
     // The damaged file is kept as it was, for a person (or sqlite3's .recover) to look at.
-    expect((await fsp.stat(`${db}.damaged-20261124T100000000Z`)).size).toBe(size);
+    expect((await fsp.stat(path.join(dir, 'set-aside', '20261124T100000000Z', 'queue.db'))).size).toBe(size); // prettier-ignore
     expect(await s.list()).toEqual([]);
     await admitContent(s, 'life goes on');
     expect(await s.list()).toHaveLength(1);
@@ -128,8 +128,8 @@ describe('odd entries and a damaged database never block a start', () => {
     await fsp.writeFile(path.join(dir, 'queue.db'), 'this is not a database, it is a note');
     const s = makeQueueStore({ stateDir: dir, clock });
     const report = await s.open();
-    expect(report.setAside.map((a) => path.basename(a.movedTo))).toEqual([
-      'queue.db.damaged-20261124T100000000Z',
+    expect(report.setAside.map((a) => path.relative(dir, a.movedTo))).toEqual([
+      path.join('set-aside', '20261124T100000000Z', 'queue.db'),
     ]);
     await s.close();
   });
@@ -142,9 +142,9 @@ describe('odd entries and a damaged database never block a start', () => {
     await fsp.writeFile(path.join(dir, 'claimed'), 'a file, not a folder');
     const s = makeQueueStore({ stateDir: dir, clock });
     const report = await s.open();
-    expect(report.setAside.map((a) => path.basename(a.movedTo)).sort()).toEqual([
-      'claimed.odd-20261124T100000000Z',
-      'queue.db.odd-20261124T100000000Z',
+    expect(report.setAside.map((a) => path.relative(dir, a.movedTo)).sort()).toEqual([
+      path.join('set-aside', '20261124T100000000Z', 'claimed'),
+      path.join('set-aside', '20261124T100000000Z', 'queue.db'),
     ]);
     expect((await fsp.stat(path.join(dir, 'claimed'))).isDirectory()).toBe(true);
     expect((await fsp.stat(path.join(dir, 'queue.db'))).isFile()).toBe(true);
