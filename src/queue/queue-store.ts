@@ -16,6 +16,7 @@ import { queryHistory, type HistoryQuery } from './history-query.js';
 import { storageFailureName, type Database } from './sqlite/driver.js';
 import { makeGroupCommit, type GroupCommit } from './sqlite/group-commit.js';
 import { openWriter, type SetAside } from './sqlite/open-db.js';
+import { openWalSync, type WalSync } from './sqlite/wal-sync.js';
 import { prepareWrites, rowOf } from './sqlite/schema.js';
 import { unlinkIfExists } from './unlink.js';
 
@@ -104,6 +105,7 @@ export function makeQueueStore(opts: QueueStoreOptions) {
     | {
         db: Database;
         commit: GroupCommit;
+        walSync: WalSync | undefined;
         w: ReturnType<typeof prepareWrites>;
         read: ReturnType<typeof makeReadOps>;
         setAside: SetAside[];
@@ -117,11 +119,15 @@ export function makeQueueStore(opts: QueueStoreOptions) {
   const c = () => {
     if (!conn) {
       const { db, setAside } = openWriter(layout, clock.now(), { repair });
+      // The group commit's fsync runs off the main thread (see makeGroupCommit).
+      const walSync = openWalSync(`${layout.dbPath}-wal`);
       conn = {
         db,
+        walSync,
         commit: makeGroupCommit(db, {
           ...(opts.onCommit ? { onCommit: opts.onCommit } : {}),
           ...(opts.beforeCommit ? { beforeCommit: opts.beforeCommit } : {}),
+          ...(walSync ? { walSync } : {}),
         }),
         w: prepareWrites(db),
         read: makeReadOps(db, layout),
@@ -373,11 +379,14 @@ export function makeQueueStore(opts: QueueStoreOptions) {
 
   /** Commits what is pending and closes the database. */
   const close = async (): Promise<void> => {
-    if (!conn) return;
-    const { commit, db } = conn;
+    const cur = conn;
+    if (!cur) return;
+    // Writes already committed are told "done" once their fdatasync is back.
+    await cur.commit.flush();
+    if (conn !== cur) return;
     conn = undefined;
-    commit.flush();
-    db.close();
+    cur.walSync?.close();
+    cur.db.close();
   };
 
   const readOp =
