@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-t0=$(date +%s.%N)
+SMOKE_NAME=linux-program-smoke
+# shellcheck source=lib/steps.sh
+. "$root/scripts/lib/steps.sh"
 work=$(mktemp -d /tmp/imspooler-linuxsmoke.XXXXXX)
 daemon=
 cleanup() {
@@ -14,29 +16,12 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
-current=
-step_t=
-step() {
-  current=$1
-  step_t=$(date +%s.%N)
-  printf 'linux-program-smoke: %s ...\n' "$current"
-}
-ok() { printf 'linux-program-smoke: %s: ok (%ss)\n' "$current" "$(elapsed "$step_t")"; }
 fail() {
   printf 'linux-program-smoke: FAILED at "%s": %s\n' "$current" "$*" >&2
   for f in "$work"/*.txt "$work"/state/log/*.log; do
     [ -s "$f" ] && { printf -- '----- %s\n' "$f" >&2; tail -n 30 "$f" | cut -c 1-400 >&2; }
   done
   exit 1
-}
-wait_for() {
-  local end=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ $SECONDS -lt $end ] || return 1
-    sleep 0.2
-  done
 }
 
 version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' package.json)
@@ -97,4 +82,4 @@ daemon=
 grep -q '"daemon.stopped"' "$work/run.txt" || fail "no daemon.stopped"
 ok
 
-printf 'linux-program-smoke: passed in %ss\n' "$(elapsed "$t0")"
+passed

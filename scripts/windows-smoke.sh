@@ -17,14 +17,15 @@ root=$PWD
 build=1
 [ "${1:-}" = "--no-build" ] && build=0
 
-t0=$(date +%s.%N)
+SMOKE_NAME=windows-smoke
+# shellcheck source=lib/steps.sh
+. "$root/scripts/lib/steps.sh"
 work=$(mktemp -d /tmp/imspooler-winsmoke.XXXXXX)
 logs=$work/logs
 mkdir -p "$logs"
 export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 daemon=
 
-elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 cleanup() {
   for job in ${wineboot_job:-} ${next_build:-}; do kill "$job" 2>/dev/null || true; done
   if [ -n "$daemon" ] && kill -0 "$daemon" 2>/dev/null; then kill -TERM "$daemon" 2>/dev/null || true; fi
@@ -33,14 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-current=
-step_t=
-step() {
-  current=$1
-  step_t=$(date +%s.%N)
-  printf 'windows-smoke: %s ...\n' "$current"
-}
-ok() { printf 'windows-smoke: %s: ok (%ss)\n' "$current" "$(elapsed "$step_t")"; }
 fail() {
   printf 'windows-smoke: FAILED at "%s": %s\n' "$current" "$*" >&2
   for f in "$logs"/*; do
@@ -55,16 +48,6 @@ fail() {
     tail -n 40 "$log" | cut -c 1-400 >&2
   fi
   exit 1
-}
-# Polls `$@` every 0.2 s for up to $timeout seconds.
-wait_for() {
-  local timeout=$1
-  shift
-  local end=$((SECONDS + timeout))
-  until "$@"; do
-    [ $SECONDS -lt $end ] || return 1
-    sleep 0.2
-  done
 }
 
 step "tools (wine, wixl, msitools)"
@@ -266,4 +249,4 @@ win cmd /c 'echo %IMSPOOLER_CONFIG%'
 [ "$(out)" = '%IMSPOOLER_CONFIG%' ] || fail "IMSPOOLER_CONFIG is still set: $(out)"
 ok
 
-printf 'windows-smoke: passed in %ss\n' "$(elapsed "$t0")"
+passed

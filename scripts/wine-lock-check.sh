@@ -8,7 +8,7 @@
 #
 # Wine's quirks are handled here, never in the product (WINDOWS.md): a Windows node's output goes to
 # files, never a pipe; jobs start under `set -m` so SIGINT reaches them. Exits non-zero on the first
-# expectation that fails. Needs wine (8.0), bc, iconv; the repository built (`npm run build`).
+# expectation that fails. Needs wine (8.0), iconv; the repository built (`npm run build`).
 set -m
 set -u
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,19 +16,20 @@ WORK=${WORK:-$(mktemp -d /tmp/imspooler-wine-lock-XXXXXX)}
 export WINEPREFIX=${WINEPREFIX:-$WORK/prefix} WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 OUT=$WORK/out
 C=$WINEPREFIX/drive_c
-t0=$(date +%s.%N)
-step() { printf '[%6.1fs] %s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" "$*"; }
+SMOKE_NAME=wine-lock-check
+# shellcheck source=lib/steps.sh
+. "$REPO/scripts/lib/steps.sh"
 fail() { echo "FAIL: $*"; exit 1; }
-D1= D3= SQ=
+D1= D3= SQ= started_job=
 # Whatever happens, no Windows process of this check outlives it.
-trap 'for p in $D1 $D3 $SQ; do kill -TERM $p 2>/dev/null; done; wineserver -w' EXIT
+trap 'for p in $D1 $D3 $SQ $started_job; do kill -TERM $p 2>/dev/null; done; wineserver -w' EXIT
 waitfor() { # waitfor <file> <pattern> <seconds>
   for _ in $(seq 1 $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
   fail "no '$2' in $1 within $3 s"
 }
 
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
-  step "creating the Wine prefix $WINEPREFIX"
+  note "creating the Wine prefix $WINEPREFIX"
   wineboot --init >/dev/null 2>&1 && winecfg -v win10 && wineserver -w
 fi
 if [ -z "${NODE_EXE:-}" ]; then
@@ -55,55 +56,58 @@ daemon_in_status() { # daemon_in_status <name>: prints the "daemon" object of st
   tr -d '\n ' <"$OUT/status-$1.json" | grep -o '"daemon":{[^}]*}'
 }
 
-wineserver -w # an idle prefix: the next process gets pid 32
-step "daemon 1 starts"
-wine "$NODE" "$CLI" run --config "$CFG" >"$OUT/d1.out" 2>"$OUT/d1.err" &
-D1=$!
-waitfor "$OUT/d1.out" daemon.started 240
-PID1=$(grep -o '"process":{"pid":[0-9]*' "$OUT/d1.out" | head -1 | grep -o '[0-9]*$')
-s=$(daemon_in_status 1)
-step "daemon 1 runs as Windows pid $PID1; status: $s"
-[[ $s == *'"running":true,"pid":'$PID1,* ]] || fail "status does not show daemon 1"
+# start_daemon <n>: starts daemon n in the background, waits for daemon.started and checks that
+# status shows it; sets started_job (the wine job) and started_pid (its Windows pid).
+start_daemon() {
+  wine "$NODE" "$CLI" run --config "$CFG" >"$OUT/d$1.out" 2>"$OUT/d$1.err" &
+  started_job=$!
+  waitfor "$OUT/d$1.out" daemon.started 240
+  started_pid=$(grep -o '"process":{"pid":[0-9]*' "$OUT/d$1.out" | head -1 | grep -o '[0-9]*$')
+  local s
+  s=$(daemon_in_status "$1")
+  note "daemon $1 runs as Windows pid $started_pid; status: $s"
+  [[ $s == *'"running":true,"pid":'$started_pid,* ]] || fail "status does not show daemon $1"
+}
 
-step "a second daemon while daemon 1 runs"
+wineserver -w # an idle prefix: the next process gets pid 32
+note "daemon 1 starts"
+start_daemon 1
+D1=$started_job PID1=$started_pid
+
+note "a second daemon while daemon 1 runs"
 wine "$NODE" "$CLI" run --config "$CFG" >"$OUT/d2.out" 2>"$OUT/d2.err"
 rc=$?
-step "second daemon: exit $rc, stderr: $(cat "$OUT/d2.err")"
+note "second daemon: exit $rc, stderr: $(cat "$OUT/d2.err")"
 [ "$rc" = 1 ] || fail "the second daemon exited $rc"
 grep -qx "imspooler: another imspooler daemon (pid $PID1) already uses C:\\\\lt\\\\state" "$OUT/d2.err" ||
   fail "not the contract's message"
 [ ! -s "$OUT/d2.out" ] || fail "the second daemon wrote to stdout"
 
-step "kill -TERM daemon 1 (TerminateProcess)"
+note "kill -TERM daemon 1 (TerminateProcess)"
 kill -TERM $D1
 wait $D1
-step "daemon 1 ended ($?); waiting for the prefix to be idle"
+note "daemon 1 ended ($?); waiting for the prefix to be idle"
 wineserver -w
 rm -f "$C/lt/squatter.pid"
 wine "$NODE" -e "require('fs').writeFileSync('C:/lt/squatter.pid', String(process.pid)); setTimeout(() => {}, 900000)" >"$OUT/squatter.out" 2>&1 &
 SQ=$!
 waitfor "$C/lt/squatter.pid" . 240
 left=$(grep -o '"pid": *[0-9]*' "$C/lt/state/daemon.json" | grep -o '[0-9]*$')
-step "daemon.json left behind names pid $left; a sleeping node.exe now has pid $(cat "$C/lt/squatter.pid")"
+note "daemon.json left behind names pid $left; a sleeping node.exe now has pid $(cat "$C/lt/squatter.pid")"
 s=$(daemon_in_status 2)
-step "status: $s"
+note "status: $s"
 [[ $s == '"daemon":{"running":false}' ]] || fail "status reports a dead daemon as running"
 
-step "restart"
-wine "$NODE" "$CLI" run --config "$CFG" >"$OUT/d3.out" 2>"$OUT/d3.err" &
-D3=$!
-waitfor "$OUT/d3.out" daemon.started 240
-PID3=$(grep -o '"process":{"pid":[0-9]*' "$OUT/d3.out" | head -1 | grep -o '[0-9]*$')
-s=$(daemon_in_status 3)
-step "daemon 3 runs as pid $PID3; status: $s"
-[[ $s == *'"running":true,"pid":'$PID3,* ]] || fail "status does not show daemon 3"
+note "restart"
+start_daemon 3
+D3=$started_job PID3=$started_pid
 wine "$NODE" "$CLI" retry --all --config "$CFG" >"$OUT/retry.out" 2>"$OUT/retry.err" ||
   fail "retry --all: $(cat "$OUT/retry.err")"
 # The daemon's own stdout logs it: the request went to the daemon, not straight to the queue.
 waitfor "$OUT/d3.out" item.retry_requested 30
-step "retry --all, answered by the daemon: $(cat "$OUT/retry.out")"
+note "retry --all, answered by the daemon: $(cat "$OUT/retry.out")"
 
-step "Ctrl-C daemon 3"
+note "Ctrl-C daemon 3"
 kill -INT $D3
 wait $D3
 rc=$?
@@ -111,7 +115,7 @@ kill -INT $SQ 2>/dev/null
 wait $SQ 2>/dev/null
 [ "$rc" = 0 ] || fail "daemon 3 exited $rc on Ctrl-C"
 s=$(daemon_in_status 4)
-step "daemon 3 exited 0; status: $s"
+note "daemon 3 exited 0; status: $s"
 [[ $s == '"daemon":{"running":false}' ]] || fail "status after a clean stop"
 wineserver -w
-step "passed"
+note "passed"

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { isConfigError } from '../errors/errors.js';
-import { checkRotationOptions } from '../log/rotating-transport.js';
 import { parseListenAddress } from '../metrics/listen-address.js';
 import type { Config, LogLevel } from './config-types.js';
 import { KEY_TREE } from './key-tree.js';
+import { checkRotationOptions } from './log-rotation.js';
 import { boolean, duration, oneOf, path, section, type Problems } from './validators.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];

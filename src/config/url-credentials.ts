@@ -43,3 +43,16 @@ export function redactUrlCredentials(text: string, scope: 'value' | 'text' = 'va
       SECRET_WORDS.test(name) ? `${sep}${name}=***` : whole,
     );
 }
+
+/**
+ * Scheme, host and port of a URL, for a message or a log line: never its user info, path or query
+ * (any of which could carry a credential). `fallback` names the server when `url` is not a URL.
+ */
+export function safeHost(url: string, fallback: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return fallback;
+  }
+}

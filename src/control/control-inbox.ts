@@ -3,6 +3,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ControlRequest } from './control-ops.js';
+import { errnoCode as errno } from '../platform/errno.js';
 import { bool, object, oneOf, optional, parseJsonOrThrow, str } from '../platform/json-shape.js';
 
 /** The daemon's answer to one request, written next to it as `<name>.result`. */
@@ -37,8 +38,6 @@ export type SubmitOutcome =
   | { kind: 'taken' };
 
 export const controlDir = (stateDir: string): string => join(stateDir, 'control');
-
-const errno = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code;
 
 /**
  * CLI side: drops a request for the running daemon and waits for its answer. Files: the CLI

@@ -9,6 +9,7 @@ import {
   type LockAddress,
   type LockHolder,
 } from './lock-endpoint.js';
+import { errnoCode as errno } from '../platform/errno.js';
 
 export type { LockHolder } from './lock-endpoint.js';
 
@@ -39,8 +40,6 @@ export interface LockOptions {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
-
-const errno = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code;
 
 /** Answers everyone who connects with the holder's hello; a `wake` line calls the wake handler. */
 function listen(addr: LockAddress, holder: LockHolder): Promise<HeldLock | undefined> {

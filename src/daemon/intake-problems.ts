@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { SPOOL_FILE_LOCKED } from './intake.js';
 import type { ProblemBoard, ProblemReport } from './problems.js';
+import { errnoCode } from '../platform/errno.js';
 
 /**
  * Codes that mean the state folder's volume has no room (the quota counts as full): from the file
@@ -9,9 +10,6 @@ import type { ProblemBoard, ProblemReport } from './problems.js';
 const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 /** Codes that mean the state folder cannot be written at all. */
 const STATE_BROKEN = new Set(['EROFS', 'EIO', 'SQLITE_IOERR', 'SQLITE_READONLY']);
-
-const codeOf = (e: unknown): string | undefined =>
-  (e as NodeJS.ErrnoException | undefined)?.code ?? undefined;
 
 /**
  * Pure: why a due spool file could not be taken into the queue, as a problem keyed so that one
@@ -23,7 +21,7 @@ export function describeIntakeFailure(
   error: unknown,
   stateDir: string,
 ): { key: string; problem: ProblemReport } {
-  const code = codeOf(error) ?? 'Unknown';
+  const code = errnoCode(error) ?? 'Unknown';
   const name = path.basename(file);
   if (NO_SPACE.has(code)) {
     return {

@@ -8,6 +8,7 @@ import type { AdmitInfo, AdmitResult } from '../queue/queue-store.js';
 import type { ParseResult } from '../item/spool-item.js';
 import type { DueEntry } from '../spool/spool-monitor.js';
 import { crashPoint } from '../platform/crash-point.js';
+import { errnoCode as errCode } from '../platform/errno.js';
 
 /** What `admit` answers: the store's own types, so intake and the store cannot drift apart. */
 export type { AdmitInfo, AdmitResult };
@@ -46,7 +47,6 @@ const STRANDED_RETRY_MAX_MS = 30_000;
 /** Errors opening a claimed file that mean "not now" (Windows locks, permissions being fixed). */
 const READ_REFUSED = new Set(['EACCES', 'EPERM', 'EBUSY']);
 
-const errCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** `code` of the error `takeDue` rejects with when the file could not be moved (locked, or the folder read-only). */

@@ -4,7 +4,7 @@
  * Protocol: [MS-OXDISCO] and the Exchange "Autodiscover for Exchange" guide.
  */
 import { XMLParser } from 'fast-xml-parser';
-import { xmlEscape } from './xml-escape.js';
+import { xmlEscape } from '../text/xml-escape.js';
 
 /** One place to ask. `redirect`: an unauthenticated GET whose 302 names the https URL to POST to. */
 export interface AutodiscoverCandidate {

@@ -17,6 +17,7 @@ import {
   WellKnownFolderName,
 } from 'ews-javascript-api';
 import type { ExchangeService } from 'ews-javascript-api';
+import { safeHost } from '../config/url-credentials.js';
 import { DeliveryError } from '../errors/errors.js';
 import type { EwsPhase } from './ews-errors.js';
 import { sanitise, toDeliveryError } from './ews-errors.js';
@@ -30,7 +31,7 @@ import {
   PR_MESSAGE_DELIVERY_TIME,
   PR_MESSAGE_FLAGS,
 } from './transport.js';
-import { xmlEscape } from './xml-escape.js';
+import { xmlEscape } from '../text/xml-escape.js';
 
 export type { EwsCredentials, EwsVersion } from './ews-service.js';
 
@@ -72,7 +73,7 @@ function taggedProperty(tag: number, type: MapiPropertyType): ExtendedPropertyDe
  * or timed-out call rejects at once (the socket is torn down behind it).
  */
 export function makeEwsTransport(opts: EwsTransportOptions): Transport {
-  const host = safeHost(opts.url);
+  const host = safeHost(opts.url, 'the EWS server');
   const spec: ServiceSpec = { ...opts, agents: makeAgents(opts.rejectUnauthorized) };
   const headerProperty = new ExtendedPropertyDefinition(
     DefaultExtendedPropertySet.InternetHeaders,
@@ -210,14 +211,4 @@ export function makeEwsTransport(opts: EwsTransportOptions): Transport {
       spec.agents.https.destroy();
     },
   };
-}
-
-/** Scheme, host and port only: a URL could carry user info. */
-function safeHost(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}`;
-  } catch {
-    return 'the EWS server';
-  }
 }

@@ -14,7 +14,7 @@ import type { ExchangeService } from 'ews-javascript-api';
 import { toDeliveryError, type EwsPhase } from '../delivery/ews-errors.js';
 import type { EwsCredentials, EwsVersion } from '../delivery/ews-service.js';
 import { buildService, makeAgents, responseCodeIn, type RequestTrace } from '../delivery/ews-service.js'; // prettier-ignore
-import { xmlEscape } from '../delivery/xml-escape.js';
+import { xmlEscape } from '../text/xml-escape.js';
 import { draftId, isStuckDraftClass, type DraftSummary } from './drafts-model.js';
 
 /** Where and how to reach the mailbox. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors/errors.js';
+import { cleanText, cut } from '../text/terminal-text.js';
 
 /**
  * Item classes of the offline conversations a Skype for Business / Lync client saves to Drafts
@@ -58,10 +59,8 @@ export interface DraftsDoc {
   drafts: DraftSummary[];
 }
 
-const cut = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-// Control characters would let a subject rewrite the terminal.
-// eslint-disable-next-line no-control-regex
-const clean = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+// Control characters would let a subject rewrite the terminal: each becomes a space here.
+const clean = (s: string): string => cleanText(s, ' ');
 
 /** The text table, like `status`: one line per draft, IDs shortened to 12. */
 export function renderDraftsTable(doc: DraftsDoc): string {

@@ -12,6 +12,7 @@
  * lands in Sent Items (EWS puts it in Conversation History); the look-up searches every folder.
  */
 import type { Clock } from '../clock.js';
+import { safeHost } from '../config/url-credentials.js';
 import { DeliveryError, isDeliveryError } from '../errors/errors.js';
 import { sanitise } from '../delivery/ews-errors.js';
 import type { SendRequest, Transport } from '../delivery/transport.js';
@@ -67,7 +68,7 @@ export function makeGraphTransport(opts: GraphTransportOptions): GraphTransport 
   const base = opts.url.replace(/\/+$/, '');
   const doFetch = opts.fetch ?? fetch;
   const now = () => opts.clock?.now() ?? Date.now();
-  const host = safeHost(base);
+  const host = safeHost(base, 'Graph');
   // The mailbox each header value was sent from, for look-ups in the same run without a sender,
   // and until when a look-up that finds nothing should wait (sendMail saves its copy later).
   const sentFrom = new Map<string, { from: string; settleUntil: number }>();
@@ -242,14 +243,4 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
       resolve();
     }
   });
-}
-
-/** Scheme, host and port only. */
-function safeHost(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}`;
-  } catch {
-    return 'Graph';
-  }
 }

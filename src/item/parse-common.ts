@@ -1,3 +1,4 @@
+import { parseAddress } from './addresses.js';
 import { ITEM_KINDS, type ItemKind, type ParseFailure, type SpoolParser } from './spool-item.js';
 
 /** What a {@link SpoolParser} resolves with. */
@@ -62,10 +63,60 @@ export function firstInvalidUtf8Offset(b: Uint8Array): number {
   return -1;
 }
 
-/** `cc` without the addresses already in `to` (case-insensitive): each recipient gets one copy. */
-export function ccWithoutTo(to: readonly string[], cc: readonly string[]): string[] {
+/** A failed parse, as the checks below return it. */
+export type ParseFailed = { ok: false } & ParseFailure;
+
+/**
+ * One address as both formats accept it, or `InvalidAddress` naming where it was (`where`, e.g.
+ * `"to[0]"` or `"To" address`), the value quoted and cut, and why.
+ */
+export function checkAddressText(raw: string, where: string): string | ParseFailed {
+  const r = parseAddress(raw);
+  if (!r.ok) {
+    return fail(
+      'InvalidAddress',
+      `${where} ${quoteValue(raw)} is not a valid e-mail address: ${r.reason}`,
+    );
+  }
+  return r.address;
+}
+
+/**
+ * A list of addresses, each checked by `check` (the format's own), without duplicates
+ * (case-insensitive, first spelling kept); the first failure instead when one is bad.
+ */
+export function uniqueAddresses<T>(
+  entries: readonly T[],
+  check: (entry: T, index: number) => string | ParseFailed,
+): string[] | ParseFailed {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const [i, entry] of entries.entries()) {
+    const a = check(entry, i);
+    if (typeof a !== 'string') return a;
+    const key = a.toLowerCase();
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+/**
+ * The recipients of an item: `to`, and `cc` without the addresses already in `to`
+ * (case-insensitive: each recipient gets one copy); `NoRecipients` with the format's own
+ * `noneMessage` when both are empty.
+ */
+export function checkRecipients(
+  to: string[],
+  cc: readonly string[],
+  noneMessage: string,
+): { to: string[]; cc: string[] } | ParseFailed {
   const toKeys = new Set(to.map((a) => a.toLowerCase()));
-  return cc.filter((a) => !toKeys.has(a.toLowerCase()));
+  const ccOnly = cc.filter((a) => !toKeys.has(a.toLowerCase()));
+  if (to.length === 0 && ccOnly.length === 0) return fail('NoRecipients', noneMessage);
+  return { to, cc: ccOnly };
 }
 
 /**

@@ -1,13 +1,14 @@
 import { isUtf8 } from 'node:buffer';
-import { parseAddress } from './addresses.js';
 import {
-  ccWithoutTo,
+  checkAddressText,
   checkKind,
+  checkRecipients,
   describeType,
   fail,
   firstInvalidUtf8Offset,
   quoteValue,
   stripUtf8Bom,
+  uniqueAddresses,
   type ParserOutcome,
 } from './parse-common.js';
 import type { SpoolParser, TranscriptMessage } from './spool-item.js';
@@ -76,13 +77,12 @@ function checkDocument(doc: Obj): ParserOutcome {
   if (!Array.isArray(to)) return to;
   const cc = checkAddressList(doc.cc, 'cc');
   if (!Array.isArray(cc)) return cc;
-  const ccOnly = ccWithoutTo(to, cc);
-  if (to.length === 0 && ccOnly.length === 0) {
-    return fail(
-      'NoRecipients',
-      'neither "to" nor "cc" lists a recipient; at least one address is required',
-    );
-  }
+  const recipients = checkRecipients(
+    to,
+    cc,
+    'neither "to" nor "cc" lists a recipient; at least one address is required',
+  );
+  if ('ok' in recipients) return recipients;
 
   const subject = optionalString(doc.subject, 'subject');
   if (typeof subject === 'object') return subject;
@@ -98,8 +98,7 @@ function checkDocument(doc: Obj): ParserOutcome {
       format: 'json',
       kind,
       from,
-      to,
-      cc: ccOnly,
+      ...recipients,
       ...(subject !== undefined && subject !== '' ? { subject } : {}),
       ...(conversationId !== undefined && conversationId !== '' ? { conversationId } : {}),
       messages,
@@ -114,13 +113,7 @@ function checkAddress(v: unknown, field: string): string | Failure {
       `"${field}" must be an address as a string, got ${describeType(v)}`,
     );
   }
-  const r = parseAddress(v);
-  if (!r.ok)
-    return fail(
-      'InvalidAddress',
-      `"${field}" ${quoteValue(v)} is not a valid e-mail address: ${r.reason}`,
-    );
-  return r.address;
+  return checkAddressText(v, `"${field}"`);
 }
 
 /** An optional list of addresses, without duplicates (case-insensitive, first spelling kept). */
@@ -129,18 +122,7 @@ function checkAddressList(v: unknown, field: string): string[] | Failure {
   if (!Array.isArray(v)) {
     return fail('InvalidField', `"${field}" must be a list of addresses, got ${describeType(v)}`);
   }
-  const out: string[] = [];
-  const seen = new Set<string>();
-  for (const [i, entry] of v.entries()) {
-    const a = checkAddress(entry, `${field}[${i}]`);
-    if (typeof a !== 'string') return a;
-    const key = a.toLowerCase();
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(a);
-    }
-  }
-  return out;
+  return uniqueAddresses(v, (entry, i) => checkAddress(entry, `${field}[${i}]`));
 }
 
 function optionalString(v: unknown, field: string): string | undefined | Failure {

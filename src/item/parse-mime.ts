@@ -1,12 +1,13 @@
 import type { AddressObject, EmailAddress, ParsedMail } from 'mailparser';
-import { parseAddress } from './addresses.js';
 import { htmlToText } from './parse-html-text.js';
 import {
-  ccWithoutTo,
+  checkAddressText,
   checkKind,
+  checkRecipients,
   fail,
   quoteValue,
   stripUtf8Bom,
+  uniqueAddresses,
   type ParserOutcome,
 } from './parse-common.js';
 import { KIND_HEADER, type SpoolParser, type TranscriptMessage } from './spool-item.js';
@@ -81,13 +82,12 @@ function fromParsedMail(mail: ParsedMail): ParserOutcome {
   if (!Array.isArray(to)) return to;
   const cc = checkMailboxes(mailboxes(mail.cc), 'Cc');
   if (!Array.isArray(cc)) return cc;
-  const ccOnly = ccWithoutTo(to, cc);
-  if (to.length === 0 && ccOnly.length === 0) {
-    return fail(
-      'NoRecipients',
-      'the message has no "To" or "Cc" address; at least one recipient is required',
-    );
-  }
+  const recipients = checkRecipients(
+    to,
+    cc,
+    'the message has no "To" or "Cc" address; at least one recipient is required',
+  );
+  if ('ok' in recipients) return recipients;
 
   const text = typeof mail.text === 'string' && mail.text.trim() !== '' ? mail.text : undefined;
   const html = typeof mail.html === 'string' && hasVisibleHtml(mail.html) ? mail.html : undefined;
@@ -108,8 +108,7 @@ function fromParsedMail(mail: ParsedMail): ParserOutcome {
       format: 'mime',
       kind,
       from,
-      to,
-      cc: ccOnly,
+      ...recipients,
       ...(subject ? { subject } : {}),
       ...(messageId ? { messageId } : {}),
       ...(date ? { date } : {}),
@@ -137,14 +136,7 @@ function checkMailbox(
       `a "${header}" entry ${quoteValue(e.name)} has no e-mail address`,
     );
   }
-  const r = parseAddress(raw);
-  if (!r.ok) {
-    return fail(
-      'InvalidAddress',
-      `"${header}" address ${quoteValue(raw)} is not a valid e-mail address: ${r.reason}`,
-    );
-  }
-  return r.address;
+  return checkAddressText(raw, `"${header}" address`);
 }
 
 /** The header's addresses, without duplicates (case-insensitive, first spelling kept). */
@@ -152,17 +144,7 @@ function checkMailboxes(
   list: EmailAddress[],
   header: string,
 ): string[] | Extract<ParserOutcome, { ok: false }> {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  for (const e of list) {
-    const a = checkMailbox(e, header);
-    if (typeof a !== 'string') return a;
-    if (!seen.has(a.toLowerCase())) {
-      seen.add(a.toLowerCase());
-      out.push(a);
-    }
-  }
-  return out;
+  return uniqueAddresses(list, (e) => checkMailbox(e, header));
 }
 
 /**

@@ -4,7 +4,7 @@ import type winston from 'winston';
 // winston's own transport base class (winston depends on it and re-exports it as `Transport`).
 import TransportStream from 'winston-transport';
 import { parseByteSize } from '../config/byte-size.js';
-import type { ConfigProblem } from '../errors/errors.js';
+import { checkRotationOptions } from '../config/log-rotation.js';
 import { ConfigError } from '../errors/errors.js';
 import { datedLogPattern, openLogFile, parseRotatedName, type LogFs } from './log-file.js';
 
@@ -59,37 +59,6 @@ export async function listLogFiles(file: string): Promise<string[]> {
   found.sort((a, b) => a.date.localeCompare(b.date) || a.n - b.n);
   const live = names.includes(basename(file)) ? [file] : [];
   return [...found.map((f) => join(dir, f.name)), ...live];
-}
-
-/** Problems with `log.maxSize` / `log.maxFiles`, named by config key (empty when both are fine). */
-export function checkRotationOptions(opts: {
-  maxSize?: unknown;
-  maxFiles?: unknown;
-}): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  if (opts.maxSize !== undefined) {
-    const bytes = parseByteSize(opts.maxSize);
-    if (bytes === undefined || bytes < 1024) {
-      problems.push({
-        key: 'log.maxSize',
-        message: `${JSON.stringify(opts.maxSize)}: expected a size of at least 1KiB, such as "20MiB"`,
-      });
-    }
-  }
-  if (opts.maxFiles !== undefined) {
-    const ok =
-      (typeof opts.maxFiles === 'number' &&
-        Number.isSafeInteger(opts.maxFiles) &&
-        opts.maxFiles > 0) ||
-      (typeof opts.maxFiles === 'string' && /^[1-9]\d{0,5}d?$/.test(opts.maxFiles));
-    if (!ok) {
-      problems.push({
-        key: 'log.maxFiles',
-        message: `${JSON.stringify(opts.maxFiles)}: expected a number of files (10) or of days ("14d")`,
-      });
-    }
-  }
-  return problems;
 }
 
 /** `info[MESSAGE]`: the line winston's format produced. */

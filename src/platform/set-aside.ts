@@ -4,11 +4,13 @@
  * of `queue.lock`. Reading it fails with EISDIR on every start, so a service manager would restart
  * the daemon in a loop. It is moved, whole, to `<stateDir>/set-aside/<time>/<its path>`, kept for
  * a person to look at, and whoever moved it logs what it did. Any part that owns a file in the
- * state folder calls this for it (the queue store for metadata, the lock, the published state).
+ * state folder calls this for it (the lock, the published state, the 0.1.0 import, and the queue
+ * database's own odd entries and a damaged database, through the synchronous {@link setAsideSync}).
  */
+import { mkdirSync, renameSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { realFs, type FsLike } from './fs-seam.js';
-import { errnoCode } from './rename-retry.js';
+import { errnoCode } from './errno.js';
 
 /** What was set aside, and where it went. */
 export interface SetAsideEntry {
@@ -22,6 +24,31 @@ export interface SetAsideEntry {
 
 /** The folder entries are set aside in. */
 export const setAsideDir = (stateDir: string): string => join(stateDir, 'set-aside');
+
+/** `20261202T004703123Z`: sortable, and legal in a file name on every platform. */
+export const fileStamp = (now: number): string => new Date(now).toISOString().replace(/[-:.]/g, '');
+
+/**
+ * Pure: where the entry at `path` goes, `<stateDir>/set-aside/<time>/<its path below stateDir>`,
+ * so nothing is overwritten and what belonged together (a database and its -wal) stays together.
+ */
+export function setAsidePath(stateDir: string, path: string, now: number): string {
+  const below = relative(stateDir, path);
+  // Outside the state folder (never expected): keep just its name.
+  const kept = below.startsWith(`..${sep}`) || below === '..' || below === '' ? (path.split(sep).pop() ?? 'entry') : below; // prettier-ignore
+  return join(setAsideDir(stateDir), fileStamp(now), kept);
+}
+
+/**
+ * {@link setAsideEntry}'s move, synchronous: for the queue database, which is opened (and so
+ * checked) synchronously. Returns where the entry went.
+ */
+export function setAsideSync(stateDir: string, path: string, now: number): string {
+  const to = setAsidePath(stateDir, path, now);
+  mkdirSync(dirname(to), { recursive: true, mode: 0o700 });
+  renameSync(path, to);
+  return to;
+}
 
 /**
  * What is at `path` when it is neither a regular file nor absent (`folder`, `symbolic link`,
@@ -55,11 +82,7 @@ export async function setAsideEntry(
   opts: { fs?: Pick<FsLike, 'mkdir' | 'rename'>; now?: () => number } = {},
 ): Promise<SetAsideEntry> {
   const fs = opts.fs ?? realFs;
-  const stamp = new Date((opts.now ?? Date.now)()).toISOString().replace(/[-:.]/g, '');
-  const below = relative(stateDir, path);
-  // Outside the state folder (never expected): keep just its name.
-  const kept = below.startsWith(`..${sep}`) || below === '..' || below === '' ? (path.split(sep).pop() ?? 'entry') : below; // prettier-ignore
-  const to = join(setAsideDir(stateDir), stamp, kept);
+  const to = setAsidePath(stateDir, path, (opts.now ?? Date.now)());
   await fs.mkdir(dirname(to), { recursive: true, mode: 0o700 });
   await fs.rename(path, to);
   return { from: path, to, what };

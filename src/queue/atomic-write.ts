@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { FsLike } from '../platform/fs-seam.js';
-import { errnoCode, renameWithRetry, type BusyRetryOptions } from '../platform/rename-retry.js';
+import { errnoCode } from '../platform/errno.js';
+import { renameWithRetry, type BusyRetryOptions } from '../platform/rename-retry.js';
 
 /** Options of {@link writeFileAtomic}. */
 export interface AtomicWriteOptions {

@@ -19,7 +19,8 @@ import { queueLayout as legacyLayout } from './legacy/queue-layout.js';
 import { recoverQueue } from './legacy/queue-recovery.js';
 import type { QueueLayout } from './queue-layout.js';
 import { rollbackQuietly, type Database } from './sqlite/driver.js';
-import { fileStamp, type SetAside } from './sqlite/open-db.js';
+import { fileStamp } from '../platform/set-aside.js';
+import type { SetAside } from './sqlite/open-db.js';
 import { rowOf, type WriteStatements } from './sqlite/schema.js';
 import { readdirOrEmpty } from './unlink.js';
 

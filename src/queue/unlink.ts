@@ -1,5 +1,6 @@
 import type { FsLike } from '../platform/fs-seam.js';
-import { errnoCode, withBusyRetry, type BusyRetryOptions } from '../platform/rename-retry.js';
+import { errnoCode } from '../platform/errno.js';
+import { withBusyRetry, type BusyRetryOptions } from '../platform/rename-retry.js';
 
 /** Removes a file if it is there (retrying Windows locks); true when it existed. */
 export async function unlinkIfExists(

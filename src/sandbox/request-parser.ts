@@ -1,13 +1,9 @@
-import { parseItemAction, type ItemAction } from './drafts/item-actions.js';
+import { parseItemAction, type ItemAction } from './drafts/parse-item-action.js';
+import { SchemaViolation } from './schema-violation.js';
 import { child, childrenNamed, MalformedXmlError, parseXml, type XmlNode } from './xml-tree.js';
 
-/** A request that Exchange would reject as failing schema validation (HTTP 500 fault). */
-export class SchemaViolation extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SchemaViolation';
-  }
-}
+/** Re-exported: what parseEnvelope throws, for its callers to catch. */
+export { SchemaViolation };
 
 /** One `t:Message` of a `CreateItem`, values decoded. */
 export interface MessageDraft {

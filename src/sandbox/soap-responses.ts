@@ -2,6 +2,7 @@
  * Builders of the SOAP envelopes the sandbox answers with, shaped like Exchange's own (per
  * messages.xsd/types.xsd, with `s:Header/h:ServerVersionInfo`). Every value is XML-escaped. Pure.
  */
+import { xmlEscape } from '../text/xml-escape.js';
 
 const NS_SOAP = 'http://schemas.xmlsoap.org/soap/envelope/';
 const NS_M = 'http://schemas.microsoft.com/exchange/services/2006/messages';
@@ -42,14 +43,7 @@ export interface ResponseError {
   message: string;
 }
 
-/** Escapes text and attribute values (`&`, `<`, `>`, `"`, `'`). */
-export const escapeXml = (s: string): string =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]};`,
-  );
-
-const el = (name: string, value: string): string => `<${name}>${escapeXml(value)}</${name}>`;
+const el = (name: string, value: string): string => `<${name}>${xmlEscape(value)}</${name}>`;
 
 /** Exchange Server 2019 CU-era version header. */
 const SERVER_VERSION =
@@ -92,7 +86,7 @@ export function createItemResponse(
     'CreateItem',
     results.map((r) => {
       const items = r.savedId
-        ? `<m:Items><t:Message><t:ItemId Id="${escapeXml(r.savedId.id)}" ChangeKey="${escapeXml(r.savedId.changeKey)}"/></t:Message></m:Items>`
+        ? `<m:Items><t:Message><t:ItemId Id="${xmlEscape(r.savedId.id)}" ChangeKey="${xmlEscape(r.savedId.changeKey)}"/></t:Message></m:Items>`
         : '<m:Items/>';
       return responseMessage('CreateItemResponseMessage', r.error, items);
     }),
@@ -115,7 +109,7 @@ function extendedProperties(item: ItemView, wanted: readonly string[]): string {
       const value = byLower.get(name.toLowerCase());
       if (value === undefined) return '';
       return (
-        `<t:ExtendedProperty><t:ExtendedFieldURI DistinguishedPropertySetId="InternetHeaders" PropertyName="${escapeXml(name)}" PropertyType="String"/>` +
+        `<t:ExtendedProperty><t:ExtendedFieldURI DistinguishedPropertySetId="InternetHeaders" PropertyName="${xmlEscape(name)}" PropertyType="String"/>` +
         `${el('t:Value', value)}</t:ExtendedProperty>`
       );
     })
@@ -126,13 +120,13 @@ function extendedProperties(item: ItemView, wanted: readonly string[]): string {
 export function messageXml(item: ItemView, shape: ItemShapeOptions): string {
   const sent = item.sentAt.replace(/\.\d{3}Z$/, 'Z');
   const parts = [
-    `<t:ItemId Id="${escapeXml(item.id)}" ChangeKey="${escapeXml(item.changeKey)}"/>`,
-    `<t:ParentFolderId Id="${escapeXml(folderId(item.folder))}" ChangeKey="AQAAAA=="/>`,
+    `<t:ItemId Id="${xmlEscape(item.id)}" ChangeKey="${xmlEscape(item.changeKey)}"/>`,
+    `<t:ParentFolderId Id="${xmlEscape(folderId(item.folder))}" ChangeKey="AQAAAA=="/>`,
     el('t:ItemClass', item.itemClass),
     el('t:Subject', item.subject),
     '<t:Sensitivity>Normal</t:Sensitivity>',
     shape.full
-      ? `<t:Body BodyType="${escapeXml(item.bodyType)}">${escapeXml(item.body)}</t:Body>`
+      ? `<t:Body BodyType="${xmlEscape(item.bodyType)}">${xmlEscape(item.body)}</t:Body>`
       : '',
     el('t:DateTimeReceived', sent),
     `<t:Size>${item.size}</t:Size>`,
@@ -240,10 +234,10 @@ export function soapFault(f: {
   messageXml?: string;
 }): string {
   return envelope(
-    `<s:Fault><faultcode xmlns:a="${NS_T}">a:${escapeXml(f.code)}</faultcode>` +
-      `<faultstring xml:lang="en-US">${escapeXml(f.faultString)}</faultstring><detail>` +
-      `<e:ResponseCode xmlns:e="${NS_E}">${escapeXml(f.code)}</e:ResponseCode>` +
-      `<e:Message xmlns:e="${NS_E}">${escapeXml(f.message)}</e:Message>` +
+    `<s:Fault><faultcode xmlns:a="${NS_T}">a:${xmlEscape(f.code)}</faultcode>` +
+      `<faultstring xml:lang="en-US">${xmlEscape(f.faultString)}</faultstring><detail>` +
+      `<e:ResponseCode xmlns:e="${NS_E}">${xmlEscape(f.code)}</e:ResponseCode>` +
+      `<e:Message xmlns:e="${NS_E}">${xmlEscape(f.message)}</e:Message>` +
       (f.messageXml === undefined
         ? ''
         : `<t:MessageXml xmlns:t="${NS_T}">${f.messageXml}</t:MessageXml>`) +

@@ -6,7 +6,7 @@ import {
   validateSpec,
   type ServiceSpec,
 } from './service-spec.js';
-import { escapeXml } from './xml-escape.js';
+import { xmlEscapeText } from '../text/xml-escape.js';
 
 /** The agent's file name in `~/Library/LaunchAgents`. */
 export const LAUNCHD_PLIST_FILE = `${LAUNCHD_LABEL}.plist`;
@@ -19,8 +19,8 @@ export function launchdLogPaths(logDir: string): { stdout: string; stderr: strin
   };
 }
 
-const str = (value: string): string => `<string>${escapeXml(value)}</string>`;
-const key = (name: string): string => `<key>${escapeXml(name)}</key>`;
+const str = (value: string): string => `<string>${xmlEscapeText(value)}</string>`;
+const key = (name: string): string => `<key>${xmlEscapeText(name)}</key>`;
 
 /**
  * Renders the per-user LaunchAgent: started when the user's GUI session loads it, restarted when it

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors/errors.js';
 import { SERVICE_NAME, USERS_GROUP_SID, validateSpec, type ServiceSpec } from './service-spec.js';
-import { escapeXml } from './xml-escape.js';
+import { xmlEscapeText } from '../text/xml-escape.js';
 
 /**
  * Quotes one argument for a Windows command line so that the MSVC runtime (and so Node's
@@ -69,7 +69,7 @@ export function renderWindowsTask(spec: ServiceSpec): string {
   if (spec.user === undefined && !spec.allUsers) {
     throw new UsageError('service: the Windows task needs the account it runs as (DOMAIN\\name)');
   }
-  const user = escapeXml(spec.user ?? '');
+  const user = xmlEscapeText(spec.user ?? '');
   // A task for one user names them in its trigger and principal; the machine-wide one (the MSI's)
   // fires at anyone's sign-in and runs as whoever signed in, if they are in Users.
   const author = spec.allUsers ? SERVICE_NAME : user;
@@ -125,9 +125,9 @@ export function renderWindowsTask(spec: ServiceSpec): string {
   </Settings>
   <Actions Context="Author">
     <Exec>
-      <Command>${escapeXml(command)}</Command>
-      <Arguments>${escapeXml(windowsTaskArguments(spec))}</Arguments>
-      <WorkingDirectory>${escapeXml(spec.workingDir)}</WorkingDirectory>
+      <Command>${xmlEscapeText(command)}</Command>
+      <Arguments>${xmlEscapeText(windowsTaskArguments(spec))}</Arguments>
+      <WorkingDirectory>${xmlEscapeText(spec.workingDir)}</WorkingDirectory>
     </Exec>
   </Actions>
 </Task>

@@ -6,6 +6,12 @@
  */
 import * as nodeFs from 'node:fs/promises';
 import type { FsLike } from '../platform/fs-seam.js';
+import { errnoCode as codeOf } from '../platform/errno.js';
+import {
+  isLockedFileError,
+  withBusyRetry,
+  type BusyRetryOptions,
+} from '../platform/rename-retry.js';
 
 export type ClaimResult = 'claimed' | 'gone' | 'busy';
 
@@ -15,26 +21,13 @@ export interface LinkOps {
   symlink(target: string, path: string): Promise<void>;
 }
 
-export interface ClaimOptions {
-  /** Extra attempts after an EPERM/EBUSY/EACCES (default 4). */
-  retries?: number;
-  /** First pause between attempts, doubled each time (default 100 ms). */
-  delayMs?: number;
-  /** Injected for tests; defaults to a real timer. */
-  sleep?: (ms: number) => Promise<void>;
+export interface ClaimOptions extends BusyRetryOptions {
   /** Defaults to node:fs. */
   links?: LinkOps;
 }
 
 type ClaimFs = Pick<FsLike, 'rename' | 'lstat' | 'copyFile' | 'open' | 'unlink' | 'writeFile'>;
-
-/** Windows reports a file held open by another process with any of these. */
-const BUSY = new Set(['EPERM', 'EBUSY', 'EACCES']);
-const codeOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
-
-class Busy extends Error {}
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+type Retry = <T>(fn: () => Promise<T>) => Promise<T>;
 
 /**
  * Moves `from` to `to` (whose folder must exist). Same volume: one rename, atomic. Across volumes
@@ -49,22 +42,8 @@ export async function claimFile(
   to: string,
   opts: ClaimOptions = {},
 ): Promise<ClaimResult> {
-  const retries = opts.retries ?? 4;
-  const delayMs = opts.delayMs ?? 100;
-  const sleep = opts.sleep ?? defaultSleep;
-
-  const withRetry = async <T>(fn: () => Promise<T>): Promise<T> => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (e) {
-        const code = codeOf(e);
-        if (code === undefined || !BUSY.has(code)) throw e;
-        if (attempt >= retries) throw new Busy(code);
-        await sleep(delayMs * 2 ** attempt);
-      }
-    }
-  };
+  // Still locked once the shared policy's attempts are spent: left for the next pass.
+  const withRetry: Retry = (fn) => withBusyRetry(fn, opts);
 
   const exists = async (p: string | Buffer): Promise<boolean> => {
     try {
@@ -80,7 +59,7 @@ export async function claimFile(
     await withRetry(() => fs.rename(from, to));
     return 'claimed';
   } catch (e) {
-    if (e instanceof Busy) return 'busy';
+    if (isLockedFileError(e)) return 'busy';
     if (codeOf(e) === 'ENOENT') {
       // ENOENT also means the destination folder is missing: that is our problem, not the client's.
       if (await exists(from)) throw e;
@@ -95,7 +74,7 @@ async function copyAcross(
   fs: ClaimFs,
   from: string | Buffer,
   to: string,
-  withRetry: <T>(fn: () => Promise<T>) => Promise<T>,
+  withRetry: Retry,
   links: LinkOps,
 ): Promise<ClaimResult> {
   const tmp = `${to}.partial`;
@@ -120,7 +99,7 @@ async function copyAcross(
     });
   } catch (e) {
     await discard(tmp);
-    if (e instanceof Busy) return 'busy';
+    if (isLockedFileError(e)) return 'busy';
     if (
       codeOf(e) === 'ENOENT' &&
       !(await fs.lstat(from).then(
@@ -137,7 +116,7 @@ async function copyAcross(
   } catch (e) {
     // The source stays: the copy must go, or the item would be taken again on the next pass.
     await discard(to);
-    if (e instanceof Busy) return 'busy';
+    if (isLockedFileError(e)) return 'busy';
     if (codeOf(e) === 'ENOENT') return 'gone';
     throw e;
   }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { FsLike } from '../platform/fs-seam.js';
 import { classifyEntry, kindOf, type EntryKind } from './entry-filter.js';
 import { displayName, isUtf8Name } from './file-name.js';
+import { errnoCode } from '../platform/errno.js';
 
 /** A spool entry worth tracking. */
 export interface ScannedEntry {
@@ -37,8 +38,6 @@ export interface ScanResult {
   error?: NodeJS.ErrnoException;
 }
 
-const codeOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
-
 /**
  * `lstat`s one entry. Returns `null` when it is gone or should be ignored; throws other errors.
  * `p` is the path module matching the folder's flavour.
@@ -56,7 +55,7 @@ export async function statEntry(
   try {
     st = await fs.lstat(rawPath ?? full);
   } catch (e) {
-    if (codeOf(e) === 'ENOENT' || codeOf(e) === 'ENOTDIR') return null;
+    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return null;
     throw e;
   }
   const kind = kindOf(st);
@@ -96,7 +95,8 @@ export async function scanFolder(
   try {
     names = await fs.readdir(dir, { encoding: 'buffer' });
   } catch (e) {
-    if (codeOf(e) === 'ENOENT') return { state: 'missing', entries: [], unreadable: [], known: [] };
+    if (errnoCode(e) === 'ENOENT')
+      return { state: 'missing', entries: [], unreadable: [], known: [] };
     return {
       state: 'problem',
       entries: [],

@@ -1,5 +1,5 @@
 import type { HistoryEntry } from '../queue/history-query.js';
-import { cleanText } from './clean-text.js';
+import { cleanText, cut } from '../text/terminal-text.js';
 import { formatAge } from './render-table.js';
 import { publicState } from './status-doc.js';
 
@@ -41,8 +41,6 @@ export function toHistoryDoc(now: number, entries: readonly HistoryEntry[]): His
     })),
   };
 }
-
-const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** Pure: the table `imspooler history` prints; `limit` says whether more may exist. */
 export function renderHistoryTable(doc: HistoryDoc, limit: number): string {

@@ -1,9 +1,9 @@
 import type { ItemKind } from '../item/spool-item.js';
-import { cleanText } from './clean-text.js';
+import { cleanText } from '../text/terminal-text.js';
 import { formatAge } from './render-table.js';
 import type { ShowDoc } from './show-doc.js';
 
-const clean = cleanText;
+const clean = (s: string): string => cleanText(s);
 
 /** What each kind means for the person reading `show`. */
 const KIND_NOTE: Record<ItemKind, string> = {

@@ -1,5 +1,5 @@
 import { pathStyle } from '../service/path-style.js';
-import { cleanText } from './clean-text.js';
+import { cleanText, cut, cutLeft } from '../text/terminal-text.js';
 import type { ItemKind } from '../item/spool-item.js';
 import type { ReadFrom, StatusDoc, StatusItem } from './status-doc.js';
 
@@ -21,10 +21,6 @@ export const KIND_LABEL: Record<ItemKind, string> = {
   'offline-im': 'im',
   'conversation-history': 'history',
 };
-
-const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-/** Keeps the end, where a file name is: `…ffline-0001.json`. */
-const cutLeft = (s: string, n: number) => (s.length > n ? `…${s.slice(s.length - n + 1)}` : s);
 
 /**
  * Pure: who a file in its grace period is from and what it is called, from its path alone (its

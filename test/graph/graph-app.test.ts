@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isDeliveryError, type DeliveryError } from '../../src/errors/errors.js';
-import { makeAppTokenSource } from '../../src/graph/graph-auth.js';
 import { makeGraphTransport, type GraphTransport } from '../../src/graph/graph-transport.js';
 import { classify } from '../../src/retry/classify.js';
-import { CLIENT_ID, graphWorld, request, type GraphWorld } from './graph-world.js';
+import { appTokens, CLIENT_ID, graphWorld, request, type GraphWorld } from './graph-world.js';
 
 let world: GraphWorld | undefined;
 let transport: GraphTransport | undefined;
@@ -17,13 +16,7 @@ const SECRET = 'not-a-real-secret-0123456789';
 
 async function appTransport(secret = SECRET) {
   world = await graphWorld({ clientSecret: SECRET });
-  const tokens = makeAppTokenSource({
-    authority: world.authority,
-    clientId: CLIENT_ID,
-    credential: { kind: 'secret', secret },
-    scope: 'https://graph.microsoft.com/.default',
-    timeoutMs: 5000,
-  });
+  const tokens = appTokens(world, secret);
   transport = makeGraphTransport({ url: world.graphUrl, tokens, mailbox: { kind: 'sender' }, timeoutMs: 3000, settleMs: 300 }); // prettier-ignore
   return { world, transport };
 }
@@ -146,7 +139,7 @@ describe('Graph transport with app-only client credentials (secret) over real HT
 
   it('no answer within the timeout is Timeout and unclear', async () => {
     const { world: w } = await appTransport();
-    const tokens = makeAppTokenSource({ authority: w.authority, clientId: CLIENT_ID, credential: { kind: 'secret', secret: SECRET }, scope: 'https://graph.microsoft.com/.default', timeoutMs: 5000 }); // prettier-ignore
+    const tokens = appTokens(w, SECRET);
     const quick = makeGraphTransport({ url: w.graphUrl, tokens, mailbox: { kind: 'sender' }, timeoutMs: 250 }); // prettier-ignore
     w.sandbox.faults.set({ slowMs: { ms: 1500, count: 1 } });
     const err = await failure(quick.send(request()));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { jsonItem, makeWorld, waitUntil, type World } from '../e2e/harness.js';
-import { CLIENT_ID, TENANT, graphWorld, type GraphWorld } from './graph-world.js';
+import { jsonItem, waitUntil, type World } from '../e2e/harness.js';
+import { startGraphDaemon, type GraphWorld } from './graph-world.js';
 
 let world: World | undefined;
 let graph: GraphWorld | undefined;
@@ -12,17 +12,9 @@ afterEach(async () => {
 
 describe('the real daemon with delivery.transport "graph" (needs npm run build)', () => {
   it('delivers each group through Graph with its item class; a 429 pauses, then it goes through', async () => {
-    graph = await graphWorld({ clientSecret: 'daemon-secret' });
-    const g = graph.sandbox.graph!;
-    graph.sandbox.faults.set({ serverBusy: { backOffMs: 1000, count: 1, on: ['CreateItem'] } });
-    world = await makeWorld({
-      delivery: {
-        transport: 'graph',
-        graph: { url: g.graphUrl, authority: g.authorityHost, tenant: TENANT, clientId: CLIENT_ID, auth: { type: 'app', clientSecretEnv: 'IMSPOOLER_GRAPH_SECRET' }, timeout: '5s' }, // prettier-ignore
-      },
-    });
-    const daemon = world.start({ IMSPOOLER_GRAPH_SECRET: 'daemon-secret' });
-    await daemon.waitForLine((l) => l.event?.action === 'daemon.started', 'daemon.started');
+    const started = await startGraphDaemon({ serverBusy: { backOffMs: 1000, count: 1, on: ['CreateItem'] } }); // prettier-ignore
+    ({ world, graph } = started);
+    const { daemon, g } = started;
     await world.drop('im-1.json', jsonItem(1, ['bob@contoso.com', 'dave@fabrikam.com']));
     await waitUntil(() => daemon.actions('delivery.succeeded').length === 1, 'delivery.succeeded', 20_000); // prettier-ignore
     expect(daemon.actions('delivery.deferred').map((l) => l.error?.code)).toEqual(['Http429']);

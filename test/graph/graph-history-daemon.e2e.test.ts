@@ -6,8 +6,8 @@ import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HISTORY_DIR } from '../../src/sandbox/mailbox-store.js';
-import { historyItem, makeWorld, waitUntil, type World } from '../e2e/harness.js';
-import { CLIENT_ID, TENANT, graphWorld, type GraphWorld } from './graph-world.js';
+import { historyItem, waitUntil, type World } from '../e2e/harness.js';
+import { startGraphDaemon, type GraphWorld } from './graph-world.js';
 
 let world: World | undefined;
 let graph: GraphWorld | undefined;
@@ -18,18 +18,9 @@ afterEach(async () => {
 });
 
 async function start(faults?: object) {
-  graph = await graphWorld({ clientSecret: 'daemon-secret' });
-  const g = graph.sandbox.graph!;
-  if (faults) graph.sandbox.faults.set(faults);
-  world = await makeWorld({
-    delivery: {
-      transport: 'graph',
-      graph: { url: g.graphUrl, authority: g.authorityHost, tenant: TENANT, clientId: CLIENT_ID, auth: { type: 'app', clientSecretEnv: 'IMSPOOLER_GRAPH_SECRET' }, timeout: '5s' }, // prettier-ignore
-    },
-  });
-  const daemon = world.start({ IMSPOOLER_GRAPH_SECRET: 'daemon-secret' });
-  await daemon.waitForLine((l) => l.event?.action === 'daemon.started', 'daemon.started');
-  return { daemon, g, w: world, gw: graph };
+  const started = await startGraphDaemon(faults);
+  ({ world, graph } = started);
+  return { daemon: started.daemon, g: started.g, w: started.world, gw: started.graph };
 }
 
 async function saved(gw: GraphWorld) {

@@ -5,10 +5,9 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeAppTokenSource } from '../../src/graph/graph-auth.js';
 import { makeGraphTransport, type GraphTransport } from '../../src/graph/graph-transport.js';
 import { HISTORY_DIR } from '../../src/sandbox/mailbox-store.js';
-import { CLIENT_ID, graphWorld, request, type GraphWorld } from './graph-world.js';
+import { appTokens, CLIENT_ID, graphWorld, request, type GraphWorld } from './graph-world.js';
 
 let world: GraphWorld | undefined;
 let transport: GraphTransport | undefined;
@@ -22,13 +21,7 @@ const SECRET = 'history-secret-0123456789';
 
 async function open(mailbox: Parameters<typeof makeGraphTransport>[0]['mailbox']) {
   world = await graphWorld({ clientSecret: SECRET });
-  const tokens = makeAppTokenSource({
-    authority: world.authority,
-    clientId: CLIENT_ID,
-    credential: { kind: 'secret', secret: SECRET },
-    scope: 'https://graph.microsoft.com/.default',
-    timeoutMs: 5000,
-  });
+  const tokens = appTokens(world, SECRET);
   transport = makeGraphTransport({ url: world.graphUrl, tokens, mailbox, timeoutMs: 3000 });
   return { w: world, t: transport };
 }

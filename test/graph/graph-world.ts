@@ -6,6 +6,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import type { SendRequest } from '../../src/delivery/transport.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox-server.js';
 import type { GraphSandboxOptions } from '../../src/sandbox/graph/graph-sandbox.js';
+import { makeAppTokenSource } from '../../src/graph/graph-auth.js';
+import { makeWorld, type World } from '../e2e/harness.js';
 
 export const CLIENT_ID = '11111111-2222-3333-4444-555555555555';
 export const TENANT = 'contoso.onmicrosoft.com';
@@ -44,6 +46,39 @@ export async function graphWorld(graph: GraphSandboxOptions = {}): Promise<Graph
       await fsp.rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** App-only tokens (a client secret) from the world's sign-in endpoint, as the transport asks. */
+export const appTokens = (world: GraphWorld, secret: string) =>
+  makeAppTokenSource({
+    authority: world.authority,
+    clientId: CLIENT_ID,
+    credential: { kind: 'secret', secret },
+    scope: 'https://graph.microsoft.com/.default',
+    timeoutMs: 5000,
+  });
+
+/** What the real daemon tests give the Graph sandbox and the daemon (in its environment). */
+const DAEMON_SECRET = 'daemon-secret';
+
+/**
+ * The real daemon (needs npm run build) delivering through a new Graph sandbox with an app
+ * secret, `faults` set before it starts; resolves once it logged daemon.started. Close `world`
+ * and `graph` after the test.
+ */
+export async function startGraphDaemon(faults?: object) {
+  const graph = await graphWorld({ clientSecret: DAEMON_SECRET });
+  const g = graph.sandbox.graph!;
+  if (faults) graph.sandbox.faults.set(faults);
+  const world: World = await makeWorld({
+    delivery: {
+      transport: 'graph',
+      graph: { url: g.graphUrl, authority: g.authorityHost, tenant: TENANT, clientId: CLIENT_ID, auth: { type: 'app', clientSecretEnv: 'IMSPOOLER_GRAPH_SECRET' }, timeout: '5s' }, // prettier-ignore
+    },
+  });
+  const daemon = world.start({ IMSPOOLER_GRAPH_SECRET: DAEMON_SECRET });
+  await daemon.waitForLine((l) => l.event?.action === 'daemon.started', 'daemon.started');
+  return { graph, g, world, daemon };
 }
 
 export const request = (over: Partial<SendRequest> = {}): SendRequest => ({

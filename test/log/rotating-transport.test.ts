@@ -5,8 +5,8 @@ import winston from 'winston';
 import { ecsFormat } from '@elastic/ecs-winston-format';
 import { afterEach, describe, it, expect } from 'vitest';
 import { isConfigError } from '../../src/errors/errors.js';
+import { checkRotationOptions } from '../../src/config/log-rotation.js';
 import {
-  checkRotationOptions,
   datedLogPattern,
   listLogFiles,
   makeRotatingFileTransport,

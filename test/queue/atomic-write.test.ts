@@ -2,7 +2,13 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../src/queue/atomic-write.js';
-import { renameWithRetry, withBusyRetry } from '../../src/platform/rename-retry.js';
+import {
+  busyRetryDelays,
+  busyRetryPolicy,
+  LOCKED_FILE_RETRY,
+  renameWithRetry,
+  withBusyRetry,
+} from '../../src/platform/rename-retry.js';
 import { realFs, type FsLike } from '../../src/platform/fs-seam.js';
 import { errno, fsWith, modeOf, tempStateDir } from './helpers.js';
 
@@ -88,7 +94,10 @@ describe('renameWithRetry', () => {
       },
     };
     const { sleeps, sleep } = sleepLog();
-    await renameWithRetry(fs, from, path.join(dir, 'to'), { sleep, delayMs: 10 });
+    await renameWithRetry(fs, from, path.join(dir, 'to'), {
+      sleep,
+      policy: busyRetryPolicy({ firstDelayMs: 10 }),
+    });
     expect(await fsp.readFile(path.join(dir, 'to'), 'utf8')).toBe('x');
     expect(sleeps).toEqual([10, 20, 40]);
   });
@@ -96,7 +105,9 @@ describe('renameWithRetry', () => {
   it('gives up after the last attempt with the original error', async () => {
     const { sleeps, sleep } = sleepLog();
     const fs = { rename: async () => Promise.reject(errno('EBUSY')) };
-    await expect(renameWithRetry(fs, 'a', 'b', { attempts: 3, sleep })).rejects.toMatchObject({
+    await expect(
+      renameWithRetry(fs, 'a', 'b', { policy: busyRetryPolicy({ attempts: 3 }), sleep }),
+    ).rejects.toMatchObject({
       code: 'EBUSY',
     });
     expect(sleeps).toHaveLength(2);
@@ -110,5 +121,18 @@ describe('renameWithRetry', () => {
       code: 'ENOENT',
     });
     expect(sleeps).toEqual([]);
+  });
+});
+
+describe('the locked-file retry policy', () => {
+  it('is one immutable value: 5 attempts, pauses of 50 ms doubled', () => {
+    expect(busyRetryDelays(LOCKED_FILE_RETRY)).toEqual([50, 100, 200, 400]);
+    expect(Object.isFrozen(LOCKED_FILE_RETRY)).toBe(true);
+  });
+
+  it('builds variations without changing the shared one', () => {
+    expect(busyRetryDelays(busyRetryPolicy({ attempts: 3, firstDelayMs: 10 }))).toEqual([10, 20]);
+    expect(busyRetryDelays(busyRetryPolicy({ attempts: 0 }))).toEqual([]);
+    expect(LOCKED_FILE_RETRY).toEqual({ attempts: 5, firstDelayMs: 50 });
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../../src/clock.js';
 import { realFs, type FsLike } from '../../src/platform/fs-seam.js';
-import type { ParseResult } from '../../src/item/spool-item.js';
+import type { ParseResult, SpoolItem } from '../../src/item/spool-item.js';
 import {
   makeQueueStore,
   type QueueStore,
@@ -40,7 +40,12 @@ export const errno = (code: string): NodeJS.ErrnoException =>
 /** The real file system with some calls replaced. */
 export const fsWith = (over: Partial<FsLike>): FsLike => ({ ...realFs, ...over });
 
-export const okParse = (id: string, subject = 'Lunch?'): ParseResult => ({
+/** A parsed JSON offline message from alice; `over` replaces fields (recipients, messages). */
+export const okParse = (
+  id: string,
+  subject = 'Lunch?',
+  over: Partial<Omit<SpoolItem, 'id' | 'subject'>> = {},
+): ParseResult => ({
   ok: true,
   item: {
     id,
@@ -51,6 +56,7 @@ export const okParse = (id: string, subject = 'Lunch?'): ParseResult => ({
     cc: ['carol@fabrikam.com'],
     subject,
     messages: [{ text: 'Are you free at 3?' }],
+    ...over,
   },
 });
 
@@ -108,12 +114,21 @@ export function realSqliteError(kind: 'full' | 'ioerr'): Error {
   });
 }
 
+/** What {@link admitContent} needs of a store: the 0.1.0 file store has the same two calls. */
+export interface Admitting<R> {
+  claimPath(sourceFileName: string): string;
+  admit(
+    claimedPath: string,
+    info: { source: string; firstSeenAt: string; size: number; id: string; parsed: ParseResult },
+  ): Promise<R>;
+}
+
 /** Drops `content` into claimed/ as the spool monitor would, and admits it. */
-export async function admitContent(
-  store: QueueStore,
+export async function admitContent<R>(
+  store: Admitting<R>,
   content: string,
   opts: { id?: string; parsed?: ParseResult; name?: string; firstSeenAt?: string } = {},
-) {
+): Promise<{ claimed: string; id: string; res: R }> {
   const claimed = store.claimPath(opts.name ?? 'conv.json');
   await fsp.writeFile(claimed, content, { mode: 0o644 });
   const id = opts.id ?? sha(content);
@@ -125,4 +140,27 @@ export async function admitContent(
     parsed: opts.parsed ?? okParse(id),
   });
   return { claimed, id, res };
+}
+
+/** A clock {@link freshStore} can set back. */
+type SettableClock = Clock & { set(t: number): void };
+
+/**
+ * The set-up of a test on one store: the clock back at T0, a new state folder, a store opened on
+ * it by `open` (this file's or the 0.1.0 one's `openStore`). In `beforeEach`; then
+ * {@link discardStore} in `afterEach`.
+ */
+export async function freshStore<S>(
+  clock: SettableClock,
+  open: (dir: string, extra: { clock: Clock }) => Promise<S>,
+): Promise<{ dir: string; store: S }> {
+  clock.set(T0);
+  const dir = await tempStateDir();
+  return { dir, store: await open(dir, { clock }) };
+}
+
+/** Closes every store {@link openStore} opened and removes the state folder. */
+export async function discardStore(dir: string): Promise<void> {
+  await closeAll();
+  await fsp.rm(dir, { recursive: true, force: true });
 }

@@ -12,6 +12,7 @@ import {
   T0,
   tempStateDir,
 } from './helpers.js';
+import { busyRetryPolicy } from '../../src/platform/rename-retry.js';
 import { seedFileQueue, type Seeded } from './legacy/seed-0.1.0.js';
 
 /**
@@ -151,7 +152,7 @@ describe('import of a 0.1.0 file queue', () => {
     const s = makeQueueStore({
       stateDir: dir,
       clock,
-      busyRetry: { sleep: async () => {}, attempts: 1 },
+      busyRetry: { sleep: async () => {}, policy: busyRetryPolicy({ attempts: 1 }) },
       fs: fsWith({
         rename: async (a, b) => {
           if (String(b).includes('file-queue-0.1.0') && ++moves === 2) throw errno('EIO');

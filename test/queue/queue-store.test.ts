@@ -7,8 +7,9 @@ import { openConnection } from '../../src/queue/sqlite/driver.js';
 import {
   T0,
   admitContent,
-  closeAll,
+  discardStore,
   exists,
+  freshStore,
   manualClock,
   modeOf,
   okParse,
@@ -27,15 +28,8 @@ const posix = process.platform !== 'win32';
 let dir: string;
 let store: QueueStore;
 const clock = manualClock();
-beforeEach(async () => {
-  clock.set(T0);
-  dir = await tempStateDir();
-  store = await openStore(dir, { clock });
-});
-afterEach(async () => {
-  await closeAll();
-  await fsp.rm(dir, { recursive: true, force: true });
-});
+beforeEach(async () => ({ dir, store } = await freshStore(clock, openStore)));
+afterEach(() => discardStore(dir));
 
 /** A row as a person with `sqlite3 -readonly` sees it. */
 function row(id: string): Record<string, unknown> | undefined {

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { makeQueueStore, type QueueStore } from '../../src/queue/queue-store.js';
 import { openConnection } from '../../src/queue/sqlite/driver.js';
 import {
-  T0,
   admitContent,
-  closeAll,
+  T0,
+  discardStore,
   exists,
+  freshStore,
   manualClock,
   openStore,
-  tempStateDir,
 } from './helpers.js';
 
 /**
@@ -21,15 +21,8 @@ import {
 let dir: string;
 let store: QueueStore;
 const clock = manualClock();
-beforeEach(async () => {
-  clock.set(T0);
-  dir = await tempStateDir();
-  store = await openStore(dir, { clock });
-});
-afterEach(async () => {
-  await closeAll();
-  await fsp.rm(dir, { recursive: true, force: true });
-});
+beforeEach(async () => ({ dir, store } = await freshStore(clock, openStore)));
+afterEach(() => discardStore(dir));
 
 const reopen = async () => {
   await store.close();
@@ -149,12 +142,12 @@ describe('odd entries and a damaged database never block a start', () => {
     expect(report.setAside).toEqual([
       expect.objectContaining({
         path: db,
-        movedTo: `${db}.damaged-20261124T100000000Z`,
+        movedTo: path.join(dir, 'set-aside', '20261124T100000000Z', 'queue.db'),
         reason: expect.stringMatching(/damaged/),
       }),
     ]);
     // The damaged file is kept as it was, for a person (or sqlite3's .recover) to look at.
-    expect((await fsp.stat(`${db}.damaged-20261124T100000000Z`)).size).toBe(size);
+    expect((await fsp.stat(path.join(dir, 'set-aside', '20261124T100000000Z', 'queue.db'))).size).toBe(size); // prettier-ignore
     expect(await s.list()).toEqual([]);
     await admitContent(s, 'life goes on');
     expect(await s.list()).toHaveLength(1);
@@ -166,8 +159,8 @@ describe('odd entries and a damaged database never block a start', () => {
     await fsp.writeFile(path.join(dir, 'queue.db'), 'this is not a database, it is a note');
     const s = makeQueueStore({ stateDir: dir, clock });
     const report = await s.open();
-    expect(report.setAside.map((a) => path.basename(a.movedTo))).toEqual([
-      'queue.db.damaged-20261124T100000000Z',
+    expect(report.setAside.map((a) => path.relative(dir, a.movedTo))).toEqual([
+      path.join('set-aside', '20261124T100000000Z', 'queue.db'),
     ]);
     await s.close();
   });
@@ -180,9 +173,9 @@ describe('odd entries and a damaged database never block a start', () => {
     await fsp.writeFile(path.join(dir, 'claimed'), 'a file, not a folder');
     const s = makeQueueStore({ stateDir: dir, clock });
     const report = await s.open();
-    expect(report.setAside.map((a) => path.basename(a.movedTo)).sort()).toEqual([
-      'claimed.odd-20261124T100000000Z',
-      'queue.db.odd-20261124T100000000Z',
+    expect(report.setAside.map((a) => path.relative(dir, a.movedTo)).sort()).toEqual([
+      path.join('set-aside', '20261124T100000000Z', 'claimed'),
+      path.join('set-aside', '20261124T100000000Z', 'queue.db'),
     ]);
     expect((await fsp.stat(path.join(dir, 'claimed'))).isDirectory()).toBe(true);
     expect((await fsp.stat(path.join(dir, 'queue.db'))).isFile()).toBe(true);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { claimFile } from '../../src/spool/claim.js';
 import { realFs, type FsLike } from '../../src/platform/fs-seam.js';
+import { busyRetryPolicy } from '../../src/platform/rename-retry.js';
 
 const err = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
 
@@ -67,7 +68,10 @@ describe('claimFile', () => {
     await fsp.writeFile(path.join(spool, 'a'), 'x');
     const fs = flaky({ rename: ['EPERM', 'EBUSY'] });
     expect(
-      await claimFile(fs, path.join(spool, 'a'), path.join(queue, 'a'), { sleep, delayMs: 10 }),
+      await claimFile(fs, path.join(spool, 'a'), path.join(queue, 'a'), {
+        sleep,
+        policy: busyRetryPolicy({ firstDelayMs: 10 }),
+      }),
     ).toBe('claimed');
     expect(sleeps).toEqual([10, 20]);
     expect(await exists(path.join(queue, 'a'))).toBe(true);
@@ -78,10 +82,23 @@ describe('claimFile', () => {
     await fsp.writeFile(path.join(spool, 'a'), 'x');
     const fs = flaky({ renameForever: 'EBUSY' });
     expect(
-      await claimFile(fs, path.join(spool, 'a'), path.join(queue, 'a'), { sleep, retries: 3 }),
+      await claimFile(fs, path.join(spool, 'a'), path.join(queue, 'a'), {
+        sleep,
+        policy: busyRetryPolicy({ attempts: 4 }),
+      }),
     ).toBe('busy');
     expect(sleeps).toHaveLength(3);
     expect(await fsp.readFile(path.join(spool, 'a'), 'utf8')).toBe('x');
+  });
+
+  it('waits as the shared locked-file policy says before leaving a busy file', async () => {
+    sleeps.length = 0;
+    await fsp.writeFile(path.join(spool, 'a'), 'x');
+    const fs = flaky({ renameForever: 'EPERM' });
+    expect(await claimFile(fs, path.join(spool, 'a'), path.join(queue, 'a'), { sleep })).toBe(
+      'busy',
+    );
+    expect(sleeps).toEqual([50, 100, 200, 400]);
   });
 
   it('says gone when the client took the file first', async () => {

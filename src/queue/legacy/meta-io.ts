@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { realFs, type FsLike } from '../../platform/fs-seam.js';
-import { errnoCode } from '../../platform/rename-retry.js';
+import { errnoCode } from '../../platform/errno.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from '../item-meta.js';
 import { mapPool } from './pool.js';
 

@@ -1,4 +1,4 @@
-import { errnoCode } from '../../platform/rename-retry.js';
+import { errnoCode } from '../../platform/errno.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from '../item-meta.js';
 import { newest, parseMeta, readdirOrEmpty, readTexts, type MetaRead } from './meta-io.js';
 import { idOfMetaName } from './queue-layout.js';

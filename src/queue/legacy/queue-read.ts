@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { UsageError } from '../../errors/errors.js';
-import { errnoCode } from '../../platform/rename-retry.js';
+import { errnoCode } from '../../platform/errno.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from '../item-meta.js';
 import { existsNoFollow, newest, readdirOrEmpty, readMeta } from './meta-io.js';
 import { listMetaFiles, scanMeta, winnerOf } from './meta-scan.js';

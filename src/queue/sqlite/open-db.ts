@@ -1,8 +1,10 @@
-import { chmodSync, lstatSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { setAsideSync } from '../../platform/set-aside.js';
 import type { QueueLayout } from '../queue-layout.js';
 import { openConnection, sqliteErrcode, SQLITE, type Database } from './driver.js';
 import { configureWriter } from './schema.js';
+import { errnoCode } from '../../platform/errno.js';
 
 /** Something found in the state folder that was moved aside so the daemon could start. */
 export interface SetAside {
@@ -20,34 +22,24 @@ export interface OpenedWriter {
   setAside: SetAside[];
 }
 
-const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
-
-/** `20261202T004703123Z`: sortable, and legal in a file name on every platform. */
-export const fileStamp = (now: number): string => new Date(now).toISOString().replace(/[-:.]/g, '');
-
 function kindOf(path: string): 'missing' | 'file' | 'dir' | 'other' {
   try {
     const st = lstatSync(path);
     return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
   } catch (e) {
-    if (errnoOf(e) === 'ENOENT') return 'missing';
+    if (errnoCode(e) === 'ENOENT') return 'missing';
     throw e;
   }
-}
-
-function moveAside(path: string, suffix: string, reason: string, out: SetAside[]): void {
-  const movedTo = `${path}.${suffix}`;
-  renameSync(path, movedTo);
-  out.push({ path, movedTo, reason });
 }
 
 /**
  * Opens (creating when needed) the queue database for the daemon, so that nothing odd in the state
  * folder blocks every start: a folder or link where the database or one of its side files should
- * be, or a file where a folder should be, is renamed aside (`.odd-<time>`); a database that is
- * damaged (not a database, or failing `PRAGMA quick_check`) is renamed aside with its side files
- * (`.damaged-<time>`) and a fresh one is started. Nothing is deleted: every move is reported, for
- * the daemon to log as an error with the path a person can look at.
+ * be, or a file where a folder should be, is set aside; a database that is damaged (not a
+ * database, or failing `PRAGMA quick_check`) is set aside with its side files and a fresh one is
+ * started. Set aside is the state folder's one way (`platform/set-aside.ts`): moved to
+ * `set-aside/<time>/`, under its own name. Nothing is deleted: every move is reported, for the
+ * daemon to log as an error with the path a person can look at.
  */
 export function openWriter(
   layout: QueueLayout,
@@ -59,15 +51,15 @@ export function openWriter(
   mkdirSync(layout.root, { recursive: true, mode: 0o700 });
   if (opts.repair === false) return { db: openChecked(layout.dbPath, false), setAside: [] };
   const setAside: SetAside[] = [];
-  const stamp = fileStamp(now);
+  const moveAside = (path: string, reason: string): void => {
+    setAside.push({ path, movedTo: setAsideSync(layout.root, path, now), reason });
+  };
   for (const dir of layout.allDirs()) {
     const kind = kindOf(dir);
     if (kind === 'file' || kind === 'other') {
       moveAside(
         dir,
-        `odd-${stamp}`,
         `a ${kind === 'file' ? 'file' : 'link or special file'} where the folder ${basename(dir)}/ belongs`,
-        setAside,
       );
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -78,9 +70,7 @@ export function openWriter(
     if (kind === 'dir' || kind === 'other') {
       moveAside(
         path,
-        `odd-${stamp}`,
         `a ${kind === 'dir' ? 'folder' : 'link or special file'} where the database file ${basename(path)} belongs`,
-        setAside,
       );
     }
   }
@@ -95,12 +85,7 @@ export function openWriter(
     for (const suffix of ['', '-wal', '-shm']) {
       const path = `${layout.dbPath}${suffix}`;
       if (kindOf(path) !== 'missing') {
-        moveAside(
-          path,
-          `damaged-${stamp}`,
-          `the queue database is damaged (${why}); a fresh one was started`,
-          setAside,
-        );
+        moveAside(path, `the queue database is damaged (${why}); a fresh one was started`);
       }
     }
     return { db: openChecked(layout.dbPath), setAside };

@@ -4,7 +4,7 @@
  * address or URL, or an error. Pure: the server shell writes the answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { escapeXml } from '../soap-responses.js';
+import { xmlEscape } from '../../text/xml-escape.js';
 import { child, MalformedXmlError, parseXml } from '../xml-tree.js';
 
 export const AUTODISCOVER_PATH = '/autodiscover/autodiscover.xml';
@@ -47,14 +47,14 @@ function outlook(inner: string): string {
 
 function errorBody(code: string, message: string, outlookSchema: boolean): string {
   const err =
-    `<Error Time="00:00:00.0000000" Id="2891614218"><ErrorCode>${escapeXml(code)}</ErrorCode>` +
-    `<Message>${escapeXml(message)}</Message><DebugData /></Error>`;
+    `<Error Time="00:00:00.0000000" Id="2891614218"><ErrorCode>${xmlEscape(code)}</ErrorCode>` +
+    `<Message>${xmlEscape(message)}</Message><DebugData /></Error>`;
   if (outlookSchema) return outlook(err);
   return `<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="${NS_RESPONSE}"><Response>${err}</Response></Autodiscover>`;
 }
 
 function settings(address: string, ewsUrl: string): string {
-  const e = escapeXml;
+  const e = xmlEscape;
   const protocol = (type: string) =>
     `<Protocol><Type>${type}</Type><Server>sandbox.invalid</Server><ASUrl>${e(ewsUrl)}</ASUrl>` +
     `<EwsUrl>${e(ewsUrl)}</EwsUrl><EcpUrl>${e(ewsUrl)}</EcpUrl></Protocol>`;
@@ -92,12 +92,12 @@ export function answerAutodiscover(
   if ('error' in answer) return ok(errorBody(answer.error.code, answer.error.message, true));
   if ('redirectAddr' in answer) {
     return ok(
-      outlook(`<Account><Action>redirectAddr</Action><RedirectAddr>${escapeXml(answer.redirectAddr)}</RedirectAddr></Account>`), // prettier-ignore
+      outlook(`<Account><Action>redirectAddr</Action><RedirectAddr>${xmlEscape(answer.redirectAddr)}</RedirectAddr></Account>`), // prettier-ignore
     );
   }
   if ('redirectUrl' in answer) {
     return ok(
-      outlook(`<Account><Action>redirectUrl</Action><RedirectUrl>${escapeXml(answer.redirectUrl)}</RedirectUrl></Account>`), // prettier-ignore
+      outlook(`<Account><Action>redirectUrl</Action><RedirectUrl>${xmlEscape(answer.redirectUrl)}</RedirectUrl></Account>`), // prettier-ignore
     );
   }
   return ok(settings(address, answer.ewsUrl ?? ewsUrl));

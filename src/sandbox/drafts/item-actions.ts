@@ -1,42 +1,14 @@
 /**
  * `SendItem` and `DeleteItem` on items the sandbox holds, as `imspooler drafts send|delete` uses
  * them on drafts a failed client left behind: send a saved draft (and save a copy), or delete it.
+ * Parsing the request is `parse-item-action.ts`'s, so the request parser does not depend on the
+ * mailbox this runs against.
  */
 import type { MailboxStore } from '../mailbox-store.js';
 import { isSandboxItemId } from '../mailbox-store.js';
-import { SchemaViolation } from '../request-parser.js';
-import { escapeXml, type ResponseError } from '../soap-responses.js';
-import { child, childrenNamed, type XmlNode } from '../xml-tree.js';
-
-/** A parsed SendItem or DeleteItem. */
-export type ItemAction =
-  | { op: 'SendItem'; itemIds: string[]; saveCopy: boolean; savedFolder: string | undefined }
-  | { op: 'DeleteItem'; itemIds: string[]; deleteType: 'HardDelete' | 'SoftDelete' | 'MoveToDeletedItems' }; // prettier-ignore
-
-const DELETE_TYPES = new Set(['HardDelete', 'SoftDelete', 'MoveToDeletedItems']);
-
-function itemIds(op: XmlNode): string[] {
-  const list = child(op, 'ItemIds');
-  if (!list) throw new SchemaViolation(`The element '${op.name}' has incomplete content: 'ItemIds' expected.`); // prettier-ignore
-  return childrenNamed(list, 'ItemId').map((n) => {
-    const id = n.attrs['Id'];
-    if (!id) throw new SchemaViolation("The required attribute 'Id' is missing.");
-    return id;
-  });
-}
-
-/** Parses `m:SendItem` / `m:DeleteItem`. Throws SchemaViolation like the rest of the parser. */
-export function parseItemAction(op: XmlNode): ItemAction {
-  if (op.name === 'SendItem') {
-    const save = op.attrs['SaveItemToFolder'];
-    if (save !== 'true' && save !== 'false') throw new SchemaViolation("The required attribute 'SaveItemToFolder' is missing or invalid."); // prettier-ignore
-    const folder = child(child(op, 'SavedItemFolderId'), 'DistinguishedFolderId')?.attrs['Id'];
-    return { op: 'SendItem', itemIds: itemIds(op), saveCopy: save === 'true', savedFolder: folder };
-  }
-  const type = op.attrs['DeleteType'] ?? '';
-  if (!DELETE_TYPES.has(type)) throw new SchemaViolation(`The 'DeleteType' attribute is invalid: '${type}'.`); // prettier-ignore
-  return { op: 'DeleteItem', itemIds: itemIds(op), deleteType: type as 'HardDelete' };
-}
+import type { ItemAction } from './parse-item-action.js';
+import { type ResponseError } from '../soap-responses.js';
+import { xmlEscape } from '../../text/xml-escape.js';
 
 const NOT_FOUND: ResponseError = {
   code: 'ErrorItemNotFound',
@@ -83,8 +55,8 @@ const NS = {
 function actionResponse(op: string, results: ReadonlyArray<ResponseError | undefined>): string {
   const messages = results.map((e) =>
     e
-      ? `<m:${op}ResponseMessage ResponseClass="Error"><m:MessageText>${escapeXml(e.message)}</m:MessageText>` +
-        `<m:ResponseCode>${escapeXml(e.code)}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey></m:${op}ResponseMessage>`
+      ? `<m:${op}ResponseMessage ResponseClass="Error"><m:MessageText>${xmlEscape(e.message)}</m:MessageText>` +
+        `<m:ResponseCode>${xmlEscape(e.code)}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey></m:${op}ResponseMessage>`
       : `<m:${op}ResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode></m:${op}ResponseMessage>`,
   );
   return (

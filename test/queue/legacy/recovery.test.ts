@@ -4,25 +4,20 @@ import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { makeQueueStore, type QueueStore } from '../../../src/queue/legacy/file-queue-store.js';
 import {
-  T0,
   admitContent,
   errno,
   exists,
+  freshStore,
   fsWith,
   manualClock,
   openStore,
   sha,
-  tempStateDir,
 } from './helpers.js';
 
 let dir: string;
 let store: QueueStore;
 const clock = manualClock();
-beforeEach(async () => {
-  clock.set(T0);
-  dir = await tempStateDir();
-  store = await openStore(dir, { clock });
-});
+beforeEach(async () => ({ dir, store } = await freshStore(clock, openStore)));
 afterEach(async () => {
   await fsp.rm(dir, { recursive: true, force: true });
 });

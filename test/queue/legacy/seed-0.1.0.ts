@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ItemMeta } from '../../../src/queue/item-meta.js';
 import { makeQueueStore } from '../../../src/queue/legacy/file-queue-store.js';
 import type { ParseResult } from '../../../src/item/spool-item.js';
-import { sha, T0 } from './helpers.js';
+import { okParse, sha, T0 } from './helpers.js';
 
 /** What {@link seedFileQueue} wrote, by name. */
 export interface Seeded {
@@ -17,19 +17,8 @@ export interface Seeded {
   claimed: string;
 }
 
-const parsed = (id: string, to: string[]): ParseResult => ({
-  ok: true,
-  item: {
-    id,
-    format: 'json',
-    kind: 'offline-im',
-    from: 'alice@contoso.com',
-    to,
-    cc: [],
-    subject: 'hello',
-    messages: [{ text: 'hi' }],
-  },
-});
+const parsed = (id: string, to: string[]): ParseResult =>
+  okParse(id, 'hello', { to, cc: [], messages: [{ text: 'hi' }] });
 
 /**
  * A state folder exactly as imspooler 0.1.0 wrote it, written by 0.1.0's own store code: one item

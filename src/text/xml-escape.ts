@@ -1,4 +1,8 @@
 /**
+ * XML escaping, one set of rules for everything imspooler writes as XML: the EWS requests, the
+ * service definitions, and the sandbox's Exchange-shaped answers.
+ */
+/**
  * Characters XML 1.0 forbids anywhere in a document: C0 controls other than tab, LF and CR,
  * U+FFFE/U+FFFF, and UTF-16 surrogates that are not part of a pair. Escaping cannot represent
  * them (`&#1;` is just as illegal), so they are dropped.
@@ -29,4 +33,13 @@ export function stripIllegalXmlChars(s: string): string {
  */
 export function xmlEscape(s: string): string {
   return stripIllegalXmlChars(s).replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+}
+
+/**
+ * Makes a string safe as XML element text only: escapes `& < >` and drops characters XML 1.0
+ * forbids, leaving quotes as they are. For documents a person reads (`service print`: the
+ * Scheduled Task and LaunchAgent files), where every value is element text.
+ */
+export function xmlEscapeText(s: string): string {
+  return stripIllegalXmlChars(s).replace(/[&<>]/g, (c) => ENTITIES[c] ?? c);
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { stripIllegalXmlChars, xmlEscape } from '../../src/delivery/xml-escape.js';
+import { stripIllegalXmlChars, xmlEscape, xmlEscapeText } from '../../src/text/xml-escape.js';
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -46,5 +46,11 @@ describe('xmlEscape', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('xmlEscapeText', () => {
+  it('escapes & < > for element text and leaves quotes readable', () => {
+    expect(xmlEscapeText(`/opt/"a" & 'b' <c>`)).toBe(`/opt/"a" &amp; 'b' &lt;c&gt;`);
   });
 });
