@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lockAddress, probeLock } from './lock-endpoint.js';
+import { lockAddress, probeLock } from '../control/lock-endpoint.js';
 import type { DaemonProblem } from './problems.js';
 
 /** What a running daemon publishes about itself in `<stateDir>/daemon.json`. */

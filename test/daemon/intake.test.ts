@@ -8,8 +8,8 @@ import { realFs, type FsLike } from '../../src/platform/fs-seam.js';
 import { makeQueueStore, type QueueStore } from '../../src/queue/queue-store.js';
 import { claimFile } from '../../src/spool/claim.js';
 import type { DueEntry } from '../../src/spool/due-entry.js';
-import { itemIdFor } from '../../src/spool/item-id.js';
-import { parseSpoolItem } from '../../src/spool/parse-item.js';
+import { itemIdFor } from '../../src/item/item-id.js';
+import { parseSpoolItem } from '../../src/item/parse-item.js';
 import { errno } from '../queue/helpers.js';
 import { manualClock } from './manual-clock.js';
 
