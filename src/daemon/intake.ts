@@ -204,11 +204,12 @@ export function makeIntake(deps: IntakeDeps) {
       };
     }
     const firstSeenAt = new Date(entry.firstSeenAt).toISOString();
-    const source = entry.rawPath ?? entry.path;
+    // Bytes for a name that is not valid UTF-8: every file operation on the entry uses them.
+    const from = entry.rawPath ?? entry.path;
     const dest = store.claimPath(basename(entry.path));
     let claimed: ClaimResult;
     try {
-      claimed = await deps.claim(source, dest);
+      claimed = await deps.claim(from, dest);
     } catch (e) {
       // The file system said no (the state volume full during a copy across volumes...): nothing
       // was taken. An error without a code is a bug, and stays one.
@@ -239,10 +240,10 @@ export function makeIntake(deps: IntakeDeps) {
     if (r.kind !== 'refused') return r;
     // Put it back where the client left it (a rename: no bytes are read or written), so the
     // monitor tries again later and one unreadable file does not hold up the others.
-    const back = await fs.lstat(source).then(
+    const back = await fs.lstat(from).then(
       () => false,
       () =>
-        fs.rename(dest, source).then(
+        fs.rename(dest, from).then(
           () => true,
           () => false,
         ),
