@@ -2,6 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lockAddress, probeLock } from '../control/lock-endpoint.js';
 import type { DaemonProblem } from './problems.js';
+import {
+  arrayOf,
+  int,
+  object,
+  optional,
+  parseJson,
+  str,
+  type Shape,
+} from '../platform/json-shape.js';
 
 /** What a running daemon publishes about itself in `<stateDir>/daemon.json`. */
 export interface DaemonInfo {
@@ -26,13 +35,44 @@ export const problemsFilePath = (stateDir: string): string => join(stateDir, 'pr
 export const daemonInfoPath = (stateDir: string): string => join(stateDir, 'daemon.json');
 export const graceFilePath = (stateDir: string): string => join(stateDir, 'grace.json');
 
-async function readJson<T>(path: string): Promise<T | undefined> {
+// Only what `status` cannot do without is required: a daemon of another version may write less.
+const daemonInfoShape = object<RunningDaemonInfo>({
+  pid: int,
+  startedAt: str,
+  version: optional(str),
+  transport: optional(str),
+  spoolFolders: optional(arrayOf(str)),
+});
+const graceFileShape = object<GraceFile>({
+  path: str,
+  firstSeenAt: str,
+  dueAt: str,
+  size: int,
+  pathBytes: optional(str),
+});
+const problemShape = object<DaemonProblem>({
+  kind: str,
+  subject: str,
+  code: str,
+  message: str,
+  since: str,
+  count: int,
+});
+
+/**
+ * Missing, half-written (a reader can race the daemon's atomic replace on some platforms) or not
+ * what this version writes (another version's daemon, a damaged disk): nothing to report, as when
+ * no daemon published anything, rather than a crash in the command that reads it.
+ */
+async function readJson<T>(path: string, shape: Shape<T>): Promise<T | undefined> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    text = await readFile(path, 'utf8');
   } catch {
-    // Missing or half-written (a reader can race the daemon's atomic replace on some platforms).
     return undefined;
   }
+  const parsed = parseJson(text, path, shape);
+  return parsed.ok ? parsed.value : undefined;
 }
 
 /** A daemon that answered on the queue lock, with what it published in daemon.json. */
@@ -51,14 +91,14 @@ export async function readRunningDaemon(
   const found = await probeLock(lockAddress(stateDir), opts);
   if (found.kind === 'free' || found.kind === 'closed') return undefined;
   if (found.kind === 'held' && found.holder.role !== 'daemon') return undefined;
-  const info = await readJson<DaemonInfo>(daemonInfoPath(stateDir));
-  if (found.kind === 'silent') return info && Number.isInteger(info.pid) ? info : undefined;
+  const info = await readJson(daemonInfoPath(stateDir), daemonInfoShape);
+  if (found.kind === 'silent') return info;
   const { pid, startedAt, version } = found.holder;
   return info?.pid === pid ? info : { pid, startedAt, ...(version ? { version } : {}) };
 }
 
 export async function readGraceFiles(stateDir: string): Promise<GraceFile[]> {
-  return (await readJson<GraceFile[]>(graceFilePath(stateDir))) ?? [];
+  return (await readJson(graceFilePath(stateDir), arrayOf(graceFileShape))) ?? [];
 }
 
 /** What keeps the running daemon from its job (published in `<stateDir>/problems.json`). */
@@ -66,8 +106,8 @@ export async function readProblems(stateDir: string): Promise<DaemonProblem[]> {
   // The daemon rewrites the file in place (see publish-state.ts): a read that raced a write does
   // not parse, and the next one does.
   for (let i = 0; i < 3; i++) {
-    const list = await readJson<DaemonProblem[]>(problemsFilePath(stateDir));
-    if (Array.isArray(list)) return list;
+    const list = await readJson(problemsFilePath(stateDir), arrayOf(problemShape));
+    if (list) return list;
   }
   return [];
 }

@@ -43,11 +43,11 @@ export interface SpoolFoldersDeps {
 
 interface FolderInfo {
   state: FolderState | 'unknown';
-  watcher?: Closer;
+  watcher?: Closer | undefined;
   /** Too many files to watch: listed every `busyListMs` instead (see `busyFiles`). */
   busy?: boolean;
   /** Names the watcher reported since the folder's last look, checked together. */
-  pending?: Set<string>;
+  pending?: Set<string> | undefined;
 }
 
 export function makeSpoolFolders(deps: SpoolFoldersDeps) {
