@@ -11,9 +11,18 @@ const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 /** Codes that mean the state folder cannot be written at all. */
 const STATE_BROKEN = new Set(['EROFS', 'EIO', 'SQLITE_IOERR', 'SQLITE_READONLY']);
 
+/** The message of an error, or of a `retry-later` result (spool/due-entry.ts), which has one too. */
+const textOf = (e: unknown): string =>
+  e instanceof Error
+    ? e.message
+    : typeof (e as { message?: unknown } | undefined)?.message === 'string'
+      ? (e as { message: string }).message
+      : String(e);
+
 /**
  * Pure: why a due spool file could not be taken into the queue, as a problem keyed so that one
  * cause (a read-only folder, a full state volume) is one problem however many files meet it.
+ * `error` is an error or intake's `retry-later` result: both have a `code` and a `message`.
  */
 export function describeIntakeFailure(
   file: string,
@@ -53,7 +62,7 @@ export function describeIntakeFailure(
       },
     };
   }
-  const text = error instanceof Error ? error.message : String(error);
+  const text = textOf(error);
   return {
     key: `intake:${folder}:${code}`,
     problem: {

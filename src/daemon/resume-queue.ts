@@ -4,6 +4,7 @@ import type { ItemMeta } from '../queue/item-meta.js';
 import type { RecoveryReport } from '../queue/queue-recovery.js';
 import type { DueCursor, WaitingRow } from '../queue/queue-store.js';
 import { makeDueFeed, type DueFeed, type FeedScheduler } from './due-feed.js';
+import type { Admitted } from './intake.js';
 import type { StartupItems, WaitingItem } from './startup-items.js';
 
 /** What {@link resumeQueue} needs of the daemon's parts. */
@@ -17,7 +18,7 @@ export interface ResumeDeps {
   };
   scheduler: FeedScheduler;
   now: () => number;
-  admitClaimed(claimedPath: string, source: string, firstSeenAt: string): Promise<void>;
+  admitClaimed(claimedPath: string, source: string, firstSeenAt: string): Promise<Admitted>;
   /** Why the policy holds every item now, or undefined when it allows sending. */
   policyHold: () => string | undefined;
   schedule(item: WaitingItem | ItemMeta): void;
@@ -33,11 +34,12 @@ export interface ResumeDeps {
  */
 export async function resumeQueue(d: ResumeDeps): Promise<DueFeed> {
   for (const claimed of d.recovery.claimed) {
-    await d
+    const r = await d
       .admitClaimed(claimed, `(recovered) ${basename(claimed)}`, d.iso())
-      .catch((e: unknown) =>
-        d.log.diag('error', `could not re-admit ${claimed}: ${(e as Error).message}`),
-      );
+      .catch((e: unknown) => ({ kind: 'failed' as const, message: (e as Error).message }));
+    // Not opened (locked just now) or failed: it stays in claimed/ for the next start's recovery.
+    if (r.kind === 'refused' || r.kind === 'failed')
+      d.log.diag('error', `could not re-admit ${claimed}: ${r.message}`);
   }
   if (!d.policyHold()) {
     // The policy allows sending again: what it held goes back into the queue.

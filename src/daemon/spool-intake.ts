@@ -94,14 +94,14 @@ export function makeSpoolIntake(d: SpoolIntakeDeps) {
       );
     },
     onDue: async (entry) => {
-      try {
-        await intake.takeDue(entry);
-      } catch (e) {
+      const r = await intake.takeDue(entry).catch((e: unknown) => {
         intakeProblems.failed(entry.path, entry.folder, e);
         throw e;
-      }
+      });
+      if (r.kind === 'retry-later') intakeProblems.failed(entry.path, entry.folder, r);
       // Taken, unless it waits for the state folder (reported by onStranded).
-      if (intake.strandedCount() === 0) intakeProblems.taken(entry.path);
+      else if (intake.strandedCount() === 0) intakeProblems.taken(entry.path);
+      return r;
     },
     onFolderProblem: (folder, error) => {
       d.onFolderProblem?.(folder, error ? (error.code ?? String(error)) : undefined);

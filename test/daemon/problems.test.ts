@@ -72,6 +72,12 @@ describe('issue 10.1: why a spool file could not be taken', () => {
       subject: '/s',
       code: 'Unknown',
     });
+    // Intake's retry-later result is described like the error it stands for.
+    const refused = { kind: 'retry-later', reason: 'unreadable', code: 'EACCES', message: 'EACCES: permission denied' }; // prettier-ignore
+    expect(describeIntakeFailure('/s/a.json', '/s', refused, '/st')).toMatchObject({
+      key: 'intake:/s:EACCES',
+      problem: { code: 'EACCES', message: expect.stringContaining('(EACCES: permission denied)') },
+    });
   });
 
   it('a problem is over once no file fails for that reason: taken, or gone from the folder', () => {

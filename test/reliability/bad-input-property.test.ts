@@ -176,7 +176,7 @@ describe('the whole intake path on arbitrary files', () => {
         await fsp.writeFile(path, bytes);
         const before = log.lines.length;
         const at = Date.now();
-        await intake.takeDue({
+        const r = await intake.takeDue({
           path,
           folder: spool,
           kind: 'file',
@@ -184,6 +184,8 @@ describe('the whole intake path on arbitrary files', () => {
           mtimeMs: at,
           firstSeenAt: at,
         });
+        // Taken whatever the bytes: queued, a duplicate, or quarantined; never "try again".
+        expect(r.kind).toBe('taken');
         await expect(fsp.lstat(path)).rejects.toMatchObject({ code: 'ENOENT' });
 
         const lines = log.lines.slice(before) as {
@@ -194,6 +196,7 @@ describe('the whole intake path on arbitrary files', () => {
         const action = lines[0]!.event?.action;
         const id = itemIdFor(bytes);
         const meta = await store.get(id);
+        if (r.kind === 'taken') expect(r.id).toBe(id);
         if (action === 'item.quarantined') {
           expect(lines[0]!.error?.code).toMatch(/^[A-Z][A-Za-z0-9]+$/);
           expect(meta?.state).toBe('quarantined');
