@@ -1,0 +1,88 @@
+import type { Clock } from '../../src/clock.js';
+
+/**
+ * Lets pending promise callbacks run: a few microtask turns, enough for the `await` chains a timer
+ * callback usually starts (a store write answered by an in-memory fake, a log line) to finish.
+ * `advance` flushes ten turns after each timer: the scheduler and server-pause tests assert which of
+ * two runs due at the same instant reaches the transport first, which depends on that depth.
+ */
+export const flush = async (turns = 10): Promise<void> => {
+  for (let i = 0; i < turns; i++) await Promise.resolve();
+};
+
+/** A {@link Clock} whose time only moves when the test says so, with what the test drives it by. */
+export interface ManualClock {
+  /** The clock to inject: wall time (`now`), monotonic time (`monotonic`) and timers. */
+  readonly clock: Clock & { monotonic(): number };
+  /**
+   * Lets `ms` pass: wall and monotonic time move together, and every timer that falls due on the
+   * way fires in due order (ties in the order they were set), with time standing at its due
+   * instant and promise callbacks flushed after each one; timers set by a callback fire in the
+   * same call when they fall due before its end.
+   */
+  advance(ms: number): Promise<void>;
+  /**
+   * Moves the wall clock alone, by `ms` (negative to set it back), firing nothing: timers run on
+   * monotonic time, as Node's do, so a clock set back three hours does not delay them.
+   */
+  jump(ms: number): void;
+  /** The wall time now (the same as `clock.now()`). */
+  now(): number;
+  /** How many timers are set and not yet fired or cleared. */
+  pending(): number;
+}
+
+/** The wall time a manual clock starts at unless told: a fixed instant, so runs repeat. */
+export const MANUAL_CLOCK_START = Date.parse('2026-11-24T10:00:00Z');
+
+/**
+ * A manual clock for tests of time-dependent code: no sleeps, no real timers, and wall time that
+ * can jump independently of the monotonic time timers run on.
+ */
+export function manualClock(start = MANUAL_CLOCK_START): ManualClock {
+  let wall = start;
+  let mono = 0;
+  let seq = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+
+  const nextDue = (end: number): [number, { at: number; fn: () => void }] | undefined => {
+    let best: [number, { at: number; fn: () => void }] | undefined;
+    // Map iteration is insertion order, so the first of equal due times is the one set first.
+    for (const entry of timers) if (!best || entry[1].at < best[1].at) best = entry;
+    return best && best[1].at <= end ? best : undefined;
+  };
+
+  const clock: ManualClock['clock'] = {
+    now: () => wall,
+    monotonic: () => mono,
+    setTimeout: (fn, ms) => {
+      const id = ++seq;
+      // Node runs a negative or NaN delay as soon as it can; so does this clock.
+      timers.set(id, { at: mono + (ms > 0 ? ms : 0), fn });
+      return id;
+    },
+    clearTimeout: (handle) => void timers.delete(handle as number),
+  };
+
+  return {
+    clock,
+    async advance(ms) {
+      const end = mono + ms;
+      for (let due = nextDue(end); due; due = nextDue(end)) {
+        timers.delete(due[0]);
+        wall += due[1].at - mono;
+        mono = due[1].at;
+        due[1].fn();
+        await flush();
+      }
+      wall += end - mono;
+      mono = end;
+      await flush();
+    },
+    jump(ms) {
+      wall += ms;
+    },
+    now: () => wall,
+    pending: () => timers.size,
+  };
+}
