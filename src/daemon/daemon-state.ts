@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { realFs, type FsLike } from '../platform/fs-seam.js';
 import { lockAddress, probeLock } from './lock-endpoint.js';
 import type { DaemonProblem } from './problems.js';
 
@@ -26,9 +26,12 @@ export const problemsFilePath = (stateDir: string): string => join(stateDir, 'pr
 export const daemonInfoPath = (stateDir: string): string => join(stateDir, 'daemon.json');
 export const graceFilePath = (stateDir: string): string => join(stateDir, 'grace.json');
 
-async function readJson<T>(path: string): Promise<T | undefined> {
+/** What the readers below read with (the real file system unless a test says otherwise). */
+type ReadFs = Pick<FsLike, 'readFile'>;
+
+async function readJson<T>(fs: ReadFs, path: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    return JSON.parse(await fs.readFile(path, 'utf8')) as T;
   } catch {
     // Missing or half-written (a reader can race the daemon's atomic replace on some platforms).
     return undefined;
@@ -46,27 +49,30 @@ export type RunningDaemonInfo = Pick<DaemonInfo, 'pid' | 'startedAt'> & Partial<
  */
 export async function readRunningDaemon(
   stateDir: string,
-  opts: { timeoutMs?: number } = {},
+  opts: { timeoutMs?: number; fs?: ReadFs } = {},
 ): Promise<RunningDaemonInfo | undefined> {
   const found = await probeLock(lockAddress(stateDir), opts);
   if (found.kind === 'free' || found.kind === 'closed') return undefined;
   if (found.kind === 'held' && found.holder.role !== 'daemon') return undefined;
-  const info = await readJson<DaemonInfo>(daemonInfoPath(stateDir));
+  const info = await readJson<DaemonInfo>(opts.fs ?? realFs, daemonInfoPath(stateDir));
   if (found.kind === 'silent') return info && Number.isInteger(info.pid) ? info : undefined;
   const { pid, startedAt, version } = found.holder;
   return info?.pid === pid ? info : { pid, startedAt, ...(version ? { version } : {}) };
 }
 
-export async function readGraceFiles(stateDir: string): Promise<GraceFile[]> {
-  return (await readJson<GraceFile[]>(graceFilePath(stateDir))) ?? [];
+export async function readGraceFiles(stateDir: string, fs: ReadFs = realFs): Promise<GraceFile[]> {
+  return (await readJson<GraceFile[]>(fs, graceFilePath(stateDir))) ?? [];
 }
 
 /** What keeps the running daemon from its job (published in `<stateDir>/problems.json`). */
-export async function readProblems(stateDir: string): Promise<DaemonProblem[]> {
+export async function readProblems(
+  stateDir: string,
+  fs: ReadFs = realFs,
+): Promise<DaemonProblem[]> {
   // The daemon rewrites the file in place (see publish-state.ts): a read that raced a write does
   // not parse, and the next one does.
   for (let i = 0; i < 3; i++) {
-    const list = await readJson<DaemonProblem[]>(problemsFilePath(stateDir));
+    const list = await readJson<DaemonProblem[]>(fs, problemsFilePath(stateDir));
     if (Array.isArray(list)) return list;
   }
   return [];

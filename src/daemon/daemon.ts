@@ -386,7 +386,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       log.diag(problem ? 'warn' : 'info', problem ?? 'grace.json is written again: status shows the files in grace'), // prettier-ignore
     info,
     graceSnapshot: () => monitor.snapshot(),
-    problems: () => problems.list(),
+    problems,
   });
   graceChanged = published.graceChanged;
   foldersChanged = (folders) => {
