@@ -21,8 +21,8 @@ async function timeEach(n, fn) {
 }
 
 export async function lockCost(count) {
-  const { acquireQueueLock } = await dist('daemon/queue-lock.js');
-  const { lockAddress, probeLock } = await dist('daemon/lock-endpoint.js');
+  const { acquireQueueLock } = await dist('control/queue-lock.js');
+  const { lockAddress, probeLock } = await dist('control/lock-endpoint.js');
   const dir = await mkdtemp(join(tmpdir(), 'imspooler-bench-lock-'));
   try {
     const take = await timeEach(count, async () => {

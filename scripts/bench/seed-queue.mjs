@@ -7,7 +7,7 @@ const { ITEM_STATES } = await dist('queue/item-meta.js');
 const { queueLayout } = await dist('queue/queue-layout.js');
 const { openWriter } = await dist('queue/sqlite/open-db.js');
 const { prepareWrites, rowOf } = await dist('queue/sqlite/schema.js');
-const { itemIdFor } = await dist('spool/item-id.js');
+const { itemIdFor } = await dist('item/item-id.js');
 
 /**
  * Writes `count` items in `state` ('incoming' or 'deferred'); deferred ones are due at

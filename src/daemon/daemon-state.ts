@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { lockAddress, probeLock } from '../control/lock-endpoint.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
-import { lockAddress, probeLock } from './lock-endpoint.js';
 import type { DaemonProblem } from './problems.js';
 
 /** What a running daemon publishes about itself in `<stateDir>/daemon.json`. */

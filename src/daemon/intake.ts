@@ -5,7 +5,7 @@ import { emailOf, type EventLog } from '../log/event-log.js';
 import type { FsLike } from '../platform/fs-seam.js';
 import type { ItemMeta } from '../queue/item-meta.js';
 import type { AdmitInfo, AdmitResult } from '../queue/queue-store.js';
-import type { ParseResult } from '../spool/spool-item.js';
+import type { ParseResult } from '../item/spool-item.js';
 import type { DueEntry } from '../spool/spool-monitor.js';
 import { crashPoint } from '../platform/crash-point.js';
 

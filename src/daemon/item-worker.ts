@@ -5,7 +5,7 @@ import type { SendRequest, Transport } from '../delivery/transport.js';
 import { DeliveryError, isContentMissing, isDeliveryError } from '../errors/errors.js';
 import { emailOf, type EventLog } from '../log/event-log.js';
 import { GROUP_ORDER, type GroupName, type ItemMeta, type ItemState } from '../queue/item-meta.js';
-import type { ParseResult, SpoolItem } from '../spool/spool-item.js';
+import type { ParseResult, SpoolItem } from '../item/spool-item.js';
 import { crashPoint } from '../platform/crash-point.js';
 import { planAfterFailure, quickRetryAllowed } from './failure-plan.js';
 import type { Scheduler } from './scheduler.js';

@@ -1,4 +1,4 @@
-import type { SpoolItem } from '../spool/spool-item.js';
+import type { SpoolItem } from '../item/spool-item.js';
 import { HISTORY_ITEM_CLASS } from './transport.js';
 
 /**

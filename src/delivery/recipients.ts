@@ -1,6 +1,6 @@
 import type { GroupName } from '../queue/item-meta.js';
-import { isOrganization } from '../spool/addresses.js';
-import type { SpoolItem } from '../spool/spool-item.js';
+import { isOrganization } from '../item/addresses.js';
+import type { SpoolItem } from '../item/spool-item.js';
 import { historyGroup } from './history.js';
 import { FED_ITEM_CLASS, ORG_ITEM_CLASS } from './transport.js';
 

@@ -55,6 +55,17 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/**
+ * A transport as it is opened from the configuration: the transport, how to release it (an
+ * in-process sandbox is a server to close too), and the secret values in use, so that the logger
+ * can make sure they never appear in a line.
+ */
+export interface OpenedTransport {
+  transport: Transport;
+  close: () => Promise<void>;
+  secrets: string[];
+}
+
 export const ITEM_HEADER = 'X-IMSpooler-Item-Id';
 export const ORG_ITEM_CLASS = 'IPM.Note.Microsoft.Missed';
 export const FED_ITEM_CLASS = 'IPM.Note';

@@ -4,7 +4,7 @@ import { resolveSecret } from '../config/secrets.js';
 import { domainOf } from '../delivery/autodiscover.js';
 import { makeAutodiscoverCache } from '../delivery/autodiscover-cache.js';
 import { discoverEwsUrl } from '../delivery/autodiscover-client.js';
-import { TEST_AUTODISCOVER_ORIGIN_ENV } from '../delivery/autodiscover-open.js';
+import { TEST_AUTODISCOVER_ORIGIN_ENV } from '../delivery/open/open-autodiscover.js';
 import type { EwsCredentials } from '../delivery/ews-service.js';
 import { UsageError } from '../errors/errors.js';
 import type { DraftsClientOptions } from './drafts-client.js';

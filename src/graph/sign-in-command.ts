@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config/config-types.js';
 import { UsageError } from '../errors/errors.js';
-import { deviceCodeSource } from './open-graph.js';
+import { deviceCodeSource } from '../delivery/open/open-graph.js';
 
 /** Runs the sign-in; resolves to the exit code. */
 export async function graphSignInCommand(

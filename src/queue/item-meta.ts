@@ -1,4 +1,4 @@
-import type { ItemKind, SpoolItem } from '../spool/spool-item.js';
+import type { ItemKind, SpoolItem } from '../item/spool-item.js';
 
 /** Queue states (the `state` column of the database; folders under `queue/` in 0.1.0). */
 export const ITEM_STATES = [

@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { UsageError } from '../errors/errors.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
 import { renameWithRetry, type BusyRetryOptions } from '../platform/rename-retry.js';
-import type { ParseResult } from '../spool/spool-item.js';
+import type { ParseResult } from '../item/spool-item.js';
 import { importFileQueue, type ImportReport } from './import-file-queue.js';
 import type { ItemMeta, ItemState } from './item-meta.js';
 import { claimedName, queueLayout, type QueueLayout } from './queue-layout.js';

@@ -65,7 +65,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   Aborted: transient('abandoned (shutdown)'),
   TokenUnavailable: transient('could not obtain an OAuth token'),
   TransportClosed: transient('transport closed (shutdown)'),
-  // Opening the transport on first use failed (daemon/lazy-transport.ts): a secret that cannot be
+  // Opening the transport on first use failed (delivery/open/lazy-transport.ts): a secret that cannot be
   // read yet, a sandbox port in use. Retried like any delivery until retry.maxAge.
   TransportUnavailable: transient('the mail transport could not be opened'),
 };

@@ -1,4 +1,4 @@
-import type { ItemKind } from '../spool/spool-item.js';
+import type { ItemKind } from '../item/spool-item.js';
 import { cleanText } from './clean-text.js';
 import { formatAge } from './render-table.js';
 import type { ShowDoc } from './show-doc.js';

@@ -1,6 +1,6 @@
 import { pathStyle } from '../service/path-style.js';
 import { cleanText } from './clean-text.js';
-import type { ItemKind } from '../spool/spool-item.js';
+import type { ItemKind } from '../item/spool-item.js';
 import type { ReadFrom, StatusDoc, StatusItem } from './status-doc.js';
 
 /** Pure: "3m", "2h 5m", "4d" — how support staff read ages on the phone. */

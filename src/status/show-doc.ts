@@ -7,7 +7,7 @@ import {
   Damage,
   type DamagedField,
 } from './meta-fields.js';
-import type { ItemKind } from '../spool/spool-item.js';
+import type { ItemKind } from '../item/spool-item.js';
 import { kindOf, publicState, type PublicState } from './status-doc.js';
 
 /** One message of the transcript, only with `show --body`. */

@@ -1,5 +1,5 @@
 import type { ItemMeta, ItemState } from '../queue/item-meta.js';
-import type { ItemKind } from '../spool/spool-item.js';
+import type { ItemKind } from '../item/spool-item.js';
 
 /**
  * States as support staff see them: the queue's `incoming` folder is "queued", the word the

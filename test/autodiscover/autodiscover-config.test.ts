@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse-config.js';
-import { openTransport } from '../../src/daemon/open-transport.js';
+import { openTransport } from '../../src/delivery/open/open-transport.js';
 import type { SendRequest } from '../../src/delivery/transport.js';
 import type { SandboxHandle } from '../../src/sandbox/sandbox-server.js';
 import { sandbox, tempDir } from './support.js';

@@ -8,8 +8,8 @@ import { makeMemoryEventLog } from '../../src/log/logger.js';
 import { realFs } from '../../src/platform/fs-seam.js';
 import { makeQueueStore } from '../../src/queue/queue-store.js';
 import { claimFile } from '../../src/spool/claim.js';
-import { itemIdFor } from '../../src/spool/item-id.js';
-import { parseSpoolItem } from '../../src/spool/parse-item.js';
+import { itemIdFor } from '../../src/item/item-id.js';
+import { parseSpoolItem } from '../../src/item/parse-item.js';
 
 let root: string;
 beforeEach(async () => {

@@ -5,7 +5,7 @@ import type { SendRequest, Transport } from '../../src/delivery/transport.js';
 import { DeliveryError } from '../../src/errors/errors.js';
 import type { EventLog } from '../../src/log/event-log.js';
 import type { GroupName, ItemMeta } from '../../src/queue/item-meta.js';
-import type { SpoolItem } from '../../src/spool/spool-item.js';
+import type { SpoolItem } from '../../src/item/spool-item.js';
 import { flush, manualClock } from '../support/manual-clock.js';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../src/errors/errors.js';
 import { sanitise, toDeliveryError } from '../../src/delivery/ews-errors.js';
-import { describeSignIn } from '../../src/daemon/open-transport.js';
+import { describeSignIn } from '../../src/delivery/open/open-transport.js';
 
 /**
  * The shapes below are what ews-javascript-api 0.15.3 was seen to throw (see DOMAIN.md and

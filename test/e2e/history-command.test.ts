@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { itemIdFor } from '../../src/spool/item-id.js';
+import { itemIdFor } from '../../src/item/item-id.js';
 import { schemaErrors, validateShow } from '../status/schema-validator.js';
 import { queueStates } from '../support/queue-db.js';
 import { jsonItem, makeWorld, waitUntil, type World } from './harness.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeControlGate } from '../../src/daemon/control-gate.js';
+import { makeControlGate } from '../../src/control/control-gate.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
 

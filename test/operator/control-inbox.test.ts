@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { controlDir, makeControlInbox, submitControl } from '../../src/daemon/control-inbox.js';
-import type { ControlRequest } from '../../src/daemon/control-ops.js';
+import { controlDir, makeControlInbox, submitControl } from '../../src/control/control-inbox.js';
+import type { ControlRequest } from '../../src/control/control-ops.js';
 
 let dir: string;
 beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'imspooler-inbox-'))));

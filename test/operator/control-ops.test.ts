@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { makeControlGate } from '../../src/daemon/control-gate.js';
+import { makeControlGate } from '../../src/control/control-gate.js';
 import {
   applyControl,
   type ControlRequest,
   type ControlStore,
-} from '../../src/daemon/control-ops.js';
+} from '../../src/control/control-ops.js';
 import type { ItemMeta, ItemState } from '../../src/queue/item-meta.js';
 import { deferredMeta, makeMeta, NOW } from '../status/fixtures.js';
 import { captureLog } from './capture-log.js';

@@ -2,10 +2,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { wakeDaemon } from '../../src/daemon/lock-endpoint.js';
-import { submitControl } from '../../src/daemon/control-inbox.js';
+import { wakeDaemon } from '../../src/control/lock-endpoint.js';
+import { submitControl } from '../../src/control/control-inbox.js';
 import { queueStates } from '../support/queue-db.js';
-import { itemIdFor } from '../../src/spool/item-id.js';
+import { itemIdFor } from '../../src/item/item-id.js';
 import { jsonItem, makeWorld, waitUntil, type LogLine, type World } from '../e2e/harness.js';
 import { schemaErrors, validateShow, validateStatus } from '../status/schema-validator.js';
 

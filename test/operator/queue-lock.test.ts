@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path, { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lockAddress, probeLock, type LockAddress } from '../../src/daemon/lock-endpoint.js';
-import { acquireQueueLock, type HeldLock } from '../../src/daemon/queue-lock.js';
+import { lockAddress, probeLock, type LockAddress } from '../../src/control/lock-endpoint.js';
+import { acquireQueueLock, type HeldLock } from '../../src/control/queue-lock.js';
 
 let dir: string;
 const held: HeldLock[] = [];

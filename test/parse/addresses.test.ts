@@ -4,7 +4,7 @@ import {
   isOrganization,
   normaliseAddress,
   parseAddress,
-} from '../../src/spool/addresses.js';
+} from '../../src/item/addresses.js';
 
 describe('normaliseAddress', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { htmlToText } from '../../src/spool/parse-html-text.js';
+import { htmlToText } from '../../src/item/parse-html-text.js';
 
 describe('htmlToText', () => {
   it('drops tags and hidden elements, breaks lines at blocks and <br>', () => {

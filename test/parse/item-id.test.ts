@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { isValidIdPrefix, itemIdFor } from '../../src/spool/item-id.js';
+import { isValidIdPrefix, itemIdFor } from '../../src/item/item-id.js';
 
 describe('itemIdFor', () => {
   it('is the lowercase hex SHA-256 of the bytes', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseSpoolItem } from '../../src/spool/parse-item.js';
+import { parseSpoolItem } from '../../src/item/parse-item.js';
 
 const opts = { maxBytes: 1024 * 1024 };
 const parse = (s: string | Buffer) => parseSpoolItem(Buffer.from(s), opts);

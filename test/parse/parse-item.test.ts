@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { itemIdFor } from '../../src/spool/item-id.js';
-import { parseSpoolItem, spoolParsers } from '../../src/spool/parse-item.js';
-import type { SpoolParser } from '../../src/spool/spool-item.js';
+import { itemIdFor } from '../../src/item/item-id.js';
+import { parseSpoolItem, spoolParsers } from '../../src/item/parse-item.js';
+import type { SpoolParser } from '../../src/item/spool-item.js';
 
 const MiB = 1024 * 1024;
 const opts = { maxBytes: 10 * MiB };

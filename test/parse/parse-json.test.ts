@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { jsonParser } from '../../src/spool/parse-json.js';
+import { jsonParser } from '../../src/item/parse-json.js';
 
 const good = {
   from: 'alice@contoso.com',

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mimeParser } from '../../src/spool/parse-mime.js';
+import { mimeParser } from '../../src/item/parse-mime.js';
 
 /** A MIME message from header lines and a body, with CRLF line ends as mail libraries write. */
 function eml(headers: string[], body: string | Buffer = ''): Buffer {

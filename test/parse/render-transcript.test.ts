@@ -5,8 +5,8 @@ import {
   escapeHtml,
   renderTranscriptHtml,
   subjectFor,
-} from '../../src/spool/render-transcript.js';
-import type { SpoolItem } from '../../src/spool/spool-item.js';
+} from '../../src/item/render-transcript.js';
+import type { SpoolItem } from '../../src/item/spool-item.js';
 
 const base: SpoolItem = {
   id: 'a'.repeat(64),

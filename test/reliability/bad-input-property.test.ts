@@ -9,8 +9,8 @@ import { makeMemoryEventLog } from '../../src/log/logger.js';
 import { realFs } from '../../src/platform/fs-seam.js';
 import { makeQueueStore, type QueueStore } from '../../src/queue/queue-store.js';
 import { claimFile } from '../../src/spool/claim.js';
-import { itemIdFor } from '../../src/spool/item-id.js';
-import { parseSpoolItem } from '../../src/spool/parse-item.js';
+import { itemIdFor } from '../../src/item/item-id.js';
+import { parseSpoolItem } from '../../src/item/parse-item.js';
 
 /**
  * Bad input (issue 4, part 3): arbitrary, truncated and mutated bytes through the parser and the

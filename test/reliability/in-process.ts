@@ -10,7 +10,7 @@ import {
   type DaemonObserver,
   type RunningDaemon,
 } from '../../src/daemon/daemon.js';
-import { openTransport } from '../../src/daemon/open-transport.js';
+import { openTransport } from '../../src/delivery/open/open-transport.js';
 import { makeMemoryEventLog } from '../../src/log/logger.js';
 import { realFs, type FsLike } from '../../src/platform/fs-seam.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox-server.js';

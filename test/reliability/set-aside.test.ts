@@ -1,7 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireQueueLock } from '../../src/daemon/queue-lock.js';
+import { acquireQueueLock } from '../../src/control/queue-lock.js';
 import type { SetAsideEntry } from '../../src/platform/set-aside.js';
 import { jsonItem, makeWorld, type LogLine, type World } from '../e2e/harness.js';
 import { isAction, startDaemon, stopDaemon } from './helpers.js';

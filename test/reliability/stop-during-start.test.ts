@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { lockAddress, probeLock } from '../../src/daemon/lock-endpoint.js';
+import { lockAddress, probeLock } from '../../src/control/lock-endpoint.js';
 import { makeWorld, type World } from '../e2e/harness.js';
 import { isAction } from './helpers.js';
 

@@ -2,7 +2,7 @@ import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { statusCommand } from '../../src/cli/commands/status.js';
-import { acquireQueueLock } from '../../src/daemon/queue-lock.js';
+import { acquireQueueLock } from '../../src/control/queue-lock.js';
 import type { StatusDoc } from '../../src/status/status-doc.js';
 import { reconcileGrace } from '../../src/status/status-doc.js';
 import { admitContent, openStore, tempStateDir } from '../queue/helpers.js';

@@ -1,7 +1,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import type { AuthConfig, Config } from '../../config/config-types.js';
 import { redactUrlCredentials } from '../../config/url-credentials.js';
-import { openTransport } from '../../daemon/open-transport.js';
+import { openTransport } from '../../delivery/open/open-transport.js';
 import { isConfigError, isDeliveryError } from '../../errors/errors.js';
 import { resolveSpoolPaths } from '../../spool/discover.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';

@@ -1,10 +1,10 @@
 import { access } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { applyControl, type ControlRequest } from '../../daemon/control-ops.js';
-import { submitControl } from '../../daemon/control-inbox.js';
+import { applyControl, type ControlRequest } from '../../control/control-ops.js';
+import { submitControl } from '../../control/control-inbox.js';
 import { crashPoint } from '../../platform/crash-point.js';
-import { wakeDaemon } from '../../daemon/lock-endpoint.js';
-import { acquireQueueLock, type LockHolder } from '../../daemon/queue-lock.js';
+import { wakeDaemon } from '../../control/lock-endpoint.js';
+import { acquireQueueLock, type LockHolder } from '../../control/queue-lock.js';
 import { UsageError } from '../../errors/errors.js';
 import { describeSetAside } from '../../platform/set-aside.js';
 import { makeEventLog } from '../../log/logger.js';

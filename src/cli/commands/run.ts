@@ -28,7 +28,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     secrets: () => secrets,
   });
   // prom-client and the listener are loaded only when metrics are on, the transport only when the
-  // first item is due (daemon/lazy-transport.ts): a daemon waiting with an empty queue stays small.
+  // first item is due (delivery/open/lazy-transport.ts): a daemon waiting with an empty queue stays small.
   const metrics = config.metrics.listen
     ? (await import('../../metrics/metrics.js')).makeMetrics({ clock: systemClock })
     : undefined;
@@ -73,7 +73,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
       env: ctx.env,
       ...(metrics ? { observer: observerFor(metrics) } : {}),
       openTransport: async (c) => {
-        const { openTransport } = await import('../../daemon/open-transport.js');
+        const { openTransport } = await import('../../delivery/open/open-transport.js');
         // Routing ("auto") says once per sender which transport it chose and why.
         const opened = await openTransport(c, ctx.env, (sender, decision) =>
           log.diag('info', `mail for ${sender} goes through ${decision.kind}: ${decision.why}`, {

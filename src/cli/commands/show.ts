@@ -1,7 +1,7 @@
 import { UsageError } from '../../errors/errors.js';
 import { idArg } from '../../queue/queue-read.js';
 import { openQueueReader } from '../../queue/queue-reader.js';
-import { parseSpoolItem } from '../../spool/parse-item.js';
+import { parseSpoolItem } from '../../item/parse-item.js';
 import { formatItemDetails } from '../../status/render-item.js';
 import { toShowDoc, type ShowMessage } from '../../status/show-doc.js';
 import { loadCommandConfig, type CommandContext } from '../context.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
-import type { ParseResult } from '../../spool/spool-item.js';
+import type { ParseResult } from '../../item/spool-item.js';
 import { syncDir } from '../atomic-write.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from '../item-meta.js';
 import { existsNoFollow } from './meta-io.js';

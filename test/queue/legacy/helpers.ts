@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../../../src/clock.js';
 import { realFs, type FsLike } from '../../../src/platform/fs-seam.js';
-import type { ParseResult } from '../../../src/spool/spool-item.js';
+import type { ParseResult } from '../../../src/item/spool-item.js';
 import { makeQueueStore, type QueueStore } from '../../../src/queue/legacy/file-queue-store.js';
 
 export const T0 = Date.parse('2026-11-24T10:00:00.000Z');

@@ -2,7 +2,7 @@ import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { ItemMeta } from '../../../src/queue/item-meta.js';
 import { makeQueueStore } from '../../../src/queue/legacy/file-queue-store.js';
-import type { ParseResult } from '../../../src/spool/spool-item.js';
+import type { ParseResult } from '../../../src/item/spool-item.js';
 import { sha, T0 } from './helpers.js';
 
 /** What {@link seedFileQueue} wrote, by name. */

@@ -3,25 +3,18 @@
  * from the environment, the certificate from its PEM file, the device-code cache in the user's
  * state folder.
  */
-import type { Config, GraphConfig } from '../config/config-types.js';
-import { ConfigError } from '../errors/errors.js';
-import { makeRouter, makeRoutingTransport, type Discover, type RouteDecision } from '../delivery/route.js'; // prettier-ignore
-import type { Transport } from '../delivery/transport.js';
+import type { Config, GraphConfig } from '../../config/config-types.js';
+import { ConfigError } from '../../errors/errors.js';
+import { makeRouter, makeRoutingTransport, type Discover, type RouteDecision } from '../route.js'; // prettier-ignore
+import type { OpenedTransport } from '../transport.js';
 import {
   makeAppTokenSource,
   makeDeviceCodeTokenSource,
   readCertificate,
   type DeviceCodeTokenSource,
   type TokenSource,
-} from './graph-auth.js';
-import { makeGraphTransport, type GraphMailbox } from './graph-transport.js';
-
-/** A transport, how to release it, and the secret values the logger must keep out of lines. */
-export interface OpenedGraph {
-  transport: Transport;
-  close: () => Promise<void>;
-  secrets: string[];
-}
+} from '../../graph/graph-auth.js';
+import { makeGraphTransport, type GraphMailbox } from '../../graph/graph-transport.js';
 
 /** Graph's scopes are named after its host: `https://graph.microsoft.com` unless a national cloud. */
 export function graphResource(url: string): string {
@@ -84,7 +77,7 @@ function mailboxOf(g: GraphConfig): GraphMailbox {
 export async function openGraphTransport(
   config: Config,
   env: NodeJS.ProcessEnv,
-): Promise<OpenedGraph> {
+): Promise<OpenedTransport> {
   // prettier-ignore
   const g = config.delivery.graph;
   const { tokens, secrets } = await tokenSource(g, env);
@@ -100,10 +93,10 @@ export async function openGraphTransport(
 export async function openAutoTransport(
   config: Config,
   env: NodeJS.ProcessEnv,
-  ews: OpenedGraph,
+  ews: OpenedTransport,
   discover: Discover | undefined,
   onDecision?: (sender: string, decision: RouteDecision) => void,
-): Promise<OpenedGraph> {
+): Promise<OpenedTransport> {
   const graph = await openGraphTransport(config, env);
   const { routing } = config.delivery;
   const router = makeRouter({

@@ -51,7 +51,7 @@ export type ParseResult = { ok: true; item: SpoolItem } | ({ ok: false } & Parse
 
 /**
  * A spool format. Formats are recognised by content, not by name; adding one means adding a parser
- * to the list in `spool/parse-item.ts` and nothing else.
+ * to the list in `item/parse-item.ts` and nothing else.
  */
 export interface SpoolParser {
   readonly format: SpoolItem['format'];

@@ -1,22 +1,11 @@
-import type { AuthConfig, Config } from '../config/config-types.js';
-import { AUTODISCOVER } from '../config/parse-ews.js';
-import { resolveSecret } from '../config/secrets.js';
-import {
-  openAutodiscoverTransport,
-  TEST_AUTODISCOVER_ORIGIN_ENV,
-} from '../delivery/autodiscover-open.js';
-import { discoverEwsUrl } from '../delivery/autodiscover-client.js';
-import { kindForEwsUrl, type RouteDecision } from '../delivery/route.js';
-import { makeEwsTransport } from '../delivery/ews-transport.js';
-import type { Transport } from '../delivery/transport.js';
-
-/** A transport and how to release it (the in-process sandbox is a server to close too). */
-export interface OpenedTransport {
-  transport: Transport;
-  close: () => Promise<void>;
-  /** Secret values in use, so the logger can make sure they never appear in a line. */
-  secrets: string[];
-}
+import type { AuthConfig, Config } from '../../config/config-types.js';
+import { AUTODISCOVER } from '../../config/parse-ews.js';
+import { resolveSecret } from '../../config/secrets.js';
+import { openAutodiscoverTransport, TEST_AUTODISCOVER_ORIGIN_ENV } from './open-autodiscover.js';
+import { discoverEwsUrl } from '../autodiscover-client.js';
+import { kindForEwsUrl, type RouteDecision } from '../route.js';
+import { makeEwsTransport } from '../ews-transport.js';
+import type { OpenedTransport } from '../transport.js';
 
 /**
  * Opens the configured transport. `sandbox` runs the real EWS client against the embedded EWS
@@ -32,9 +21,9 @@ export async function openTransport(
   // Graph (MSAL) and the sandbox server are loaded only when configured: about 10 MB of the
   // daemon's memory otherwise (docs/performance.md).
   if (config.delivery.transport === 'graph')
-    return (await import('../graph/open-graph.js')).openGraphTransport(config, env);
+    return (await import('./open-graph.js')).openGraphTransport(config, env);
   if (config.delivery.transport === 'sandbox') {
-    const { startSandbox } = await import('../sandbox/sandbox-server.js');
+    const { startSandbox } = await import('../../sandbox/sandbox-server.js');
     const sandbox = await startSandbox({ port: 0, mailboxDir: config.delivery.sandbox.mailbox });
     const transport = makeEwsTransport({
       url: sandbox.url,
@@ -87,7 +76,7 @@ export async function openTransport(
   const urlFor = origin ? (u: URL) => `${origin.replace(/\/$/, '')}${u.pathname}${u.search}` : undefined; // prettier-ignore
   const discover = async (sender: string, signal?: AbortSignal) =>
     kindForEwsUrl((await discoverEwsUrl(sender, { credentials, timeoutMs: ews.timeout, rejectUnauthorized: ews.rejectUnauthorized, ...(urlFor ? { urlFor } : {}), ...(signal ? { signal } : {}) })).ewsUrl); // prettier-ignore
-  const { openAutoTransport } = await import('../graph/open-graph.js');
+  const { openAutoTransport } = await import('./open-graph.js');
   return openAutoTransport(config, env, opened, discover, onRoute);
 }
 

@@ -10,19 +10,17 @@
  * and retried with backoff, and each `delivery.deferred` line carries the reason), `onOpenFailed`
  * hears it once per attempt to open, and the next `open()` tries again.
  */
-import { DeliveryError } from '../errors/errors.js';
-import type { Transport } from '../delivery/transport.js';
+import { DeliveryError } from '../../errors/errors.js';
+import type { OpenedTransport, Transport } from '../transport.js';
 
-/** A transport and how to release it, as `openTransport` gives it. */
-export interface OpenedTransport {
-  transport: Transport;
-  close: () => Promise<void>;
-}
+/** What the lazy transport needs of an opened one. */
+export type Openable = Pick<OpenedTransport, 'transport' | 'close'>;
 
 export interface LazyTransportDeps {
   /** The configured transport (`delivery.transport`), known before it is opened. */
   name: string;
-  open: () => Promise<OpenedTransport>;
+  /** Opens it (the caller hands the opened transport's secrets to the logger itself). */
+  open: () => Promise<Openable>;
   onOpened?(transport: Transport): void;
   /** Once per failed attempt to open, however many requests were waiting for it. */
   onOpenFailed?(error: DeliveryError): void;
@@ -34,12 +32,12 @@ export const TRANSPORT_UNAVAILABLE = 'TransportUnavailable';
 export function makeLazyTransport(
   deps: LazyTransportDeps,
 ): Transport & { isOpen(): boolean; open(): Promise<void> } {
-  let opening: Promise<OpenedTransport> | undefined;
+  let opening: Promise<Openable> | undefined;
   let failed = false;
   let opened = false;
   let closed = false;
 
-  const get = (): Promise<OpenedTransport> => {
+  const get = (): Promise<Openable> => {
     if (closed) {
       return Promise.reject(new DeliveryError('TransportClosed', 'the transport is closed (shutdown)')); // prettier-ignore
     }

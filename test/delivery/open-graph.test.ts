@@ -2,10 +2,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse-config.js';
 import type { Config } from '../../src/config/config-types.js';
-import { openTransport } from '../../src/daemon/open-transport.js';
+import { openTransport } from '../../src/delivery/open/open-transport.js';
 import type { RouteDecision } from '../../src/delivery/route.js';
 import { graphSignInCommand } from '../../src/graph/sign-in-command.js';
-import { CLIENT_ID, TENANT, graphWorld, request, type GraphWorld } from './graph-world.js';
+import { CLIENT_ID, TENANT, graphWorld, request, type GraphWorld } from '../graph/graph-world.js';
 
 let world: GraphWorld | undefined;
 afterEach(async () => {

@@ -5,9 +5,9 @@
  * says, instead of deferring every item until someone reads the log. A `tokenCommand` runs each
  * time a token is needed anyway, so it is not run here; nothing heavy is loaded either.
  */
-import type { Config } from '../config/config-types.js';
-import { resolveSecret } from '../config/secrets.js';
-import { ConfigError } from '../errors/errors.js';
+import type { Config } from '../../config/config-types.js';
+import { resolveSecret } from '../../config/secrets.js';
+import { ConfigError } from '../../errors/errors.js';
 
 export async function checkTransportSecrets(config: Config, env: NodeJS.ProcessEnv): Promise<void> {
   const { transport, ews, graph } = config.delivery;

@@ -1,9 +1,9 @@
-import type { Config } from '../config/config-types.js';
-import { makeAutodiscoverCache } from './autodiscover-cache.js';
-import { discoverEwsUrl } from './autodiscover-client.js';
-import { makeAutodiscoverTransport } from './autodiscover-transport.js';
-import type { EwsCredentials } from './ews-service.js';
-import type { Transport } from './transport.js';
+import type { Config } from '../../config/config-types.js';
+import { makeAutodiscoverCache } from '../autodiscover-cache.js';
+import { discoverEwsUrl } from '../autodiscover-client.js';
+import { makeAutodiscoverTransport } from '../autodiscover-transport.js';
+import type { EwsCredentials } from '../ews-service.js';
+import type { Transport } from '../transport.js';
 
 /**
  * Test-only: every Autodiscover URL is fetched from this origin instead (its path kept), so that

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeLazyTransport, type OpenedTransport } from '../../src/daemon/lazy-transport.js';
+import { makeLazyTransport, type Openable } from '../../src/delivery/open/lazy-transport.js';
 import type { SendRequest, Transport } from '../../src/delivery/transport.js';
 import { isDeliveryError } from '../../src/errors/errors.js';
 import { makeWorld, type World } from '../e2e/harness.js';
@@ -92,7 +92,7 @@ describe('the secrets the transport will need (real daemon process)', () => {
 
 describe('makeLazyTransport', () => {
   const request = { itemId: 'x', group: 'org' } as SendRequest;
-  const fakeOpened = (sent: string[], closed: string[]): OpenedTransport => {
+  const fakeOpened = (sent: string[], closed: string[]): Openable => {
     const transport: Transport = {
       name: 'ews',
       send: async (r) => void sent.push(r.itemId),
