@@ -348,6 +348,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
 
   const inbox = makeControlInbox({
     stateDir: config.stateDir,
+    fs,
+    clock,
     handle: async (req) => {
       try {
         const r = await applyControl(store, req, log, () => clock.now(), gate);

@@ -30,6 +30,13 @@ export interface ManualClock {
   now(): number;
   /** How many timers are set and not yet fired or cleared. */
   pending(): number;
+  /**
+   * For code that waits on this clock and on real I/O in turn (a loop that reads a file, then
+   * sleeps): advances `stepMs` at a time, letting the event loop run once between steps so real
+   * file operations complete, until `work` settles; resolves or rejects as it does. How much
+   * time passes is then not exact: use it where the outcome does not depend on it.
+   */
+  runUntil<T>(work: Promise<T>, stepMs: number): Promise<T>;
 }
 
 /** The wall time a manual clock starts at unless told: a fixed instant, so runs repeat. */
@@ -64,25 +71,37 @@ export function manualClock(start = MANUAL_CLOCK_START): ManualClock {
     clearTimeout: (handle) => void timers.delete(handle as number),
   };
 
+  const advance = async (ms: number): Promise<void> => {
+    const end = mono + ms;
+    for (let due = nextDue(end); due; due = nextDue(end)) {
+      timers.delete(due[0]);
+      wall += due[1].at - mono;
+      mono = due[1].at;
+      due[1].fn();
+      await flush();
+    }
+    wall += end - mono;
+    mono = end;
+    await flush();
+  };
+
   return {
     clock,
-    async advance(ms) {
-      const end = mono + ms;
-      for (let due = nextDue(end); due; due = nextDue(end)) {
-        timers.delete(due[0]);
-        wall += due[1].at - mono;
-        mono = due[1].at;
-        due[1].fn();
-        await flush();
-      }
-      wall += end - mono;
-      mono = end;
-      await flush();
-    },
+    advance,
     jump(ms) {
       wall += ms;
     },
     now: () => wall,
     pending: () => timers.size,
+    async runUntil(work, stepMs) {
+      let settled = false;
+      const done = work.finally(() => (settled = true));
+      done.catch(() => {}); // awaited below
+      while (!settled) {
+        await advance(stepMs);
+        await new Promise((r) => setImmediate(r));
+      }
+      return done;
+    },
   };
 }
