@@ -1,19 +1,28 @@
-import type { Clock } from '../../src/clock.js';
+import { systemClock, type Clock } from '../../src/clock.js';
 
 /**
  * Lets pending promise callbacks run: a few microtask turns, enough for the `await` chains a timer
  * callback usually starts (a store write answered by an in-memory fake, a log line) to finish.
- * `advance` flushes ten turns after each timer: the scheduler and server-pause tests assert which of
- * two runs due at the same instant reaches the transport first, which depends on that depth.
+ * `advance` flushes ten turns after each timer unless told otherwise: the server-pause tests
+ * assert which of two runs due at the same instant reaches the transport first, which depends on
+ * that depth (a full drain, `setImmediate`, lets the other one through first); a test whose timer
+ * sets off long promise chains (fifty runs at once) asks for more.
  */
 export const flush = async (turns = 10): Promise<void> => {
   for (let i = 0; i < turns; i++) await Promise.resolve();
 };
 
-/** A {@link Clock} whose time only moves when the test says so, with what the test drives it by. */
-export interface ManualClock {
-  /** The clock to inject: wall time (`now`), monotonic time (`monotonic`) and timers. */
-  readonly clock: Clock & { monotonic(): number };
+/**
+ * A {@link Clock} whose time only moves when the test says so, with what the test drives it by.
+ * Inject it as it is, or take it apart: `const { clock, advance } = manualClock()`.
+ */
+export interface ManualClock extends Clock {
+  /** Wall time: milliseconds since the epoch. */
+  now(): number;
+  /** Monotonic time: 0 at the start, moved by `advance` only. */
+  monotonic(): number;
+  /** The clock itself (for taking it apart). */
+  readonly clock: ManualClock;
   /**
    * Lets `ms` pass: wall and monotonic time move together, and every timer that falls due on the
    * way fires in due order (ties in the order they were set), with time standing at its due
@@ -26,8 +35,8 @@ export interface ManualClock {
    * monotonic time, as Node's do, so a clock set back three hours does not delay them.
    */
   jump(ms: number): void;
-  /** The wall time now (the same as `clock.now()`). */
-  now(): number;
+  /** Sets the wall clock to `wall` (a jump to an instant), firing nothing. */
+  set(wall: number): void;
   /** How many timers are set and not yet fired or cleared. */
   pending(): number;
   /**
@@ -46,7 +55,14 @@ export const MANUAL_CLOCK_START = Date.parse('2026-11-24T10:00:00Z');
  * A manual clock for tests of time-dependent code: no sleeps, no real timers, and wall time that
  * can jump independently of the monotonic time timers run on.
  */
-export function manualClock(start = MANUAL_CLOCK_START): ManualClock {
+export function manualClock(
+  start = MANUAL_CLOCK_START,
+  opts: {
+    /** Microtask turns flushed after each timer (default 10, see {@link flush}). */
+    turns?: number;
+  } = {},
+): ManualClock {
+  const turns = opts.turns ?? 10;
   let wall = start;
   let mono = 0;
   let seq = 0;
@@ -59,7 +75,21 @@ export function manualClock(start = MANUAL_CLOCK_START): ManualClock {
     return best && best[1].at <= end ? best : undefined;
   };
 
-  const clock: ManualClock['clock'] = {
+  const advance = async (ms: number): Promise<void> => {
+    const end = mono + ms;
+    for (let due = nextDue(end); due; due = nextDue(end)) {
+      timers.delete(due[0]);
+      wall += due[1].at - mono;
+      mono = due[1].at;
+      due[1].fn();
+      await flush(turns);
+    }
+    wall += end - mono;
+    mono = end;
+    await flush(turns);
+  };
+
+  const clock: ManualClock = {
     now: () => wall,
     monotonic: () => mono,
     setTimeout: (fn, ms) => {
@@ -69,29 +99,12 @@ export function manualClock(start = MANUAL_CLOCK_START): ManualClock {
       return id;
     },
     clearTimeout: (handle) => void timers.delete(handle as number),
-  };
-
-  const advance = async (ms: number): Promise<void> => {
-    const end = mono + ms;
-    for (let due = nextDue(end); due; due = nextDue(end)) {
-      timers.delete(due[0]);
-      wall += due[1].at - mono;
-      mono = due[1].at;
-      due[1].fn();
-      await flush();
-    }
-    wall += end - mono;
-    mono = end;
-    await flush();
-  };
-
-  return {
-    clock,
-    advance,
-    jump(ms) {
-      wall += ms;
+    get clock() {
+      return clock;
     },
-    now: () => wall,
+    advance,
+    jump: (ms) => void (wall += ms),
+    set: (at) => void (wall = at),
     pending: () => timers.size,
     async runUntil(work, stepMs) {
       let settled = false;
@@ -103,5 +116,19 @@ export function manualClock(start = MANUAL_CLOCK_START): ManualClock {
       }
       return done;
     },
+  };
+  return clock;
+}
+
+/**
+ * The real clock and real timers, with a wall time the test can move (`shift`): for a whole daemon
+ * doing real I/O whose wall clock is set back or forward while it runs. Timers and monotonic time
+ * are the system's, as a jump of the wall clock leaves them.
+ */
+export function shiftedSystemClock(): { clock: Clock; shift(ms: number): void } {
+  let offset = 0;
+  return {
+    clock: { ...systemClock, now: () => Date.now() + offset },
+    shift: (ms) => void (offset += ms),
   };
 }
