@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Clock } from '../../src/clock.js';
 import { realFs, type FsLike } from '../../src/platform/fs-seam.js';
 import type { ParseResult } from '../../src/item/spool-item.js';
 import {
@@ -13,24 +12,6 @@ import {
 import { openConnection } from '../../src/queue/sqlite/driver.js';
 
 export const T0 = Date.parse('2026-11-24T10:00:00.000Z');
-
-/** A clock the test moves by hand. */
-export function manualClock(
-  start = T0,
-): Clock & { set(t: number): void; advance(ms: number): void } {
-  let t = start;
-  return {
-    now: () => t,
-    setTimeout: () => undefined,
-    clearTimeout: () => undefined,
-    set: (v) => {
-      t = v;
-    },
-    advance: (ms) => {
-      t += ms;
-    },
-  };
-}
 
 export const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 

@@ -2,16 +2,8 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { makeQueueStore, type RecoveryReport } from '../../src/queue/queue-store.js';
-import {
-  closeAll,
-  errno,
-  exists,
-  fsWith,
-  manualClock,
-  openStore,
-  T0,
-  tempStateDir,
-} from './helpers.js';
+import { closeAll, errno, exists, fsWith, openStore, T0, tempStateDir } from './helpers.js';
+import { manualClock } from '../support/manual-clock.js';
 import { seedFileQueue, type Seeded } from './legacy/seed-0.1.0.js';
 
 /**

@@ -9,11 +9,11 @@ import {
   errno,
   exists,
   fsWith,
-  manualClock,
   openStore,
   sha,
   tempStateDir,
 } from './helpers.js';
+import { manualClock } from '../../support/manual-clock.js';
 
 let dir: string;
 let store: QueueStore;
@@ -212,7 +212,7 @@ describe('open() after a crash', () => {
     const { id } = await admitContent(store, 'done');
     await store.markDelivered((await store.get(id))!);
     await admitContent(store, 'waiting');
-    clock.advance(31 * 86_400_000);
+    await clock.advance(31 * 86_400_000);
     const report = await reopen();
     expect(report).toEqual({
       claimed: [],
