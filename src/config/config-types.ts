@@ -44,7 +44,7 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
  */
 export interface Config {
   /** Absolute path of the file this was loaded from, if any. */
-  configFile?: string;
+  configFile?: string | undefined;
   spool: {
     /** Absolute folders, or the literal `auto` (expanded by spool/discover.ts). */
     paths: string[];
@@ -117,9 +117,9 @@ export interface Config {
      */
     addresses: boolean;
     /** Start a new log file past this size (default 20 MiB). */
-    maxSize?: string | number;
+    maxSize?: string | number | undefined;
     /** Keep this many files, or `"14d"`: files this many days old (default). */
-    maxFiles?: string | number;
+    maxFiles?: string | number | undefined;
   };
   /** The optional health and metrics listener (docs/metrics.md). */
   metrics: {

@@ -71,7 +71,7 @@ export function parseConfig(raw: unknown, opts: ParseConfigOptions): ParseConfig
   );
   keepSpoolApart(p, top.spool, spool.paths, stateDir, opts.pathRules ?? platformRules());
   const config: Config = {
-    ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
+    configFile: opts.configFile,
     spool,
     stateDir,
     delivery: parseDelivery(p, top.delivery, opts.baseDir, stateDir),

@@ -26,8 +26,8 @@ export function parseLog(
     file: raw.file === null ? null : path(p, 'log.file', raw.file, fallback, baseDir),
     console: oneOf(p, 'log.console', raw.console, 'pretty', ['pretty', 'json'] as const),
     addresses: boolean(p, 'log.addresses', raw.addresses, true),
-    ...(raw.maxSize !== undefined ? { maxSize: raw.maxSize as string | number } : {}),
-    ...(raw.maxFiles !== undefined ? { maxFiles: raw.maxFiles as string | number } : {}),
+    maxSize: raw.maxSize as string | number | undefined,
+    maxFiles: raw.maxFiles as string | number | undefined,
   };
 }
 

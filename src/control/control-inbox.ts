@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { foregroundClock, monotonicNow, type Clock } from '../clock.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
 import type { ControlRequest } from './control-ops.js';
+import { bool, object, oneOf, optional, parseJsonOrThrow, str } from '../platform/json-shape.js';
 
 /** The daemon's answer to one request, written next to it as `<name>.result`. */
 export interface ControlResult {
@@ -13,6 +14,19 @@ export interface ControlResult {
   /** For a refusal: 2 when the request did not fit (bad usage), 1 when applying it failed. */
   exitCode?: 1 | 2;
 }
+
+const resultShape = object<ControlResult>({
+  ok: bool,
+  message: str,
+  pending: optional(bool),
+  exitCode: optional(oneOf(1, 2)),
+});
+const requestShape = object<ControlRequest>({
+  op: oneOf('hold', 'release', 'retry', 'delete'),
+  id: str,
+  user: str,
+  requestedAt: str,
+});
 
 /** What became of a submitted request. */
 export type SubmitOutcome =
@@ -98,7 +112,7 @@ async function readResult(fs: FsLike, path: string): Promise<ControlResult | und
     return undefined;
   }
   await fs.unlink(path).catch(() => {});
-  return JSON.parse(text) as ControlResult;
+  return parseJsonOrThrow(text, `the daemon's answer ${path}`, resultShape);
 }
 
 /** Results nobody collected (the CLI gave up or was killed) are removed after this long. */
@@ -145,7 +159,7 @@ export function makeControlInbox(opts: {
       }
       let result: ControlResult;
       try {
-        const req = JSON.parse(await fs.readFile(taken, 'utf8')) as ControlRequest;
+        const req = parseJsonOrThrow(await fs.readFile(taken, 'utf8'), `control request ${name}`, requestShape); // prettier-ignore
         result = await opts.handle(req);
       } catch (e) {
         result = { ok: false, message: e instanceof Error ? e.message : String(e), exitCode: 1 };

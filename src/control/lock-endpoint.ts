@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { foregroundClock, type Clock } from '../clock.js';
+import { int, object, oneOf, optional, parseJson, str } from '../platform/json-shape.js';
 
 /**
  * Where the queue lock of a state folder lives: a name the operating system frees when the process
@@ -65,15 +66,18 @@ export const helloLine = (holder: LockHolder): string => `${JSON.stringify(holde
 /** The line a client writes to make a daemon read its control inbox at once. */
 export const WAKE_LINE = 'wake\n';
 
+const helloShape = object<LockHolder>({
+  pid: int,
+  role: oneOf('daemon', 'cli'),
+  stateDir: str,
+  startedAt: str,
+  version: optional(str),
+});
+
 function parseHello(line: string): LockHolder | undefined {
-  try {
-    const h = JSON.parse(line) as Partial<LockHolder>;
-    if (Number.isInteger(h.pid) && (h.role === 'daemon' || h.role === 'cli'))
-      return h as LockHolder;
-  } catch {
-    // Not ours (another program squatting the name): judged silent by the caller.
-  }
-  return undefined;
+  const h = parseJson(line, 'the lock holder', helloShape);
+  // Not ours (another program squatting the name): judged silent by the caller.
+  return h.ok ? h.value : undefined;
 }
 
 /**

@@ -2,6 +2,15 @@ import { join } from 'node:path';
 import { lockAddress, probeLock } from '../control/lock-endpoint.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
 import type { DaemonProblem } from './problems.js';
+import {
+  arrayOf,
+  int,
+  object,
+  optional,
+  parseJson,
+  str,
+  type Shape,
+} from '../platform/json-shape.js';
 
 /** What a running daemon publishes about itself in `<stateDir>/daemon.json`. */
 export interface DaemonInfo {
@@ -29,13 +38,44 @@ export const graceFilePath = (stateDir: string): string => join(stateDir, 'grace
 /** What the readers below read with (the real file system unless a test says otherwise). */
 type ReadFs = Pick<FsLike, 'readFile'>;
 
-async function readJson<T>(fs: ReadFs, path: string): Promise<T | undefined> {
+// Only what `status` cannot do without is required: a daemon of another version may write less.
+const daemonInfoShape = object<RunningDaemonInfo>({
+  pid: int,
+  startedAt: str,
+  version: optional(str),
+  transport: optional(str),
+  spoolFolders: optional(arrayOf(str)),
+});
+const graceFileShape = object<GraceFile>({
+  path: str,
+  firstSeenAt: str,
+  dueAt: str,
+  size: int,
+  pathBytes: optional(str),
+});
+const problemShape = object<DaemonProblem>({
+  kind: str,
+  subject: str,
+  code: str,
+  message: str,
+  since: str,
+  count: int,
+});
+
+/**
+ * Missing, half-written (a reader can race the daemon's atomic replace on some platforms) or not
+ * what this version writes (another version's daemon, a damaged disk): nothing to report, as when
+ * no daemon published anything, rather than a crash in the command that reads it.
+ */
+async function readJson<T>(fs: ReadFs, path: string, shape: Shape<T>): Promise<T | undefined> {
+  let text: string;
   try {
-    return JSON.parse(await fs.readFile(path, 'utf8')) as T;
+    text = await fs.readFile(path, 'utf8');
   } catch {
-    // Missing or half-written (a reader can race the daemon's atomic replace on some platforms).
     return undefined;
   }
+  const parsed = parseJson(text, path, shape);
+  return parsed.ok ? parsed.value : undefined;
 }
 
 /** A daemon that answered on the queue lock, with what it published in daemon.json. */
@@ -54,14 +94,14 @@ export async function readRunningDaemon(
   const found = await probeLock(lockAddress(stateDir), opts);
   if (found.kind === 'free' || found.kind === 'closed') return undefined;
   if (found.kind === 'held' && found.holder.role !== 'daemon') return undefined;
-  const info = await readJson<DaemonInfo>(opts.fs ?? realFs, daemonInfoPath(stateDir));
-  if (found.kind === 'silent') return info && Number.isInteger(info.pid) ? info : undefined;
+  const info = await readJson(opts.fs ?? realFs, daemonInfoPath(stateDir), daemonInfoShape);
+  if (found.kind === 'silent') return info;
   const { pid, startedAt, version } = found.holder;
   return info?.pid === pid ? info : { pid, startedAt, ...(version ? { version } : {}) };
 }
 
 export async function readGraceFiles(stateDir: string, fs: ReadFs = realFs): Promise<GraceFile[]> {
-  return (await readJson<GraceFile[]>(fs, graceFilePath(stateDir))) ?? [];
+  return (await readJson(fs, graceFilePath(stateDir), arrayOf(graceFileShape))) ?? [];
 }
 
 /** What keeps the running daemon from its job (published in `<stateDir>/problems.json`). */
@@ -72,8 +112,8 @@ export async function readProblems(
   // The daemon rewrites the file in place (see publish-state.ts): a read that raced a write does
   // not parse, and the next one does.
   for (let i = 0; i < 3; i++) {
-    const list = await readJson<DaemonProblem[]>(fs, problemsFilePath(stateDir));
-    if (Array.isArray(list)) return list;
+    const list = await readJson(fs, problemsFilePath(stateDir), arrayOf(problemShape));
+    if (list) return list;
   }
   return [];
 }

@@ -40,7 +40,7 @@ export interface WorkerDeps {
   quickRetryDelayMs?: number;
   random?: () => number;
   /** Why the configured policy forbids sending now (daemon/policy.ts), if it does. */
-  policyHold?: () => string | undefined;
+  policyHold?: (() => string | undefined) | undefined;
 }
 
 function asDeliveryError(e: unknown): DeliveryError {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { realFs, type FsLike } from '../platform/fs-seam.js';
+import { object, oneOf, parseJson, recordOf, str } from '../platform/json-shape.js';
 import { writeFileAtomic } from '../queue/atomic-write.js';
 
 /** One remembered answer. */
@@ -42,6 +43,10 @@ interface CacheFile {
   version: 1;
   entries: Record<string, AutodiscoverCacheEntry>;
 }
+const cacheFileShape = object<CacheFile>({
+  version: oneOf(1),
+  entries: recordOf(object<AutodiscoverCacheEntry>({ domain: str, address: str, ewsUrl: str, resolvedAt: str })), // prettier-ignore
+});
 
 /**
  * The cache is advisory: an unreadable or corrupt file counts as empty (the next lookup rewrites
@@ -55,12 +60,10 @@ export function makeAutodiscoverCache(opts: AutodiscoverCacheOptions): Autodisco
 
   async function read(): Promise<CacheFile> {
     try {
-      const parsed = JSON.parse(String(await fs.readFile(file, 'utf8'))) as Partial<CacheFile>;
-      if (parsed.version === 1 && typeof parsed.entries === 'object' && parsed.entries !== null) {
-        return { version: 1, entries: parsed.entries };
-      }
+      const parsed = parseJson(String(await fs.readFile(file, 'utf8')), file, cacheFileShape);
+      if (parsed.ok) return { version: 1, entries: parsed.value.entries };
     } catch {
-      // missing or corrupt: start afresh
+      // missing: start afresh (as when it is corrupt)
     }
     return { version: 1, entries: {} };
   }

@@ -10,7 +10,7 @@ export interface ErrorHints {
    * The response code as the server wrote it (`<ResponseCode>`), when the library could not map it
    * to its enum (it then reports `ErrorInternalServerError` or nothing).
    */
-  responseCode?: string;
+  responseCode?: string | undefined;
   /** Whether the request was handed to the HTTP client; when false nothing can have been sent. */
   dispatched?: boolean;
   /**

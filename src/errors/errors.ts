@@ -76,7 +76,12 @@ export class DeliveryError extends ImspoolerError {
   constructor(
     code: string,
     message: string,
-    details: { httpStatus?: number; backOffMs?: number; unclear?: boolean; cause?: unknown } = {},
+    details: {
+      httpStatus?: number | undefined;
+      backOffMs?: number | undefined;
+      unclear?: boolean;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: details.cause });
     this.name = 'DeliveryError';

@@ -7,6 +7,7 @@
  */
 import { DeliveryError } from '../errors/errors.js';
 import { sanitise } from '../delivery/ews-errors.js';
+import { isPlainObject } from '../platform/json-shape.js';
 
 /** Which call failed: only a `send` can leave the outcome unclear. */
 export type GraphPhase = 'send' | 'find' | 'probe';
@@ -27,8 +28,9 @@ export function retryAfterMs(value: string | null | undefined, nowMs: number): n
 /** Graph's `{ error: { code, message } }`, leniently. */
 function errorBody(text: string): { code?: string; message?: string } {
   try {
-    const e = (JSON.parse(text) as { error?: unknown }).error;
-    if (typeof e === 'object' && e !== null) {
+    const body: unknown = JSON.parse(text);
+    const e = isPlainObject(body) ? body.error : undefined;
+    if (isPlainObject(e)) {
       const o = e as Record<string, unknown>;
       return {
         ...(typeof o['code'] === 'string' ? { code: o['code'] } : {}),

@@ -18,6 +18,7 @@ import type { SendRequest, Transport } from '../delivery/transport.js';
 import { HISTORY_FOLDER, MSGFLAG_READ } from '../delivery/transport.js';
 import type { TokenSource } from './graph-auth.js';
 import { fromHttp, fromNetwork, type GraphPhase } from './graph-errors.js';
+import { anything, arrayOf, object, optional, parseJson, str } from '../platform/json-shape.js';
 import {
   CLIENT_SUBMIT_TIME_PROPERTY,
   DELIVERY_TIME_PROPERTY,
@@ -29,6 +30,11 @@ import {
 
 /** Whose mailbox sends: the sender's own, the signed-in user's (`me`), or one named mailbox. */
 export type GraphMailbox = { kind: 'sender' } | { kind: 'me' } | { kind: 'fixed'; upn: string };
+
+/** A `$filter` look-up's answer: what matched (only whether anything did is used). */
+const foundShape = object<{ value: unknown[] }>({ value: arrayOf(anything) });
+/** A mail folder's `$select=displayName` answer. */
+const folderShape = object<{ displayName?: string }>({ displayName: optional(str) });
 
 /** Options of {@link makeGraphTransport}. */
 export interface GraphTransportOptions {
@@ -187,12 +193,9 @@ export function makeGraphTransport(opts: GraphTransportOptions): GraphTransport 
       const filter = encodeURIComponent(propertyFilter(ITEM_HEADER_PROPERTY, headerValue));
       const look = async () => {
         const { text } = await call('find', 'GET', `${path}/messages?$filter=${filter}&$select=id&$top=1`, undefined, signal); // prettier-ignore
-        try {
-          const value = (JSON.parse(text) as { value?: unknown }).value;
-          return Array.isArray(value) && value.length > 0;
-        } catch {
-          throw new DeliveryError('InvalidResponse', `Graph find: ${host} answered with something other than JSON`); // prettier-ignore
-        }
+        const found = parseJson(text, `Graph find: the answer of ${host}`, foundShape);
+        if (!found.ok) throw new DeliveryError('InvalidResponse', found.message);
+        return found.value.value.length > 0;
       };
       if (await look()) return true;
       const wait = mine ? mine.settleUntil - now() : 0;
@@ -215,13 +218,9 @@ export function makeGraphTransport(opts: GraphTransportOptions): GraphTransport 
       ] as const) {
         // prettier-ignore
         const { text } = await call('probe', 'GET', `${path}/mailFolders/${folder}?$select=displayName`, undefined, signal); // prettier-ignore
-        let name: string = fallback;
-        try {
-          name = String((JSON.parse(text) as { displayName?: unknown }).displayName ?? name);
-        } catch {
-          // The status said success; the folder name is only decoration.
-        }
-        names.push(`"${name}"`);
+        // The status said success; the folder name is only decoration.
+        const folderInfo = parseJson(text, folder, folderShape);
+        names.push(`"${(folderInfo.ok ? folderInfo.value.displayName : undefined) ?? fallback}"`);
       }
       return `${host}: ${token}; ${path === '/me' ? 'signed-in mailbox' : decodeURIComponent(path.slice(7))} folders ${names.join(' and ')} reachable`;
     },

@@ -5,6 +5,7 @@
  * sandbox's metadata names https endpoints back). Production uses MSAL's own client.
  */
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import { isPlainObject } from '../platform/json-shape.js';
 
 /** A network client that rewrites `https://<host>` to `http://<host>` for the given hosts. */
 export function makeRewritingNetworkClient(
@@ -37,7 +38,12 @@ export function makeRewritingNetworkClient(
     try {
       body = text ? JSON.parse(text) : {};
     } catch {
-      body = { error: 'invalid_response', error_description: `HTTP ${res.status}, not JSON` };
+      body = undefined;
+    }
+    // MSAL reads the fields of an object (and reports what is missing); anything else is not an
+    // answer it could read, so it gets one that says so instead of a crash inside MSAL.
+    if (!isPlainObject(body)) {
+      body = { error: 'invalid_response', error_description: `HTTP ${res.status}, not a JSON object` }; // prettier-ignore
     }
     return { headers: out, body: body as T, status: res.status };
   };

@@ -46,7 +46,7 @@ export interface EventFields {
   attempt?: number;
   /** Milliseconds; written as `event.duration` in nanoseconds. */
   durationMs?: number;
-  error?: { code: string; message: string };
+  error?: { code: string; message: string } | undefined;
   nextAttemptAt?: string;
   /** Left out of the line when `log.addresses` is false. */
   email?: EmailAddresses;

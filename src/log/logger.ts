@@ -19,8 +19,8 @@ export interface EventLogOptions {
   /** `log.console`: compact lines when stdout is a terminal (default), else the JSON lines. */
   console?: ConsoleMode;
   /** `log.maxSize` / `log.maxFiles` (see rotating-transport.ts for the defaults). */
-  maxSize?: string | number;
-  maxFiles?: string | number;
+  maxSize?: string | number | undefined;
+  maxFiles?: string | number | undefined;
   /** `log.addresses` (default true): item lines carry the envelope's addresses. */
   addresses?: boolean;
 }
@@ -40,8 +40,8 @@ export function makeEventLog(options: EventLogOptions): EventLog {
   const openFile = (file: string): RotatingFile =>
     makeRotatingFileTransport({
       file,
-      ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),
-      ...(options.maxFiles !== undefined ? { maxFiles: options.maxFiles } : {}),
+      maxSize: options.maxSize,
+      maxFiles: options.maxFiles,
     });
   if (options.file) {
     rotating = openFile(options.file);

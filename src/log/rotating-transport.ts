@@ -15,9 +15,9 @@ export interface RotatingFileOptions {
   /** The configured log file, e.g. `/var/imspooler/log/imspooler.log`; see `datedLogPattern`. */
   file: string;
   /** Start a new file past this size: bytes, or a size such as `"20MiB"`, `"20m"` (default 20 MiB). */
-  maxSize?: string | number;
+  maxSize?: string | number | undefined;
   /** Keep this many files (`10`), or files this many days old (`"14d"`, the default). */
-  maxFiles?: string | number;
+  maxFiles?: string | number | undefined;
   /** Told when the file cannot be written and when it can again (default: a line on stderr; logging never crashes the daemon). */
   onError?: (message: string) => void;
   /** Injected in tests (a full disk, a day boundary). */

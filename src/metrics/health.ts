@@ -32,11 +32,11 @@ export interface HealthProblem {
 /** Everything `evaluateHealth` looks at; times are milliseconds since the epoch. */
 export interface HealthInput {
   now: number;
-  lastDeliverySuccessAt?: number;
+  lastDeliverySuccessAt?: number | undefined;
   /** Set by the first EWS failure after a success (or since start); cleared by any success. */
-  ewsFailingSince?: number;
+  ewsFailingSince?: number | undefined;
   /** `firstSeenAt` of the oldest item in `incoming`, `active` or `deferred`. */
-  oldestItemFirstSeenAt?: number;
+  oldestItemFirstSeenAt?: number | undefined;
   folderProblems: readonly FolderProblem[];
   /** Nothing to watch, files that cannot be taken, a state folder that cannot be written. */
   problems?: readonly HealthProblem[];
@@ -67,8 +67,7 @@ export interface HealthReport {
 export function evaluateHealth(input: HealthInput): HealthReport {
   const { now, thresholds: t } = input;
   const reasons: string[] = [];
-  const iso = (ms: number | undefined) =>
-    ms === undefined ? undefined : new Date(ms).toISOString();
+  const iso = (ms: number) => new Date(ms).toISOString();
 
   let ews: CheckStatus = 'ok';
   if (input.ewsFailingSince !== undefined) {

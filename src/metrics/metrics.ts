@@ -228,9 +228,9 @@ export function makeMetrics(opts: MetricsOptions): Metrics {
     healthState() {
       return {
         problems,
-        ...(lastSuccessAt !== undefined ? { lastDeliverySuccessAt: lastSuccessAt } : {}),
-        ...(ewsFailingSince !== undefined ? { ewsFailingSince } : {}),
-        ...(oldestFirstSeenAt !== undefined ? { oldestItemFirstSeenAt: oldestFirstSeenAt } : {}),
+        lastDeliverySuccessAt: lastSuccessAt,
+        ewsFailingSince,
+        oldestItemFirstSeenAt: oldestFirstSeenAt,
         ...(storageProblem ? { storageProblem } : {}),
         folderProblems: [...folderProblems].map(([folder, problem]): FolderProblem => ({
           folder,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, posix, win32 } from 'node:path';
+import { object, parseJsonOrThrow, str } from './json-shape.js';
 
 /**
  * How imspooler was started. `script`: `node bin/imspooler.js` from a clone or an installed
@@ -35,7 +36,7 @@ export function programVersion(program: Program): string {
           process.getBuiltinModule('node:sea') as { getAsset(k: string, e: string): string }
         ).getAsset('package.json', 'utf8')
       : readFileSync(join(program.root, 'package.json'), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
+  return parseJsonOrThrow(text, 'package.json', object<{ version: string }>({ version: str })).version; // prettier-ignore
 }
 
 /**

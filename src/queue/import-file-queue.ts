@@ -2,6 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { crashPoint } from '../platform/crash-point.js';
+import {
+  bool,
+  int,
+  object,
+  parseJson,
+  parseJsonOrThrow,
+  recordOf,
+  str,
+} from '../platform/json-shape.js';
 import type { FsLike } from '../platform/fs-seam.js';
 import { renameWithRetry, type BusyRetryOptions } from '../platform/rename-retry.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from './item-meta.js';
@@ -13,6 +22,24 @@ import { rollbackQuietly, type Database } from './sqlite/driver.js';
 import { fileStamp, type SetAside } from './sqlite/open-db.js';
 import { rowOf, type WriteStatements } from './sqlite/schema.js';
 import { readdirOrEmpty } from './unlink.js';
+
+const reportShape = object<ImportReport>({
+  items: recordOf(int) as (v: unknown, f: string) => Record<ItemState, number>,
+  history: int,
+  skipped: int,
+  repaired: int,
+  movedTo: str,
+  resumed: bool,
+});
+/** What of a 0.1.0 tombstone the import uses; `groups` is not imported. */
+const tombstoneShape = object<Omit<DeliveredTombstone, 'version' | 'groups'>>({
+  id: str,
+  deliveredAt: str,
+  source: str,
+  size: int,
+  firstSeenAt: str,
+  attempts: int,
+});
 
 /** What the import of a 0.1.0 file queue took over, for the log. */
 export interface ImportReport {
@@ -66,7 +93,8 @@ export async function importFileQueue(d: {
     if (st?.isDirectory()) present.push(name);
   }
   if (marker) {
-    const done = JSON.parse(marker.value) as ImportReport;
+    // A marker that does not read stops the start with a message naming it, not a TypeError.
+    const done = parseJsonOrThrow(marker.value, `the database's ${MARKER} record`, reportShape);
     await moveAside(present, done.movedTo);
     return { ...done, resumed: true };
   }
@@ -116,13 +144,16 @@ export async function importFileQueue(d: {
       recovery.recoveredEntries.length;
     for (const name of await readdirOrEmpty(fs, old.deliveredDir)) {
       if (!name.endsWith('.json')) continue;
-      let t: DeliveredTombstone;
+      let text: string;
       try {
-        t = JSON.parse(readFileSync(join(old.deliveredDir, name), 'utf8')) as DeliveredTombstone;
+        text = readFileSync(join(old.deliveredDir, name), 'utf8');
       } catch {
         continue; // an unreadable tombstone only ever served to spot a duplicate
       }
-      if (typeof t.id !== 'string' || exists.get(t.id)) continue;
+      const read = parseJson(text, name, tombstoneShape);
+      if (!read.ok) continue; // nor does a damaged one
+      const t = read.value;
+      if (exists.get(t.id)) continue;
       const meta: ItemMeta = {
         version: 1,
         id: t.id,

@@ -3,6 +3,7 @@ import { ContentMissingError, UsageError } from '../errors/errors.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from './item-meta.js';
 import { isSafeId, type QueueLayout } from './queue-layout.js';
 import type { Database } from './sqlite/driver.js';
+import { isPlainObject } from '../platform/json-shape.js';
 
 /** Where an item is: a queue state, or gone from the queue (then it is in the history). */
 export type ItemWhere = ItemState | FinishedState;
@@ -46,7 +47,12 @@ const QUEUE_STATES_SQL = ITEM_STATES.map((s) => `'${s}'`).join(', ');
  */
 export function metaOfRow(id: string, state: string | undefined, json: string): ItemMeta {
   try {
-    const meta = JSON.parse(json) as ItemMeta;
+    const parsed: unknown = JSON.parse(json);
+    // The store writes every row itself; only a hand-edited one is anything but an object.
+    if (!isPlainObject(parsed)) throw new Error(`it is ${json.slice(0, 20)}`);
+    if (!(parsed.attempts === undefined || Array.isArray(parsed.attempts)))
+      throw new Error('"attempts" is not a list');
+    const meta = parsed as unknown as ItemMeta;
     if (state !== undefined) meta.state = state as ItemState;
     meta.attempts ??= [];
     meta.groups ??= {};
@@ -67,7 +73,7 @@ export function metaOfRow(id: string, state: string | undefined, json: string): 
       groups: {},
       lastError: {
         code: 'CorruptMetadata',
-        message: `the item's metadata in the database is not JSON (${(e as Error).message})`,
+        message: `the item's metadata in the database is not a JSON object (${(e as Error).message})`,
       },
     };
   }

@@ -44,9 +44,9 @@ export interface ServiceDeps {
   /** The program the service starts: node, or the self-contained program itself. */
   nodePath: string;
   /** Absolute path of `bin/imspooler.js`; absent for the self-contained program. */
-  cliPath?: string;
+  cliPath?: string | undefined;
   /** Numeric user id, for launchd's `gui/<uid>` domain. */
-  uid?: number;
+  uid?: number | undefined;
   /** Account for the Windows task (`DOMAIN\name`). */
   user?: string;
   /** Where the temporary Windows task XML goes (default: the OS temp folder). */
@@ -106,8 +106,8 @@ export function makeServiceDeps(
     homeDir: homedir(),
     nodePath: process.execPath,
     // The self-contained program is its own command: no script to name.
-    ...(isSingleExecutable() ? {} : { cliPath: defaultCliPath() }),
-    ...(uid === undefined ? {} : { uid }),
+    cliPath: isSingleExecutable() ? undefined : defaultCliPath(),
+    uid,
     user: windowsAccount(env, currentUsername(env)),
     tmpDir: tmpdir(),
     nodePlatform: process.platform,
@@ -121,7 +121,7 @@ function buildSpec(opts: ServiceOptions, deps: ServiceDeps): ServiceSpec {
   const style = pathStyle(deps.cliPath ?? deps.nodePath);
   return {
     nodePath: deps.nodePath,
-    ...(deps.cliPath === undefined ? {} : { cliPath: deps.cliPath }),
+    cliPath: deps.cliPath,
     configFile: opts.configFile,
     // The package root, where `npm start` runs too; the self-contained program's own folder.
     workingDir:
@@ -130,7 +130,7 @@ function buildSpec(opts: ServiceOptions, deps: ServiceDeps): ServiceSpec {
         : style.dirname(style.dirname(deps.cliPath)),
     ...(deps.user === undefined || opts.allUsers ? {} : { user: deps.user }),
     ...(opts.allUsers ? { allUsers: true } : {}),
-    ...(opts.env === undefined ? {} : { env: opts.env }),
+    env: opts.env,
   };
 }
 
@@ -234,7 +234,7 @@ export async function runServiceCommand(
   const ctx = {
     homeDir: deps.homeDir,
     tmpDir: deps.tmpDir ?? tmpdir(),
-    ...(deps.uid === undefined ? {} : { uid: deps.uid }),
+    uid: deps.uid,
   };
   if (action === 'print') {
     deps.out(planService(platform, spec, ctx).definition.trimEnd());

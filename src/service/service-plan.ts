@@ -49,7 +49,7 @@ export interface PlanContext {
   /** Folder for the temporary task XML on Windows. */
   tmpDir: string;
   /** Numeric user id: launchd's `gui/<uid>` domain. */
-  uid?: number;
+  uid?: number | undefined;
   /** The service is installed already: on Linux install then restarts it to pick up changes. */
   alreadyInstalled?: boolean;
 }

@@ -21,13 +21,13 @@ export interface ServiceSpec {
    */
   nodePath: string;
   /** Absolute path of `bin/imspooler.js`; absent when `nodePath` is the self-contained program. */
-  cliPath?: string;
+  cliPath?: string | undefined;
   /** Absolute path of the config file, passed as `run --config FILE`. */
   configFile: string;
   /** Directory the daemon starts in. */
   workingDir: string;
   /** Account that runs the service. Only the Windows task uses it (`DOMAIN\name` or `name`). */
-  user?: string;
+  user?: string | undefined;
   /**
    * Windows only: one task for everyone in the Users group, started for each user as they sign in
    * and run as that user (what the MSI registers), instead of a task for `user` alone.
@@ -38,9 +38,9 @@ export interface ServiceSpec {
    * task inherits the user's environment instead). `IMSPOOLER_CONFIG` is always set to
    * `configFile`. Definitions are readable files: never put secrets here.
    */
-  env?: Record<string, string>;
+  env?: Record<string, string> | undefined;
   /** Folder for stdout/stderr files, where the service manager does not keep them itself (launchd). */
-  logDir?: string;
+  logDir?: string | undefined;
 }
 
 /** The arguments that start the daemon: `[cliPath] run --config <file>`. */

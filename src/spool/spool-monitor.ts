@@ -112,12 +112,12 @@ export interface SpoolMonitor {
 
 interface FolderInfo {
   state: FolderState | 'unknown';
-  watcher?: Closer;
-  problem?: string;
+  watcher?: Closer | undefined;
+  problem?: string | undefined;
   /** Too many files to watch: listed every `busyListMs` instead (see `busyFiles`). */
   busy?: boolean;
   /** Names the watcher reported since the folder's last look, checked together. */
-  pending?: Set<string>;
+  pending?: Set<string> | undefined;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -25,8 +25,10 @@ export const publicState = (s: ItemState): PublicState => (s === 'incoming' ? 'q
  * What an item is for, once its content was read: items queued before kinds existed are offline
  * messages. Undefined for an entry quarantined unread or unparsed (its kind is unknown).
  */
-export const kindOf = (meta: Pick<ItemMeta, 'kind' | 'envelope'>): ItemKind | undefined =>
-  meta.kind ?? (meta.envelope ? 'offline-im' : undefined);
+export const kindOf = (meta: {
+  kind?: ItemKind | undefined;
+  envelope?: ItemMeta['envelope'] | undefined;
+}): ItemKind | undefined => meta.kind ?? (meta.envelope ? 'offline-im' : undefined);
 
 /** The contract's `status --json` document. */
 export interface StatusDoc {

@@ -10,7 +10,10 @@ afterEach(async () => {
 });
 
 async function start(
-  opts: { faults?: FaultConfig; auth?: Parameters<typeof startSandbox>[0]['auth'] } = {},
+  opts: {
+    faults?: FaultConfig;
+    auth?: NonNullable<Parameters<typeof startSandbox>[0]['auth']>;
+  } = {},
 ) {
   const dir = await tempDir('sbx-faults');
   handle = await startSandbox({ mailboxDir: dir, ...opts });

@@ -30,7 +30,7 @@ export interface NtlmGate {
 
 interface ConnectionState {
   /** The challenge sent on this connection, until a type 3 message uses it up. */
-  challenge?: Buffer;
+  challenge?: Buffer | undefined;
   authenticated: boolean;
 }
 
