@@ -2,7 +2,8 @@
 // Thin launcher: the compiled entry point lives in dist/ (built by `npm ci` through `prepare`).
 // npm scripts and `npx` run this with the project's own runtime (the `node` dependency); a bare
 // `node bin/imspooler.js` may find an older system Node, so say so plainly instead of failing
-// later on a missing built-in such as node:sqlite.
+// later on a missing built-in such as node:sqlite. Plain JavaScript and only old built-ins up to the
+// dynamic import, so any Node.js gets as far as the refusal.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +17,8 @@ if (major < 22 || (major === 22 && minor < 13)) {
   process.exit(1);
 }
 
-const entry = new URL('../dist/cli/main.js', import.meta.url);
+// dist/cli/entry.js runs `main(process.argv, process.env, the process's streams)` and sets the exit code.
+const entry = new URL('../dist/cli/entry.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('imspooler: not built yet; run `npm run build` (or `npm ci`) first\n');
   process.exit(1);

@@ -186,7 +186,9 @@ if (want('latency')) {
   const r = await attempt('latency', () => latency(sizes.latency.rate, sizes.latency.seconds));
   results.latency = r;
   if (r) row(`latency p50 (${r.ratePerSecond}/s drip)`, fmt(r.p50Ms, 0), 'ms', '(info)', undefined);
-  if (r) row(`latency p99 (${r.ratePerSecond}/s drip)`, fmt(r.p99Ms, 0), 'ms', '(info)', undefined);
+  if (r)
+    row(`latency p99 (${r.ratePerSecond}/s drip)`, fmt(r.p99Ms, 0), 'ms', '< 100', r.p99Ms < 100);
+  if (r) row(`  first item after start`, fmt(r.firstItemMs, 0), 'ms', '(info)', undefined);
 }
 if (want('scale')) {
   step(`scale, ${sizes.scale} items`);

@@ -15,6 +15,27 @@ export interface Clock {
 /** The clock's monotonic reading, or its wall time when it has none. */
 export const monotonicNow = (clock: Clock): number => clock.monotonic?.() ?? clock.now();
 
+/**
+ * Calls `fn` every `ms` milliseconds on the clock's timers (so a test's clock drives it, and the
+ * system clock's never keep the process alive); returns what stops it.
+ */
+export function every(clock: Clock, ms: number, fn: () => void): () => void {
+  let stopped = false;
+  let handle: unknown;
+  const arm = () => {
+    handle = clock.setTimeout(() => {
+      if (stopped) return;
+      arm();
+      fn();
+    }, ms);
+  };
+  arm();
+  return () => {
+    stopped = true;
+    clock.clearTimeout(handle);
+  };
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => {

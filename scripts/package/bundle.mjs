@@ -1,4 +1,4 @@
-// One CommonJS file from dist/cli/main.js, what a Node.js single-executable application runs: a SEA's
+// One CommonJS file from dist/cli/entry.js, what a Node.js single-executable application runs: a SEA's
 // `require` loads built-in modules only, so every dependency must be inside the bundle.
 import { build } from 'esbuild';
 

@@ -68,7 +68,7 @@ await step('compile (tsc)', () =>
 );
 await step('bundle (esbuild)', async () => {
   for (const w of await bundle({
-    entry: join(root, 'dist', 'cli', 'main.js'),
+    entry: join(root, 'dist', 'cli', 'entry.js'),
     outfile: join(build, 'imspooler.cjs'),
     nodeTarget: `node${opts.node.split('.')[0]}`,
   })) {

@@ -21,6 +21,8 @@ export const packageVersion: string = programVersion(program);
 export interface CommandContext {
   configFile: string | undefined;
   env: NodeJS.ProcessEnv;
+  /** What relative paths on the command line are relative to. */
+  cwd: string;
   out: (text: string) => void;
   err: (text: string) => void;
 }
@@ -29,6 +31,7 @@ export interface CommandContext {
 export const configFileChoice = (ctx: CommandContext): LoadConfigOptions => ({
   ...(ctx.configFile ? { file: ctx.configFile } : {}),
   env: ctx.env,
+  cwd: ctx.cwd,
   repoRoot: packageRoot,
   defaultFile: defaultConfigFile(program, process.platform, ctx.env),
 });

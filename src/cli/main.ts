@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { isConfigError, isDeliveryError, isUsageError } from '../errors/errors.js';
 import type { checkConfigCommand as CheckConfig } from './commands/check-config.js';
@@ -59,7 +58,24 @@ export function describeFailure(e: unknown, verbose: boolean): { code: number; l
   return { code: 1, lines };
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * Where the CLI reads and writes: the process's own streams for `imspooler`, strings in a test.
+ * Writers get text exactly as it is to appear (newlines included).
+ */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** What a relative `--config`, `IMSPOOLER_CONFIG` or `--mailbox` is relative to. */
+  cwd: string;
+}
+
+/**
+ * The whole CLI as a function: parses `argv` (the arguments after the program's name), runs the
+ * command and returns the exit code. It never exits the process nor reads `process.env`/`argv`;
+ * `entry.ts` gives it the real ones. Only `run` and `sandbox`, which serve until a signal, install
+ * signal handlers on the process they run in.
+ */
+export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
   let verbose = argv.includes('--verbose');
   const ctx = (cmd: Command): CommandContext => {
     const o = cmd.optsWithGlobals<{ config?: string; verbose?: boolean }>();
@@ -67,8 +83,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     return {
       configFile: o.config,
       env,
-      out: (t) => process.stdout.write(`${t}\n`),
-      err: (t) => process.stderr.write(`${t}\n`),
+      cwd: io.cwd,
+      out: (t) => io.stdout(`${t}\n`),
+      err: (t) => io.stderr(`${t}\n`),
     };
   };
   let exit = 0;
@@ -78,7 +95,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     .option('--config <file>', 'config file (default: $IMSPOOLER_CONFIG, then config/default.json)')
     .option('--verbose', 'print stack traces with errors')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 
   program
     .command('run')
@@ -92,6 +109,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       '--state <states>',
       'only these states, comma-separated (grace, queued, active, deferred, held, failed, quarantined)',
     )
+    .option('--all', 'every item in the table (by default the counts and the first 50 rows)')
     .action(async (o, cmd: Command) => void (exit = await statusCommand(ctx(cmd), o)));
   program
     .command('show <id>')
@@ -200,16 +218,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return e.exitCode === 0 ? 0 : 2;
     }
     const { code, lines } = describeFailure(e, verbose);
-    for (const l of lines) process.stderr.write(`${l}\n`);
+    for (const l of lines) io.stderr(`${l}\n`);
     return code;
   }
 }
-
-// No top-level await: the self-contained program's bundle is CommonJS, which cannot hold one.
-void main(process.argv.slice(2), process.env).then((code) => {
-  process.exitCode = code;
-  if (process.argv[2] === 'run' || code !== 0) {
-    // Lingering handles (a half-open socket, a watcher) must not keep a stopped daemon alive.
-    setTimeout(() => process.exit(code), 200).unref();
-  }
-});

@@ -7,8 +7,9 @@ import { emailOf, type EventLog } from '../log/event-log.js';
 import { GROUP_ORDER, type GroupName, type ItemMeta, type ItemState } from '../queue/item-meta.js';
 import type { ParseResult, SpoolItem } from '../item/spool-item.js';
 import { crashPoint } from '../platform/crash-point.js';
-import { planAfterFailure, quickRetryAllowed } from './failure-plan.js';
-import type { Scheduler } from './scheduler.js';
+import { quickRetryAllowed } from './failure-plan.js';
+import type { ItemOutcome } from './item-outcome.js';
+import { recordFailure } from './record-failure.js';
 import { waitForServerPause } from './server-pause.js';
 
 /** The queue operations the worker needs (implemented by queue/queue-store.ts). */
@@ -25,10 +26,11 @@ export interface WorkerDeps {
   transport: Transport;
   log: EventLog;
   clock: Clock;
-  scheduler: Pick<
-    Scheduler,
-    'schedule' | 'pauseUntil' | 'pausedUntil' | 'setConcurrency' | 'concurrency'
-  >;
+  /**
+   * When the server's back-off ends (the scheduler's `pausedUntil`, read only): a group waits it
+   * out before its requests. The worker asks for a back-off through its outcome, never directly.
+   */
+  pausedUntil: () => number;
   parse: (bytes: Buffer) => Promise<ParseResult>;
   /** An item's delivery groups with their item class (delivery/recipients.ts deliveryGroups). */
   groupRecipients: (
@@ -57,21 +59,24 @@ function asDeliveryError(e: unknown): DeliveryError {
  * single-group item costs three durable writes: admission, `sending` (with the move to
  * `active`), the move to the history. Each is awaited until its commit is durable; writes of items
  * in flight at the same moment share a commit (queue/sqlite/group-commit.ts).
+ *
+ * A run answers with its {@link ItemOutcome} (when it is due again, a server back-off, fewer at
+ * once) and never rejects: an unexpected error is an outcome too (`interrupted`).
  */
 export function makeItemWorker(
   deps: WorkerDeps,
-): (id: string, signal: AbortSignal) => Promise<void> {
+): (id: string, signal: AbortSignal) => Promise<ItemOutcome> {
   const { store, transport, log, clock } = deps;
 
   // Items whose last run here stopped on an unexpected error (the disk full or failing while
   // their progress was saved): left `active`, and due again after retry.minDelay.
   const interrupted = new Set<string>();
 
-  const work = async (id: string, signal: AbortSignal): Promise<void> => {
+  const work = async (id: string, signal: AbortSignal): Promise<ItemOutcome> => {
     let meta = await store.get(id);
     const resumable = meta?.state === 'active' && interrupted.has(id);
     // Held, deleted or already delivered since it was scheduled: nothing to do.
-    if (!meta || (meta.state !== 'incoming' && meta.state !== 'deferred' && !resumable)) return;
+    if (!meta || (meta.state !== 'incoming' && meta.state !== 'deferred' && !resumable)) return {};
     const blocked = deps.policyHold?.();
     if (blocked) {
       meta.heldReason = blocked;
@@ -83,7 +88,7 @@ export function makeItemWorker(
         ...emailOf(meta.envelope),
         extra: { held_by: 'policy' },
       });
-      return;
+      return {};
     }
     // The move to `active` is not saved on its own: it rides on the first save below (the first
     // group marked `sending`, or found already sent). Until then nothing durable has changed.
@@ -104,7 +109,7 @@ export function makeItemWorker(
         error: meta.lastError,
         level: 'error',
       });
-      return;
+      return {};
     }
     const parsed = await deps.parse(content);
     if (!parsed.ok) {
@@ -118,10 +123,9 @@ export function makeItemWorker(
         ...base,
         error: meta.lastError,
       });
-      return;
+      return {};
     }
     const item = parsed.item;
-    const kindField = { kind: item.kind };
     if (Object.keys(meta.groups).length === 0) {
       const groups = deps.groupRecipients(item);
       for (const g of GROUP_ORDER) {
@@ -151,7 +155,7 @@ export function makeItemWorker(
       const headerValue = `${id}/${group}`;
       // A back-off answered to this item's previous group, or to another item meanwhile, holds
       // this group's requests (the look-up too) until it is over.
-      await waitForServerPause(clock, () => deps.scheduler.pausedUntil(), signal);
+      await waitForServerPause(clock, deps.pausedUntil, signal);
       if (progress.status === 'sending' || progress.status === 'unclear') {
         // An earlier attempt ended without a clear answer: the server may have sent it.
         if (await transport.findSent(headerValue, signal, item.from)) {
@@ -210,8 +214,19 @@ export function makeItemWorker(
           shouldRetry: ({ error }) => quickRetryAllowed(asDeliveryError(error)) && !signal.aborted,
         });
       } catch (e) {
-        await recordFailure(asDeliveryError(e), group);
-        return;
+        return recordFailure(
+          { store, log, clock, retry: deps.retry, random: deps.random ?? Math.random },
+          {
+            meta,
+            attempt,
+            started,
+            group,
+            error: asDeliveryError(e),
+            aborted: signal.aborted,
+            fields: base,
+            kind: item.kind,
+          },
+        );
       }
     }
 
@@ -231,7 +246,7 @@ export function makeItemWorker(
       ...base,
       durationMs,
       extra: {
-        ...kindField,
+        kind: item.kind,
         groups: Object.fromEntries(
           Object.entries(meta.groups).map(([g, p]) => [
             g,
@@ -243,83 +258,22 @@ export function makeItemWorker(
         ),
       },
     });
-
-    async function recordFailure(err: DeliveryError, group: GroupName) {
-      const now = clock.now();
-      const durationMs = now - started;
-      const error = { code: err.code, message: err.message };
-      const plan = planAfterFailure(err, {
-        now,
-        attempts: attempt,
-        firstSeenAt: Date.parse(meta!.retryWindowFrom ?? meta!.firstSeenAt),
-        retry: deps.retry,
-        random: deps.random ?? Math.random,
-        aborted: signal.aborted,
-      });
-      if (plan.pauseUntil !== undefined) deps.scheduler.pauseUntil(plan.pauseUntil);
-      if (plan.lowerConcurrency) {
-        deps.scheduler.setConcurrency(deps.scheduler.concurrency() - 1);
-        const n = deps.scheduler.concurrency();
-        log.diag('warn', `server reports too many connections (${err.code}); now ${n} at once`, {
-          concurrency: n,
-        });
-      }
-      const rec = {
-        n: attempt,
-        startedAt: new Date(started).toISOString(),
-        durationMs,
-        group,
-        error,
-      };
-      meta!.lastError = error;
-      const fields = { ...base, durationMs, error, extra: { ...kindField, group } };
-      switch (plan.kind) {
-        case 'retry': {
-          const at = new Date(plan.at).toISOString();
-          meta!.nextAttemptAt = at;
-          meta!.attempts.push({ ...rec, outcome: 'deferred', nextAttemptAt: at });
-          meta = await store.save(meta!, 'deferred');
-          deps.scheduler.schedule(id, plan.at);
-          log.event('delivery.deferred', plan.aborted ? 'unknown' : 'failure', plan.reason, {
-            ...fields,
-            nextAttemptAt: at,
-          });
-          return;
-        }
-        case 'expire':
-          meta!.attempts.push({ ...rec, outcome: 'failed' });
-          delete meta!.nextAttemptAt;
-          meta = await store.save(meta!, 'failed');
-          log.event('item.expired', 'failure', plan.reason, { ...fields, level: 'error' });
-          return;
-        case 'park':
-          meta!.attempts.push({ ...rec, outcome: 'failed' });
-          meta!.heldReason = plan.reason;
-          meta!.heldBy = 'daemon';
-          delete meta!.nextAttemptAt;
-          meta = await store.save(meta!, 'held');
-          log.event('item.held', 'failure', plan.reason, { ...fields, level: 'error' });
-          return;
-        case 'fail':
-          meta!.attempts.push({ ...rec, outcome: 'failed' });
-          delete meta!.nextAttemptAt;
-          meta = await store.save(meta!, 'failed');
-          log.event('delivery.failed', 'failure', plan.reason, { ...fields, level: 'error' });
-          return;
-      }
-    }
+    return {};
   };
 
   return async (id, signal) => {
     try {
-      await work(id, signal);
+      const outcome = await work(id, signal);
       interrupted.delete(id);
-    } catch (e) {
+      return outcome;
+    } catch (error) {
       // What was saved before the error is safe (a group caught in `sending` is looked up before
-      // it is sent again); without this the item would wait for the next start.
+      // it is sent again); without the reschedule the item would wait for the next start.
       interrupted.add(id);
-      if (!signal.aborted) deps.scheduler.schedule(id, clock.now() + deps.retry.minDelay);
-      throw e;
+      return {
+        ...(signal.aborted ? {} : { rescheduleAt: clock.now() + deps.retry.minDelay }),
+        interrupted: { error },
+      };
     }
   };
 }

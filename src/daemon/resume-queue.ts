@@ -2,16 +2,21 @@ import { basename } from 'node:path';
 import { emailOf, type EventLog } from '../log/event-log.js';
 import type { ItemMeta } from '../queue/item-meta.js';
 import type { RecoveryReport } from '../queue/queue-recovery.js';
+import type { DueCursor, WaitingRow } from '../queue/queue-store.js';
+import { makeDueFeed, type DueFeed, type FeedScheduler } from './due-feed.js';
 import type { StartupItems, WaitingItem } from './startup-items.js';
 
 /** What {@link resumeQueue} needs of the daemon's parts. */
 export interface ResumeDeps {
   recovery: Pick<RecoveryReport, 'claimed'>;
-  startup: Pick<StartupItems, 'waiting' | 'heldByPolicy'>;
+  startup: Pick<StartupItems, 'heldByPolicy'>;
   store: {
     get(id: string): Promise<ItemMeta | undefined>;
     save(meta: ItemMeta, toState?: ItemMeta['state']): Promise<ItemMeta>;
+    waitingPage(after: DueCursor | undefined, limit: number): WaitingRow[];
   };
+  scheduler: FeedScheduler;
+  now: () => number;
   admitClaimed(claimedPath: string, source: string, firstSeenAt: string): Promise<void>;
   /** Why the policy holds every item now, or undefined when it allows sending. */
   policyHold: () => string | undefined;
@@ -23,9 +28,10 @@ export interface ResumeDeps {
 /**
  * Picks up where the last run stopped, before new spool files are taken in: files claimed but not
  * admitted (a crash in between), items the policy held if it now allows sending, then every item
- * waiting for delivery.
+ * waiting for delivery, through a feed that hands the scheduler the queue a page at a time (the
+ * daemon calls its `topUp` once started, then as items finish).
  */
-export async function resumeQueue(d: ResumeDeps): Promise<void> {
+export async function resumeQueue(d: ResumeDeps): Promise<DueFeed> {
   for (const claimed of d.recovery.claimed) {
     await d
       .admitClaimed(claimed, `(recovered) ${basename(claimed)}`, d.iso())
@@ -56,6 +62,13 @@ export async function resumeQueue(d: ResumeDeps): Promise<void> {
       d.schedule(released);
     }
   }
-  // Emptied as it goes: from here the scheduler's heap is the only list of waiting items.
-  for (const w of d.startup.waiting.splice(0)) d.schedule(w);
+  const feed = makeDueFeed({
+    page: (after, limit) => d.store.waitingPage(after, limit),
+    scheduler: d.scheduler,
+    schedule: (r) => d.schedule(r),
+    now: d.now,
+  });
+  // Not read yet: the daemon tops it up once it has said it started (see daemon.ts), so start-up
+  // is not spent loading the transport and delivering the first items.
+  return feed;
 }

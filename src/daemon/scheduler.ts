@@ -27,6 +27,10 @@ export interface Scheduler {
   setConcurrency(n: number): void;
   concurrency(): number;
   inFlight(): number;
+  /** How many items wait to be run (scheduled, not running). */
+  waiting(): number;
+  /** When the earliest waiting item is due (ms since epoch); undefined when none waits. */
+  nextDueAt(): number | undefined;
   /** Stops starting items; aborts the running ones after `abortAfterMs`; resolves when none run. */
   stop(abortAfterMs: number): Promise<{ abandoned: number }>;
 }
@@ -132,6 +136,8 @@ export function makeScheduler(options: SchedulerOptions): Scheduler {
     },
     concurrency: () => limit,
     inFlight: () => running.size,
+    waiting: () => due.size,
+    nextDueAt: () => due.peek()?.at,
     async stop(abortAfterMs) {
       stopping = true;
       if (timer !== undefined) clock.clearTimeout(timer);

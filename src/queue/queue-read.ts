@@ -132,6 +132,15 @@ export function makeReadOps(db: Database, layout: QueueLayout) {
     }
   };
 
+  const firstIn = db.prepare(
+    'SELECT id, state, meta FROM items WHERE state = ? ORDER BY first_seen_at, id LIMIT ?',
+  );
+  /** The `limit` oldest items in one state (`status` shows the first rows of a big queue). */
+  const first = (state: ItemState, limit: number): ItemMeta[] =>
+    (firstIn.all(state, limit) as { id: string; state: string; meta: string }[]).map((r) =>
+      metaOfRow(r.id, r.state, r.meta),
+    );
+
   /** Every item in the given states (default all), oldest first. */
   const list = async (states: readonly ItemState[] = ITEM_STATES): Promise<ItemMeta[]> => {
     const all: ItemMeta[] = [];
@@ -191,6 +200,15 @@ export function makeReadOps(db: Database, layout: QueueLayout) {
     return hasContentRow.get(id) !== undefined;
   };
 
+  const oldestRow = db.prepare(
+    // `+state`: walk the first-seen index in order and stop at the first waiting item.
+    `SELECT first_seen_at FROM items WHERE +state IN ('incoming', 'active', 'deferred')
+     ORDER BY first_seen_at LIMIT 1`,
+  );
+  /** `firstSeenAt` of the oldest item waiting for delivery or being delivered (metrics, /healthz). */
+  const oldestWaiting = (): string | undefined =>
+    (oldestRow.get() as { first_seen_at: string } | undefined)?.first_seen_at;
+
   /** Number of items per queue state: one indexed query. */
   const stats = async (): Promise<Record<ItemState, number>> => {
     const out = Object.fromEntries(ITEM_STATES.map((s) => [s, 0])) as Record<ItemState, number>;
@@ -198,7 +216,18 @@ export function makeReadOps(db: Database, layout: QueueLayout) {
     return out;
   };
 
-  return { find, get, list, forEach, resolveId, readContent, hasContent, stats };
+  return {
+    find,
+    get,
+    list,
+    forEach,
+    first,
+    resolveId,
+    readContent,
+    hasContent,
+    stats,
+    oldestWaiting,
+  };
 }
 
 /** The read operations, as `status`, `show` and `history` use them. */

@@ -1,13 +1,15 @@
 import { join } from 'node:path';
 import type { FsLike } from '../platform/fs-seam.js';
 import type { ImportReport } from './import-file-queue.js';
-import type { ItemMeta } from './item-meta.js';
+import { ITEM_STATES, type ItemMeta } from './item-meta.js';
 import { isSafeId, CLAIMED_SUFFIX, type QueueLayout } from './queue-layout.js';
 import { metaOfRow } from './queue-read.js';
 import { rollbackQuietly, type Database } from './sqlite/driver.js';
 import type { SetAside } from './sqlite/open-db.js';
 import { rowOf, type WriteStatements } from './sqlite/schema.js';
 import { readdirOrEmpty } from './unlink.js';
+
+const QUEUE_STATES_SQL = ITEM_STATES.map((s) => `'${s}'`).join(', ');
 
 /** What start-up needs of an item waiting for delivery or held (no JSON parsed to get it). */
 export type StartupItem = Pick<
@@ -80,20 +82,30 @@ export async function recoverStore(d: {
   const entryIds = (await readdirOrEmpty(fs, layout.entriesDir)).filter(isSafeId);
   const stateOf = db.prepare('SELECT finished_at FROM items WHERE id = ?');
   const orphans: { id: string; size: number }[] = [];
+  let queuedEntries = 0;
   for (const id of entryIds) {
     const row = stateOf.get(id) as { finished_at: string | null } | undefined;
     if (!row) orphans.push({ id, size: (await fs.lstat(layout.entryPath(id))).size });
-    else if (row.finished_at !== null && (await d.unlink(layout.entryPath(id))))
-      report.strayRemoved++;
+    else if (row.finished_at === null) queuedEntries++;
+    else if (await d.unlink(layout.entryPath(id))) report.strayRemoved++;
   }
   // 4. Items in the queue without content (and not entries quarantined unread): nothing can be
-  // delivered; say so where a person will look, once.
-  const contentless = db
-    .prepare(
-      `SELECT id, state, meta FROM items i WHERE finished_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM content c WHERE c.id = i.id)`,
-    )
-    .all() as { id: string; state: string; meta: string }[];
+  // delivered; say so where a person will look, once. A content row is written and dropped in
+  // the same transactions as its item's row, so there is one per queued item save the entries:
+  // when the two counts (indexes only, a few ms) agree, the search that reads every queued row
+  // (0.27 s of CPU at 100,000 items) has nothing to find.
+  const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+  const queued = count(`SELECT count(*) AS n FROM items WHERE state IN (${QUEUE_STATES_SQL})`);
+  const contents = count('SELECT count(*) AS n FROM content');
+  const contentless =
+    contents === queued - queuedEntries
+      ? []
+      : (db
+          .prepare(
+            `SELECT id, state, meta FROM items i WHERE finished_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM content c WHERE c.id = i.id)`,
+          )
+          .all() as { id: string; state: string; meta: string }[]);
   const entrySet = new Set(entryIds);
   const missing = contentless.filter((r) => !entrySet.has(r.id) && r.state !== 'active');
   if (active.length === 0 && orphans.length === 0 && missing.length === 0) return report;

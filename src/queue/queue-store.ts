@@ -16,6 +16,7 @@ import { queryHistory, type HistoryQuery } from './history-query.js';
 import { storageFailureName, type Database } from './sqlite/driver.js';
 import { makeGroupCommit, type GroupCommit } from './sqlite/group-commit.js';
 import { openWriter, type SetAside } from './sqlite/open-db.js';
+import { openWalSync, type WalSync } from './sqlite/wal-sync.js';
 import { prepareWrites, rowOf } from './sqlite/schema.js';
 import { unlinkIfExists } from './unlink.js';
 
@@ -70,8 +71,25 @@ export interface QueueStoreOptions {
 
 /** Options of {@link QueueStore.open}. */
 export interface OpenOptions {
-  /** Called with every item waiting (incoming, deferred) or held, after recovery. */
+  /** Called with every held item, after recovery (waiting items: {@link QueueStore.waitingPage}). */
   onItem?: (item: StartupItem) => void;
+}
+
+/** Where a page of waiting items ended: the next page starts after it (see `waitingPage`). */
+export interface DueCursor {
+  /** `next_attempt_at` as stored; '' for an item due at once (none set). */
+  due: string;
+  id: string;
+}
+
+/** An item waiting for delivery, as a page of `waitingPage` gives it: enough to schedule it. */
+export interface WaitingRow {
+  id: string;
+  state: 'incoming' | 'deferred';
+  nextAttemptAt?: string;
+  firstSeenAt: string;
+  /** Pass as `after` to read the page that follows. */
+  cursor: DueCursor;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -104,6 +122,7 @@ export function makeQueueStore(opts: QueueStoreOptions) {
     | {
         db: Database;
         commit: GroupCommit;
+        walSync: WalSync | undefined;
         w: ReturnType<typeof prepareWrites>;
         read: ReturnType<typeof makeReadOps>;
         setAside: SetAside[];
@@ -117,11 +136,15 @@ export function makeQueueStore(opts: QueueStoreOptions) {
   const c = () => {
     if (!conn) {
       const { db, setAside } = openWriter(layout, clock.now(), { repair });
+      // The group commit's fsync runs off the main thread (see makeGroupCommit).
+      const walSync = openWalSync(`${layout.dbPath}-wal`);
       conn = {
         db,
+        walSync,
         commit: makeGroupCommit(db, {
           ...(opts.onCommit ? { onCommit: opts.onCommit } : {}),
           ...(opts.beforeCommit ? { beforeCommit: opts.beforeCommit } : {}),
+          ...(walSync ? { walSync } : {}),
         }),
         w: prepareWrites(db),
         read: makeReadOps(db, layout),
@@ -349,14 +372,17 @@ export function makeQueueStore(opts: QueueStoreOptions) {
     if (imported) report.imported = imported;
     report.historyPruned = await pruneHistory(retentionMs);
     if (openOpts.onItem) {
+      // Held items only: those waiting for delivery are read a page at a time (waitingPage), so
+      // the daemon never holds every ID of a big queue. Held items are few (an operator's or the
+      // policy's), and their JSON is read for `heldBy` only here.
       const rows = db
         .prepare(
           `SELECT id, state, first_seen_at, next_attempt_at, json_extract(meta, '$.heldBy') AS held_by
-           FROM items WHERE state IN ('incoming', 'deferred', 'held')`,
+           FROM items WHERE state = 'held'`,
         )
         .iterate() as Iterable<{
         id: string;
-        state: 'incoming' | 'deferred' | 'held';
+        state: 'held';
         first_seen_at: string;
         next_attempt_at: string | null;
         held_by: StartupItem['heldBy'] | null;
@@ -371,13 +397,56 @@ export function makeQueueStore(opts: QueueStoreOptions) {
     return report;
   };
 
+  let pageStmts: { sameDue: StatementSync; laterDue: StatementSync } | undefined;
+  /**
+   * Up to `limit` items waiting for delivery (incoming, deferred), in due order (an item without
+   * a due time first), starting after `after`: range seeks of `items_waiting_by_due`. Two
+   * queries, because SQLite scans rather than seeks an expression index for a row-value `>`.
+   */
+  const waitingPage = (after: DueCursor | undefined, limit: number): WaitingRow[] => {
+    const cols = 'id, state, first_seen_at, next_attempt_at';
+    const waiting = `items INDEXED BY items_waiting_by_due WHERE state IN ('incoming', 'deferred')`;
+    pageStmts ??= {
+      sameDue: c().db.prepare(
+        `SELECT ${cols} FROM ${waiting} AND ifnull(next_attempt_at, '') = ? AND id > ? ORDER BY id LIMIT ?`,
+      ),
+      laterDue: c().db.prepare(
+        `SELECT ${cols} FROM ${waiting} AND ifnull(next_attempt_at, '') > ? ORDER BY ifnull(next_attempt_at, ''), id LIMIT ?`,
+      ),
+    };
+    type Row = {
+      id: string;
+      state: 'incoming' | 'deferred';
+      first_seen_at: string;
+      next_attempt_at: string | null;
+    };
+    const due = after?.due ?? '';
+    const rows = pageStmts.sameDue.all(due, after?.id ?? '', limit) as Row[];
+    if (rows.length < limit)
+      rows.push(...(pageStmts.laterDue.all(due, limit - rows.length) as Row[]));
+    return rows.map((r) => {
+      const w: WaitingRow = {
+        id: r.id,
+        state: r.state,
+        firstSeenAt: r.first_seen_at,
+        cursor: { due: r.next_attempt_at ?? '', id: r.id },
+      };
+      if (r.next_attempt_at) w.nextAttemptAt = r.next_attempt_at;
+      return w;
+    });
+  };
+
   /** Commits what is pending and closes the database. */
   const close = async (): Promise<void> => {
-    if (!conn) return;
-    const { commit, db } = conn;
+    const cur = conn;
+    if (!cur) return;
+    // Writes already committed are told "done" once their fdatasync is back.
+    await cur.commit.flush();
+    if (conn !== cur) return;
     conn = undefined;
-    commit.flush();
-    db.close();
+    pageStmts = undefined;
+    cur.walSync?.close();
+    cur.db.close();
   };
 
   const readOp =
@@ -397,14 +466,17 @@ export function makeQueueStore(opts: QueueStoreOptions) {
     markDelivered,
     remove,
     pruneHistory,
+    waitingPage,
     get: readOp('get'),
     find: readOp('find'),
     list: readOp('list'),
     forEach: readOp('forEach'),
+    first: readOp('first'),
     resolveId: readOp('resolveId'),
     readContent: readOp('readContent'),
     hasContent: readOp('hasContent'),
     stats: readOp('stats'),
+    oldestWaiting: readOp('oldestWaiting'),
     history: (q: HistoryQuery) => queryHistory(c().db, q),
   };
 }

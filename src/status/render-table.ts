@@ -78,8 +78,11 @@ export function whereFrom(r: ReadFrom): string {
   return `queue read from ${clean(r.stateDir)} (config: ${config}); a different queue? pass --config FILE or set IMSPOOLER_CONFIG`;
 }
 
-/** Pure: the text table `imspooler status` prints. */
-export function renderStatusTable(doc: StatusDoc): string {
+/**
+ * Pure: the text table `imspooler status` prints. `omitted`: items of the queue left out of
+ * `doc.items` (a big queue shows its first rows; the counts cover all of it).
+ */
+export function renderStatusTable(doc: StatusDoc, opts: { omitted?: number } = {}): string {
   const now = Date.parse(doc.generatedAt);
   const c = doc.counts;
   const lines: string[] = [];
@@ -119,6 +122,11 @@ export function renderStatusTable(doc: StatusDoc): string {
         .join('  ')
         .trimEnd();
     lines.push('', fmt(header), ...rows.map(fmt));
+  }
+  if (opts.omitted) {
+    lines.push(
+      `… and ${opts.omitted} more (imspooler status --all lists every one, --state narrows the list, status --json is for scripts, show ID tells one item's story)`,
+    );
   }
   const total = c.grace + c.queued + c.active + c.deferred + c.held + c.failed + c.quarantined;
   const whole = `${c.grace} in grace, ${c.queued} queued, ${c.active} active, ${c.deferred} deferred, ${c.held} held, ${c.failed} failed, ${c.quarantined} quarantined`;

@@ -206,6 +206,11 @@ export function assembleStatusDoc(input: {
   problems?: StatusDoc['problems'];
   states?: readonly FilterState[];
   readFrom?: ReadFrom;
+  /**
+   * The counts of the whole queue when `items` is only part of it (the `status` table of a big
+   * queue, table-items.ts); otherwise they are counted from `items`.
+   */
+  queueCounts?: Omit<StatusDoc['counts'], 'grace'>;
 }): StatusDoc {
   const counts = {
     grace: input.grace.length,
@@ -216,7 +221,8 @@ export function assembleStatusDoc(input: {
     failed: 0,
     quarantined: 0,
   };
-  for (const i of input.items) counts[i.state]++;
+  if (input.queueCounts) Object.assign(counts, input.queueCounts);
+  else for (const i of input.items) counts[i.state]++;
   const states = input.states;
   const items = states ? input.items.filter((i) => states.includes(i.state)) : input.items;
   items.sort(

@@ -67,7 +67,8 @@ const item: SpoolItem = {
   messages: [{ text: 'hi' }],
 };
 
-const clock: Clock = { now: () => 1_000_000, setTimeout: () => 0, clearTimeout: () => {} };
+const NOW = 1_000_000;
+const clock: Clock = { now: () => NOW, setTimeout: () => 0, clearTimeout: () => {} };
 const log: EventLog = { event: () => {}, diag: () => {}, close: async () => {} };
 
 function setup(opts: {
@@ -78,8 +79,18 @@ function setup(opts: {
   policyHold?: string;
   item?: SpoolItem;
   groupRecipients?: Parameters<typeof makeItemWorker>[0]['groupRecipients'];
+  /** Which saves (counted from 1) fail like a failing disk. */
+  failSave?: (n: number) => boolean;
 }) {
   const mem = memoryStore(opts.meta);
+  let saves = 0;
+  const save = mem.store.save;
+  mem.store.save = async (m, to) => {
+    if (opts.failSave?.(++saves)) {
+      throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+    }
+    return save(m, to);
+  };
   const atSend: Snapshot[] = [];
   const requests: SendRequest[] = [];
   const lookups: string[] = [];
@@ -102,13 +113,7 @@ function setup(opts: {
     transport,
     log,
     clock,
-    scheduler: {
-      schedule: () => {},
-      pauseUntil: () => {},
-      pausedUntil: () => 0,
-      setConcurrency: () => {},
-      concurrency: () => 4,
-    },
+    pausedUntil: () => 0,
     parse: async () => ({ ok: true, item: opts.item ?? item }),
     groupRecipients:
       opts.groupRecipients ??
@@ -122,13 +127,20 @@ function setup(opts: {
     random: () => 0.5,
     policyHold: opts.policyHold === undefined ? undefined : () => opts.policyHold,
   });
-  return { ...mem, atSend, requests, lookups, run: () => work(ID, new AbortController().signal) };
+  return {
+    ...mem,
+    atSend,
+    requests,
+    lookups,
+    run: (signal = new AbortController().signal) => work(ID, signal),
+  };
 }
 
 describe('item worker durable writes', () => {
   it('delivers a single-group item with one save (active + sending) and the tombstone', async () => {
     const t = setup({ meta: meta(), groups: ['org'] });
-    await t.run();
+    // Delivered: nothing more is asked of the scheduler.
+    expect(await t.run()).toEqual({});
     expect(t.writes).toEqual([{ state: 'active', groups: { org: 'sending' } }, 'delivered']);
     // The group was durably `sending`, in `active`, before its request went out.
     expect(t.atSend).toEqual([{ state: 'active', groups: { org: 'sending' } }]);
@@ -171,12 +183,12 @@ describe('item worker durable writes', () => {
 
   it('holds by policy with one save and sends nothing', async () => {
     const t = setup({ meta: meta(), groups: ['org'], policyHold: 'outside hours' });
-    await t.run();
+    expect(await t.run()).toEqual({});
     expect(t.atSend).toEqual([]);
     expect(t.writes).toEqual([{ state: 'held', groups: {} }]);
   });
 
-  it('defers after a failed send, with the group left unclear', async () => {
+  it('defers after a failed send, with the group left unclear, and asks to run again then', async () => {
     const t = setup({
       meta: meta(),
       groups: ['org'],
@@ -184,8 +196,87 @@ describe('item worker durable writes', () => {
         throw new DeliveryError('ErrorServerBusy', 'busy', { unclear: true });
       },
     });
-    await t.run();
+    const outcome = await t.run();
     expect(t.writes.at(0)).toEqual({ state: 'active', groups: { org: 'sending' } });
+    expect(t.current()).toMatchObject({
+      state: 'deferred',
+      groups: { org: { status: 'unclear' } },
+    });
+    // First attempt: retry.minDelay (1 s) later, the instant saved as the item's next attempt.
+    expect(outcome).toEqual({ rescheduleAt: NOW + 1000 });
+    expect(t.current()?.nextAttemptAt).toBe(new Date(NOW + 1000).toISOString());
+  });
+});
+
+describe('item worker: what a run asks of the scheduler', () => {
+  const failing = (e: DeliveryError) => async () => {
+    throw e;
+  };
+
+  it('a server back-off: every delivery paused, the item due when the back-off ends', async () => {
+    const busy = new DeliveryError('ErrorServerBusy', 'busy', { backOffMs: 30_000 });
+    const t = setup({ meta: meta(), groups: ['org'], send: failing(busy) });
+    expect(await t.run()).toEqual({ pauseUntil: NOW + 30_000, rescheduleAt: NOW + 30_000 });
+    expect(t.current()?.state).toBe('deferred');
+  });
+
+  it('too many connections: one item fewer at once, and the item deferred', async () => {
+    const tooMany = new DeliveryError('ErrorExceededConnectionCount', 'too many');
+    const t = setup({ meta: meta(), groups: ['org'], send: failing(tooMany) });
+    expect(await t.run()).toEqual({
+      lowerConcurrency: 'ErrorExceededConnectionCount',
+      rescheduleAt: NOW + 1000,
+    });
+  });
+
+  it('a permanent failure: the item failed and not due again', async () => {
+    const bad = new DeliveryError('ErrorInvalidRecipients', 'no such recipient');
+    const t = setup({ meta: meta(), groups: ['org'], send: failing(bad) });
+    expect(await t.run()).toEqual({});
+    expect(t.current()?.state).toBe('failed');
+  });
+
+  it('a quota that needs a person, answered with a back-off: parked, and the pause still asked', async () => {
+    const quota = new DeliveryError('ErrorQuotaExceeded', 'quota', { backOffMs: 5000 });
+    const t = setup({ meta: meta(), groups: ['org'], send: failing(quota) });
+    expect(await t.run()).toEqual({ pauseUntil: NOW + 5000 });
+    expect(t.current()).toMatchObject({ state: 'held', heldBy: 'daemon' });
+  });
+
+  it('an unexpected error: due again after retry.minDelay, the error handed over, and the next run resumes the item', async () => {
+    // org is sent; saving it `sent` fails, and so does saving the item deferred: left `active`.
+    const t = setup({
+      meta: meta(),
+      groups: ['org', 'fed'],
+      failSave: (n) => n === 2 || n === 3,
+      findSent: true,
+    });
+    const outcome = await t.run();
+    expect(outcome).toEqual({
+      rescheduleAt: NOW + 1000,
+      interrupted: { error: expect.objectContaining({ code: 'SQLITE_IOERR' }) },
+    });
+    expect(t.current()).toMatchObject({ state: 'active', groups: { org: { status: 'sending' } } });
+    // The next run takes the `active` item up again: org is looked up (found), not sent twice.
+    expect(await t.run()).toEqual({});
+    expect(t.lookups).toEqual([`${ID}/org`]);
+    expect(t.requests.map((r) => r.group)).toEqual(['org', 'fed']);
+    expect(t.writes.at(-1)).toBe('delivered');
+  });
+
+  it('an attempt abandoned at shutdown: deferred to the next start, not rescheduled here', async () => {
+    const ac = new AbortController();
+    const t = setup({
+      meta: meta(),
+      groups: ['org'],
+      send: async () => {
+        ac.abort(new Error('shutdown'));
+        throw new DeliveryError('RequestAborted', 'aborted', { unclear: true });
+      },
+    });
+    // Due `now`, as shutdown is not the server's fault; the scheduler is stopping and keeps it
+    // for nothing, the next start schedules it from the queue.
+    expect(await t.run(ac.signal)).toEqual({ rescheduleAt: NOW });
     expect(t.current()).toMatchObject({
       state: 'deferred',
       groups: { org: { status: 'unclear' } },

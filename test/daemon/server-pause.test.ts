@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { applyOutcome } from '../../src/daemon/item-outcome.js';
 import { makeItemWorker, type WorkerStore } from '../../src/daemon/item-worker.js';
 import { makeScheduler } from '../../src/daemon/scheduler.js';
 import type { SendRequest, Transport } from '../../src/delivery/transport.js';
@@ -11,7 +12,8 @@ import { flush, manualClock } from '../support/manual-clock.js';
 /**
  * Issue 10.2: a server back-off (EWS BackOffMilliseconds, Graph Retry-After) pauses every request
  * to that server, including the next group of an item already under way. The real scheduler and
- * worker, an in-memory queue, a transport that records when each request left, a manual clock.
+ * worker (its outcomes applied as the daemon applies them), an in-memory queue, a transport that
+ * records when each request left, a manual clock.
  */
 
 const T0 = 1_000_000;
@@ -70,14 +72,14 @@ function setup(backOff: DeliveryError) {
   const scheduler = makeScheduler({
     clock,
     concurrency: 2,
-    run: (id, signal) => worker(id, signal),
+    run: async (id, signal) => applyOutcome({ scheduler, log }, id, await worker(id, signal)),
   });
   const worker = makeItemWorker({
     store: memoryStore([A, B]),
     transport,
     log,
     clock,
-    scheduler,
+    pausedUntil: () => scheduler.pausedUntil(),
     parse: async (bytes) => {
       const id = bytes.toString();
       const item: SpoolItem = {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import type { CommandContext } from '../../src/cli/context.js';
 import { makeDraftsClient } from '../../src/drafts/drafts-client.js';
 import { isDeliveryError, isUsageError } from '../../src/errors/errors.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox-server.js';
+import { runCli } from '../support/run-cli.js';
 import { seedDrafts } from './seed.js';
 
 let sandbox: SandboxHandle | undefined;
@@ -35,7 +35,7 @@ async function world() {
   const configFile = path.join(dir, 'config.json');
   await fsp.writeFile(configFile, JSON.stringify(config));
   const out: string[] = [];
-  const ctx: CommandContext = { configFile, env: { PW: 'pw' }, out: (t) => out.push(t), err: () => undefined }; // prettier-ignore
+  const ctx: CommandContext = { configFile, env: { PW: 'pw' }, cwd: dir, out: (t) => out.push(t), err: () => undefined }; // prettier-ignore
   // The log file is dated (imspooler-YYYY-MM-DD.log): read every .log in its folder.
   const logLines = async () => {
     const logDir = path.join(dir, 'log');
@@ -110,20 +110,10 @@ describe('imspooler drafts against the sandbox over real HTTP', () => {
     expect(lines.map((l) => field(l, 'event.action'))).toEqual(['drafts.deleted']);
   });
 
-  it('runs as `imspooler drafts` (the built CLI): usage errors exit 2, list exits 0', async () => {
+  it('runs as `imspooler drafts` (the CLI): usage errors exit 2, list exits 0', async () => {
     const w = await world();
     const cli = (...args: string[]) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'imspooler.js');
-        execFile(
-          process.execPath,
-          [bin, 'drafts', ...args, '--config', w.ctx.configFile!],
-          { env: { ...process.env, PW: 'pw' } },
-          (e, stdout, stderr) =>
-            // prettier-ignore
-            resolve({ code: e ? Number(e.code ?? 1) : 0, stdout, stderr }),
-        );
-      });
+      runCli(['drafts', ...args, '--config', w.ctx.configFile!], { ...process.env, PW: 'pw' });
     const list = await cli('list', '--json');
     expect(list.code).toBe(0);
     expect((JSON.parse(list.stdout) as { drafts: unknown[] }).drafts).toHaveLength(2);

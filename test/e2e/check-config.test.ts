@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runCli } from '../support/run-cli.js';
 import { makeWorld, type World } from './harness.js';
 
 let world: World | undefined;
@@ -28,13 +29,7 @@ describe('imspooler check-config', () => {
     const r = await world.cli('check-config', '--probe', '--config', world.configPath);
     expect(r.code).toBe(0);
     const env = { ...world.env, IMSPOOLER_EWS_PASSWORD: 'not-the-password' };
-    const { execFile } = await import('node:child_process');
-    const { CLI } = await import('./harness.js');
-    const bad = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(process.execPath, [CLI, 'check-config', '--probe'], { env }, (e, _o, stderr) =>
-        resolve({ code: e ? Number(e.code) : 0, stderr }),
-      ),
-    );
+    const bad = await runCli(['check-config', '--probe'], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/401|Authentication/i);

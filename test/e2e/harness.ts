@@ -1,12 +1,16 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEml } from '../../src/sandbox/eml-writer.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox-server.js';
+import { runCli, type CliResult } from '../support/run-cli.js';
 
-/** The real CLI, as users run it (built by `npm test`'s pretest step). */
+/**
+ * The real CLI, as users run it (built by `npm test`'s pretest step): the daemon runs as a process
+ * because signals, its exit code and the lock between processes are what these tests check.
+ */
 export const CLI = fileURLToPath(new URL('../../bin/imspooler.js', import.meta.url));
 const PASSWORD = 'e2e-Secret-Pa55word';
 
@@ -66,7 +70,8 @@ export interface World {
   env: NodeJS.ProcessEnv;
   /** Spawns the daemon; `extraEnv` adds variables for this process only (e.g. test switches). */
   start(extraEnv?: NodeJS.ProcessEnv): DaemonProcess;
-  cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** A command (`status`, `retry`, ...) in this process, through the CLI's `main` (run-cli.ts). */
+  cli(...args: string[]): Promise<CliResult>;
   /** Every message the sandbox delivered, read from its .eml files. */
   delivered(): Promise<
     {
@@ -170,14 +175,7 @@ export async function makeWorld(
         actions: (action) => lines.filter((l) => l.event?.action === action),
       };
     },
-    cli(...args) {
-      return new Promise((resolve) => {
-        execFile(process.execPath, [CLI, ...args], { env }, (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        });
-      });
-    },
+    cli: (...args) => runCli(args, env, dir),
     async delivered() {
       const files = (await readdir(mailbox).catch(() => [] as string[]))
         .filter((f) => f.endsWith('.eml'))

@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, jsonItem, makeWorld, type World } from './harness.js';
+import { runCli } from '../support/run-cli.js';
+import { jsonItem, makeWorld, type World } from './harness.js';
 
 /**
  * What a new support engineer tripped over following docs/operations.md (issue 11, "What a
@@ -15,13 +15,7 @@ afterEach(async () => {
 });
 
 /** The CLI with this environment only (no IMSPOOLER_CONFIG unless given). */
-function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, [CLI, ...args], { env }, (e, stdout, stderr) =>
-      resolve({ code: e ? Number(e.code) : 0, stdout, stderr }),
-    ),
-  );
-}
+const cli = (env: NodeJS.ProcessEnv, ...args: string[]) => runCli(args, env);
 
 describe('what a newcomer tripped over (issue 11)', () => {
   it('an empty status and an unknown item name the state folder and the config file they read', async () => {

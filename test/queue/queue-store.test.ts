@@ -478,3 +478,46 @@ describe('remove and the history', () => {
     });
   });
 });
+
+describe('waitingPage', () => {
+  it('reads the waiting items a page at a time in due order, those due at once first, then by ID', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++)
+      ids.push((await admitContent(store, `item ${i}`, { name: `i${i}.json` })).id);
+    // Two deferred (one later than the other), one held: the rest are incoming, due at once.
+    const later = new Date(T0 + 60_000).toISOString();
+    const sooner = new Date(T0 + 30_000).toISOString();
+    for (const [id, at] of [
+      [ids[0]!, later],
+      [ids[1]!, sooner],
+    ] as const) {
+      const m = (await store.get(id))!;
+      await store.save({ ...m, nextAttemptAt: at }, 'deferred');
+    }
+    await store.save((await store.get(ids[2]!))!, 'held');
+    const seen: { id: string; at: string | undefined }[] = [];
+    let after;
+    for (;;) {
+      const page = store.waitingPage(after, 2);
+      seen.push(...page.map((r) => ({ id: r.id, at: r.nextAttemptAt })));
+      if (page.length < 2) break;
+      after = page.at(-1)!.cursor;
+    }
+    const dueAtOnce = ids.slice(3).sort();
+    expect(seen).toEqual([
+      ...dueAtOnce.map((id) => ({ id, at: undefined })),
+      { id: ids[1], at: sooner },
+      { id: ids[0], at: later },
+    ]);
+  });
+
+  it('finds the oldest item waiting for delivery for the metrics', async () => {
+    expect(store.oldestWaiting()).toBeUndefined();
+    const old = new Date(T0 - 3_600_000).toISOString();
+    const { id } = await admitContent(store, 'old one', { name: 'a.json', firstSeenAt: old });
+    await admitContent(store, 'new one', { name: 'b.json' });
+    expect(store.oldestWaiting()).toBe(old);
+    await store.save((await store.get(id))!, 'held');
+    expect(store.oldestWaiting()).toBe(new Date(T0 - 120_000).toISOString());
+  });
+});

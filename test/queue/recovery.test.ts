@@ -97,6 +97,36 @@ describe('open() after a crash', () => {
   });
 });
 
+describe('open() finds items whose content is gone', () => {
+  it('fails an item whose content row was removed by hand, and leaves entries quarantined unread and whole items alone', async () => {
+    const { id: kept } = await admitContent(store, 'whole', { name: 'a.json' });
+    const { id: lost } = await admitContent(store, 'content removed by hand', { name: 'b.json' });
+    const fifo = store.claimPath('fifo');
+    await fsp.writeFile(fifo, 'stand-in for a FIFO');
+    const entry = await store.quarantineEntry(fifo, {
+      source: '/spool/fifo',
+      code: 'NotRegularFile',
+      message: 'a FIFO',
+      firstSeenAt: new Date(T0).toISOString(),
+    });
+    await store.close();
+    const db = openConnection(path.join(dir, 'queue.db'));
+    db.prepare('DELETE FROM content WHERE id = ?').run(lost);
+    db.close();
+    const report = await reopenReport();
+    expect(report.missingContent).toEqual([lost]);
+    const s = await reopen();
+    expect(await s.get(lost)).toMatchObject({
+      state: 'failed',
+      lastError: { code: 'ContentMissing' },
+    });
+    expect((await s.get(kept))?.state).toBe('incoming');
+    expect((await s.get(entry.id))?.state).toBe('quarantined');
+    // Reported once: the next start finds nothing new.
+    expect((await reopenReport()).missingContent).toEqual([]);
+  });
+});
+
 describe('odd entries and a damaged database never block a start', () => {
   it('sets a damaged database aside with its side files, logs where, and starts a fresh one', async () => {
     await admitContent(store, 'lost with the damage');

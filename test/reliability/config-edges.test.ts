@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse-config.js';
 import { overlapOf } from '../../src/config/path-overlap.js';
 import { makeRedactor } from '../../src/log/redact.js';
-import { CLI } from '../e2e/harness.js';
+import { runCli, type CliResult as Run } from '../support/run-cli.js';
 
-/** The real CLI, with a config written to a temp folder; no daemon is left running. */
+/** The CLI (in this process), with a config written to a temp folder; no daemon is involved. */
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'imspooler-config-edges-'));
@@ -18,26 +17,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 async function cli(config: string, ...args: string[]): Promise<Run> {
   const file = join(dir, `c${Math.random().toString(36).slice(2)}.json`);
   await writeFile(file, config);
   const env: NodeJS.ProcessEnv = { ...process.env, IMSPOOLER_CONFIG: file };
   for (const name of Object.keys(env)) if (name.startsWith('IMSPOOLER__')) delete env[name];
-  return new Promise((done) =>
-    execFile(
-      process.execPath,
-      [CLI, ...args, '--config', file],
-      { env, timeout: 30_000 },
-      (e, stdout, stderr) =>
-        done({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr }),
-    ),
-  );
+  return runCli([...args, '--config', file], env);
 }
 
 /** The problem lines of an invalid-config report (everything after the heading). */
@@ -163,14 +148,7 @@ describe('issue 10.10: a credential inside a URL is refused and never printed ba
     const file = join(dir, 'env-url.json');
     await writeFile(file, JSON.stringify(ewsWith('https://mail.contoso.com/EWS/Exchange.asmx')));
     const env = { ...process.env, IMSPOOLER__DELIVERY__EWS__URL: `https://mail.contoso.com/EWS/Exchange.asmx?access_token=${SECRET}` }; // prettier-ignore
-    const r = await new Promise<Run>((done) =>
-      execFile(
-        process.execPath,
-        [CLI, 'check-config', '--config', file],
-        { env },
-        (e, stdout, stderr) => done({ code: e ? Number(e.code) : 0, stdout, stderr }),
-      ),
-    );
+    const r = await runCli(['check-config', '--config', file], env);
     expect(r.code).toBe(2);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
     expect(r.stderr).toMatch(/delivery\.ews\.url: must not carry a credential \(it holds the query parameter "access_token"\).*\(set by IMSPOOLER__DELIVERY__EWS__URL\)/); // prettier-ignore

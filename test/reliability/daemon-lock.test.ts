@@ -59,7 +59,9 @@ describe('the queue lock, with real daemons', () => {
     // A queue to change: a daemon that ran once leaves its database behind (with none, `retry
     // --all` has nothing to do and never takes the lock).
     expect(await stopDaemon(await startDaemon(world))).toBe(0);
-    // `retry --all` takes the lock itself (no daemon runs) and is killed while holding it.
+    // `retry --all` takes the lock itself (no daemon runs) and is killed while holding it. A real
+    // process, not `main` in this one: the crash point SIGKILLs it, and the OS freeing the lock of a
+    // dead process is what is tested.
     const w = world;
     const crashed = await new Promise<string | null>((resolve) =>
       execFile(

@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeQueueStore } from '../../src/queue/queue-store.js';
 import { openConnection } from '../../src/queue/sqlite/driver.js';
-import { CLI } from '../e2e/harness.js';
+import { runCli, type CliResult } from '../support/run-cli.js';
 import { schemaErrors, validateShow } from '../status/schema-validator.js';
 
 const ID = 'c0ffee'.padEnd(64, '1');
@@ -59,13 +58,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) =>
-    execFile(process.execPath, [CLI, ...args, '--config', config], (e, stdout, stderr) =>
-      done({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr }),
-    ),
-  );
-}
+const cli = (...args: string[]): Promise<CliResult> =>
+  runCli([...args, '--config', config], process.env);
 
 describe('issue 10.9: show reads damaged metadata field by field: what can be shown, and what was damaged', () => {
   it('show prints the item with every whole field and names each damaged one', async () => {

@@ -124,6 +124,7 @@ async function withHealth(
     const ctx = {
       configFile: w.configPath,
       env: { REL_PASSWORD: 'x' },
+      cwd: w.dir,
       out: (t: string) => (out += t),
       err: () => {},
     };

@@ -57,7 +57,7 @@ describe('issue 10.15: status --json counts and lists come from one snapshot', (
     let out = '';
     try {
       await statusCommand(
-        { configFile: config, env: {}, out: (t) => (out += t), err: () => {} },
+        { configFile: config, env: {}, cwd: stateDir, out: (t) => (out += t), err: () => {} },
         { json: true },
       );
     } finally {

@@ -16,7 +16,7 @@ import { resolveItemId } from '../find-item.js';
 import { whereLooked } from './where-looked.js';
 
 /** Who asked, for the log line every change leaves. */
-export function requestingUser(env: NodeJS.ProcessEnv = process.env): string {
+export function requestingUser(env: NodeJS.ProcessEnv): string {
   try {
     return userInfo().username;
   } catch {

@@ -16,7 +16,7 @@ export async function sandboxCommand(
   }
   // Without --mailbox, the config's sandbox mailbox (so `npm start` and `sandbox` agree).
   const mailbox = opts.mailbox
-    ? resolve(opts.mailbox)
+    ? resolve(ctx.cwd, opts.mailbox)
     : (await loadCommandConfig(ctx)).delivery.sandbox.mailbox;
   return runSandboxCommand(
     { port, mailbox, ...(opts.faults ? { faults: opts.faults } : {}), env: ctx.env },

@@ -4,6 +4,7 @@ import { UsageError } from '../../errors/errors.js';
 import { ITEM_STATES } from '../../queue/item-meta.js';
 import { openQueueReader } from '../../queue/queue-reader.js';
 import { renderStatusTable } from '../../status/render-table.js';
+import { readTableItems, type TableItems } from '../../status/table-items.js';
 import {
   assembleStatusDoc,
   parseStateFilter,
@@ -15,13 +16,15 @@ import {
 import { loadCommandConfig, type CommandContext } from '../context.js';
 
 /**
- * `imspooler status [--json] [--state S,...]`: the queue as support staff see it. Only reads
+ * `imspooler status [--json] [--state S,...] [--all]`: the queue as support staff see it. The
+ * table shows the counts and the first rows (table-items.ts) unless `--all`; `--json` lists every
+ * item, as the contract says. Only reads
  * (the queue database, opened read-only, and the daemon's small state files), so it is safe
  * while the daemon runs, and it creates nothing, not even on a state folder that does not exist.
  */
 export async function statusCommand(
   ctx: CommandContext,
-  opts: { json?: boolean; state?: string },
+  opts: { json?: boolean; state?: string; all?: boolean },
 ): Promise<number> {
   let states: FilterState[] | undefined;
   try {
@@ -41,9 +44,15 @@ export async function statusCommand(
     daemon ? readGraceFiles(config.stateDir) : [],
     daemon ? readProblems(config.stateDir) : [],
   ]);
+  let table: TableItems | undefined;
   try {
     if (found.kind === 'database') {
-      await found.reader.forEach(ITEM_STATES, (m) => items.push(toStatusItem(m)));
+      if (opts.json || opts.all) {
+        await found.reader.forEach(ITEM_STATES, (m) => items.push(toStatusItem(m)));
+      } else {
+        table = await readTableItems(found.reader, states);
+        items.push(...table.items);
+      }
     }
   } finally {
     if (found.kind === 'database') found.reader.close();
@@ -69,13 +78,14 @@ export async function statusCommand(
     grace,
     problems,
     ...(states ? { states } : {}),
+    ...(table ? { queueCounts: table.counts } : {}),
     readFrom: { stateDir: config.stateDir, configFile: config.configFile ?? null },
   });
   if (opts.json) {
     ctx.out(JSON.stringify(doc, null, 2));
     return 0;
   }
-  const lines = [renderStatusTable(doc)];
+  const lines = [renderStatusTable(doc, table ? { omitted: table.omitted } : {})];
   if (found.kind === 'none' && found.legacy) {
     lines.push(
       'this state folder holds a file queue of imspooler 0.1.0: the daemon imports it when it starts',

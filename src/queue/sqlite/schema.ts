@@ -7,6 +7,8 @@ import type { Database } from './driver.js';
  * left (then `finished_at` is set and its content is gone). The metadata a person sees (`show`)
  * is the JSON in `meta`; the other columns repeat what queries filter on, so no query parses JSON.
  * Content is in a table of its own: listing items never pages through message bytes.
+ * `items_waiting_by_due` lets the daemon read waiting items a page at a time in due order (an item
+ * without `next_attempt_at` is due at once, so it sorts first), instead of holding all of them.
  */
 export const SCHEMA_VERSION = 1;
 
@@ -24,6 +26,8 @@ CREATE TABLE IF NOT EXISTS items (
 CREATE INDEX IF NOT EXISTS items_by_state ON items (state);
 CREATE INDEX IF NOT EXISTS items_by_first_seen ON items (first_seen_at);
 CREATE INDEX IF NOT EXISTS items_by_finished ON items (finished_at) WHERE finished_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_waiting_by_due ON items (ifnull(next_attempt_at, ''), id)
+  WHERE state IN ('incoming', 'deferred');
 CREATE TABLE IF NOT EXISTS content (
   id    TEXT PRIMARY KEY NOT NULL,
   bytes BLOB NOT NULL
