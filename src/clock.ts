@@ -47,3 +47,13 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
   monotonic: () => performance.now(),
 };
+
+/**
+ * The system clock for a command that waits in the foreground (the CLI waiting for the daemon's
+ * answer): its timers keep the process alive, where the daemon's must not (see systemClock), or
+ * the command would end mid-wait with nothing said.
+ */
+export const foregroundClock: Clock = {
+  ...systemClock,
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+};

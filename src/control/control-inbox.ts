@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { foregroundClock, monotonicNow, type Clock } from '../clock.js';
+import { realFs, type FsLike } from '../platform/fs-seam.js';
 import type { ControlRequest } from './control-ops.js';
 import { errnoCode as errno } from '../platform/errno.js';
 import { bool, object, oneOf, optional, parseJsonOrThrow, str } from '../platform/json-shape.js';
@@ -48,55 +48,69 @@ export const controlDir = (stateDir: string): string => join(stateDir, 'control'
 export async function submitControl(
   stateDir: string,
   req: ControlRequest,
-  opts: { timeoutMs?: number; wake?: () => Promise<unknown> } = {},
+  opts: {
+    timeoutMs?: number;
+    wake?: () => Promise<unknown>;
+    fs?: FsLike;
+    clock?: Clock;
+  } = {},
 ): Promise<SubmitOutcome> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const wake = opts.wake ?? (async () => {});
+  const fs = opts.fs ?? realFs;
+  const clock = opts.clock ?? foregroundClock;
+  const sleep = (ms: number) => new Promise<void>((r) => clock.setTimeout(r, ms));
   const dir = controlDir(stateDir);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const name = `${Date.now()}-${randomBytes(4).toString('hex')}`;
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const name = `${clock.now()}-${randomBytes(4).toString('hex')}`;
   // Written under a dot-name then renamed, so the daemon never reads half a request.
-  await writeFile(join(dir, `.${name}`), JSON.stringify(req), { mode: 0o600 });
-  await rename(join(dir, `.${name}`), join(dir, `${name}.request`));
+  await fs.writeFile(join(dir, `.${name}`), JSON.stringify(req), { mode: 0o600 });
+  await fs.rename(join(dir, `.${name}`), join(dir, `${name}.request`));
   const resultPath = join(dir, `${name}.result`);
-  const deadline = Date.now() + timeoutMs;
+  // Waits are measured on monotonic time: a wall clock set back must not keep the CLI waiting.
+  const mono = () => monotonicNow(clock);
+  const deadline = mono() + timeoutMs;
   // The daemon has no poll: this wake-up (and its folder watch) is what makes it look. Said again
   // while waiting, so a wake-up lost to a busy moment costs a quarter of a second, not the request.
-  let nextWake = 0;
+  // The answer is another process's file, so it is looked for every 25 ms: no event announces it.
+  let nextWake = -Infinity;
   for (;;) {
-    if (Date.now() >= nextWake) {
-      nextWake = Date.now() + 250;
+    if (mono() >= nextWake) {
+      nextWake = mono() + 250;
       await wake().catch(() => {});
     }
-    const result = await readResult(resultPath);
+    const result = await readResult(fs, resultPath);
     if (result) return { kind: 'answered', result };
-    if (Date.now() >= deadline) break;
-    await new Promise((r) => setTimeout(r, 25));
+    if (mono() >= deadline) break;
+    await sleep(25);
   }
   try {
-    await unlink(join(dir, `${name}.request`));
+    await fs.unlink(join(dir, `${name}.request`));
     return { kind: 'withdrawn' };
   } catch (e) {
     if (errno(e) !== 'ENOENT') throw e;
   }
   // Taken just now: give the answer a moment more.
-  const late = Date.now() + 1000;
-  while (Date.now() < late) {
-    const result = await readResult(resultPath);
+  const late = mono() + TAKEN_GRACE_MS;
+  while (mono() < late) {
+    const result = await readResult(fs, resultPath);
     if (result) return { kind: 'answered', result };
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
   }
   return { kind: 'taken' };
 }
 
-async function readResult(path: string): Promise<ControlResult | undefined> {
+/** How long a request the daemon took just as the CLI gave up is still waited for. */
+export const TAKEN_GRACE_MS = 1000;
+
+async function readResult(fs: FsLike, path: string): Promise<ControlResult | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await fs.readFile(path, 'utf8');
   } catch {
     return undefined;
   }
-  await unlink(path).catch(() => {});
+  await fs.unlink(path).catch(() => {});
   return parseJsonOrThrow(text, `the daemon's answer ${path}`, resultShape);
 }
 
@@ -112,21 +126,24 @@ export function makeControlInbox(opts: {
   stateDir: string;
   handle: (req: ControlRequest) => Promise<ControlResult>;
   onError: (error: unknown) => void;
+  fs: FsLike;
+  clock: Clock;
 }) {
+  const { fs, clock } = opts;
   const dir = controlDir(opts.stateDir);
-  let watcher: FSWatcher | undefined;
+  let watcher: { close(): void } | undefined;
   let busy: Promise<void> = Promise.resolve();
   let again = false;
   let running = false;
   let stopped = false;
 
   const answer = async (base: string, result: ControlResult) => {
-    await writeFile(join(dir, `.${base}.result`), JSON.stringify(result), { mode: 0o600 });
-    await rename(join(dir, `.${base}.result`), join(dir, `${base}.result`));
+    await fs.writeFile(join(dir, `.${base}.result`), JSON.stringify(result), { mode: 0o600 });
+    await fs.rename(join(dir, `.${base}.result`), join(dir, `${base}.result`));
   };
 
   const drainOnce = async () => {
-    const names = (await readdir(dir).catch(() => [] as string[]))
+    const names = (await fs.readdir(dir).catch(() => [] as string[]))
       .filter((n) => n.endsWith('.request'))
       .sort();
     for (const name of names) {
@@ -134,36 +151,37 @@ export function makeControlInbox(opts: {
       const base = name.slice(0, -'.request'.length);
       const taken = join(dir, `${base}.taken`);
       try {
-        await rename(join(dir, name), taken);
+        await fs.rename(join(dir, name), taken);
       } catch (e) {
         if (errno(e) === 'ENOENT') continue; // withdrawn by the CLI
         throw e;
       }
       let result: ControlResult;
       try {
-        const req = parseJsonOrThrow(await readFile(taken, 'utf8'), `control request ${name}`, requestShape); // prettier-ignore
+        const req = parseJsonOrThrow(await fs.readFile(taken, 'utf8'), `control request ${name}`, requestShape); // prettier-ignore
         result = await opts.handle(req);
       } catch (e) {
         result = { ok: false, message: e instanceof Error ? e.message : String(e), exitCode: 1 };
       }
       await answer(base, result);
-      await unlink(taken).catch(() => {});
+      await fs.unlink(taken).catch(() => {});
     }
   };
 
   /** Debris of an earlier run: uncollected results, and requests taken but never answered. */
   const tidy = async () => {
-    const names = await readdir(dir).catch(() => [] as string[]);
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
     for (const name of names) {
       const path = join(dir, name);
       if (name.endsWith('.taken')) {
         // The daemon stopped (or crashed) while applying it; the CLI was told it would apply.
         const base = name.slice(0, -'.taken'.length);
-        if (names.includes(`${base}.result`)) await unlink(path).catch(() => {});
-        else await rename(path, join(dir, `${base}.request`)).catch(() => {});
+        if (names.includes(`${base}.result`)) await fs.unlink(path).catch(() => {});
+        else await fs.rename(path, join(dir, `${base}.request`)).catch(() => {});
       } else if (name.endsWith('.result') || name.startsWith('.')) {
-        const st = await stat(path).catch(() => undefined);
-        if (st && Date.now() - st.mtimeMs > STALE_RESULT_MS) await unlink(path).catch(() => {});
+        // An mtime is a wall-clock instant: read against the wall clock.
+        const st = await fs.stat(path).catch(() => undefined);
+        if (st && clock.now() - st.mtimeMs > STALE_RESULT_MS) await fs.unlink(path).catch(() => {});
       }
     }
   };
@@ -186,11 +204,10 @@ export function makeControlInbox(opts: {
 
   return {
     async start() {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
       await tidy().catch(opts.onError);
       try {
-        watcher = watch(dir, () => kick());
-        watcher.on('error', opts.onError);
+        watcher = fs.watchDir(dir, kick, opts.onError);
       } catch (e) {
         opts.onError(e);
       }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import path from 'node:path';
+import { foregroundClock, type Clock } from '../clock.js';
 import { int, object, oneOf, optional, parseJson, str } from '../platform/json-shape.js';
 
 /**
@@ -85,8 +86,10 @@ function parseHello(line: string): LockHolder | undefined {
  */
 export function probeLock(
   addr: LockAddress,
-  opts: { wake?: boolean; timeoutMs?: number } = {},
+  opts: { wake?: boolean; timeoutMs?: number; clock?: Clock } = {},
 ): Promise<ProbeResult> {
+  // The timeout waits for a real process's answer on a real socket: real time by default.
+  const clock = opts.clock ?? foregroundClock;
   return new Promise((resolve) => {
     let buf = '';
     let done = false;
@@ -94,12 +97,12 @@ export function probeLock(
     const finish = (r: ProbeResult) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       if (r.kind === 'held' && opts.wake) socket.end(WAKE_LINE);
       else socket.destroy();
       resolve(r);
     };
-    const timer = setTimeout(() => finish({ kind: 'silent' }), opts.timeoutMs ?? 3000);
+    const timer = clock.setTimeout(() => finish({ kind: 'silent' }), opts.timeoutMs ?? 3000);
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       buf += chunk;

@@ -1,6 +1,7 @@
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { foregroundClock, monotonicNow, type Clock } from '../clock.js';
+import { realFs, type FsLike } from '../platform/fs-seam.js';
 import { setAsideEntry, type SetAsideEntry } from '../platform/set-aside.js';
 import {
   helloLine,
@@ -37,8 +38,14 @@ export interface LockOptions {
   version?: string;
   /** Where the lock lives (seam for tests; default {@link lockAddress}). */
   address?: LockAddress;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /** For a socket file's folder and what is in its way (default: the real file system). */
+  fs?: FsLike;
+  /**
+   * Times the pauses between tries and the deadline (default: the system clock, whose timers keep
+   * a waiting command alive). Each probe's own timeout waits on a real socket and runs on real
+   * time (see probeLock).
+   */
+  clock?: Clock;
 }
 
 /** Answers everyone who connects with the holder's hello; a `wake` line calls the wake handler. */
@@ -87,17 +94,18 @@ function listen(addr: LockAddress, holder: LockHolder): Promise<HeldLock | undef
 async function clearStale(
   stateDir: string,
   path: string,
-  onSetAside?: (entry: SetAsideEntry) => void,
+  ctx: { fs: FsLike; now: () => number; onSetAside?: ((entry: SetAsideEntry) => void) | undefined },
 ): Promise<void> {
-  const st = await stat(path).catch(() => undefined);
+  const { fs, now } = ctx;
+  const st = await fs.stat(path).catch(() => undefined);
   if (!st) return;
   if (st.isDirectory()) {
-    const moved = await setAsideEntry(stateDir, path, 'folder').catch(() => undefined);
+    const moved = await setAsideEntry(stateDir, path, 'folder', { fs, now }).catch(() => undefined);
     // The socket may live in /tmp (a deep state folder, macOS), on another volume: moved in place.
-    if (moved) onSetAside?.(moved);
-    else await rename(path, `${path}.odd-${Date.now()}`).catch(() => {});
+    if (moved) ctx.onSetAside?.(moved);
+    else await fs.rename(path, `${path}.odd-${now()}`).catch(() => {});
   } else
-    await unlink(path).catch((e: unknown) => {
+    await fs.unlink(path).catch((e: unknown) => {
       if (errno(e) !== 'ENOENT') throw e;
     });
 }
@@ -114,15 +122,18 @@ export async function acquireQueueLock(
   opts: LockOptions = {},
 ): Promise<LockResult> {
   const addr = opts.address ?? lockAddress(stateDir);
-  const now = opts.now ?? Date.now;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const fs = opts.fs ?? realFs;
+  const clock = opts.clock ?? foregroundClock;
+  const sleep = (ms: number) => new Promise<void>((r) => clock.setTimeout(r, ms));
+  // The wait is measured on monotonic time: a wall clock set back must not stretch it.
+  const now = () => monotonicNow(clock);
   const deadline = now() + (opts.waitMs ?? 10_000);
-  if (addr.kind === 'file') await mkdir(dirname(addr.address), { recursive: true, mode: 0o700 });
+  if (addr.kind === 'file') await fs.mkdir(dirname(addr.address), { recursive: true, mode: 0o700 });
   const holder: LockHolder = {
     pid: process.pid,
     role,
     stateDir,
-    startedAt: new Date(now()).toISOString(),
+    startedAt: new Date(clock.now()).toISOString(),
     ...(opts.version ? { version: opts.version } : {}),
   };
   for (;;) {
@@ -138,7 +149,11 @@ export async function acquireQueueLock(
       // A socket file nobody listens on (macOS): its holder died, so it is taken over. Named pipes
       // and abstract sockets vanish with their holder: nothing to clear.
       if (addr.kind === 'file' && found.code !== 'ENOENT')
-        await clearStale(stateDir, addr.address, opts.onSetAside);
+        await clearStale(stateDir, addr.address, {
+          fs,
+          now: clock.now,
+          onSetAside: opts.onSetAside,
+        });
       const held = await listen(addr, holder);
       if (held) return held;
       pause = 5; // someone else took it just now: ask who

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lockAddress, probeLock } from '../control/lock-endpoint.js';
+import { realFs, type FsLike } from '../platform/fs-seam.js';
 import type { DaemonProblem } from './problems.js';
 import {
   arrayOf,
@@ -35,6 +35,9 @@ export const problemsFilePath = (stateDir: string): string => join(stateDir, 'pr
 export const daemonInfoPath = (stateDir: string): string => join(stateDir, 'daemon.json');
 export const graceFilePath = (stateDir: string): string => join(stateDir, 'grace.json');
 
+/** What the readers below read with (the real file system unless a test says otherwise). */
+type ReadFs = Pick<FsLike, 'readFile'>;
+
 // Only what `status` cannot do without is required: a daemon of another version may write less.
 const daemonInfoShape = object<RunningDaemonInfo>({
   pid: int,
@@ -64,10 +67,10 @@ const problemShape = object<DaemonProblem>({
  * what this version writes (another version's daemon, a damaged disk): nothing to report, as when
  * no daemon published anything, rather than a crash in the command that reads it.
  */
-async function readJson<T>(path: string, shape: Shape<T>): Promise<T | undefined> {
+async function readJson<T>(fs: ReadFs, path: string, shape: Shape<T>): Promise<T | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await fs.readFile(path, 'utf8');
   } catch {
     return undefined;
   }
@@ -86,27 +89,30 @@ export type RunningDaemonInfo = Pick<DaemonInfo, 'pid' | 'startedAt'> & Partial<
  */
 export async function readRunningDaemon(
   stateDir: string,
-  opts: { timeoutMs?: number } = {},
+  opts: { timeoutMs?: number; fs?: ReadFs } = {},
 ): Promise<RunningDaemonInfo | undefined> {
   const found = await probeLock(lockAddress(stateDir), opts);
   if (found.kind === 'free' || found.kind === 'closed') return undefined;
   if (found.kind === 'held' && found.holder.role !== 'daemon') return undefined;
-  const info = await readJson(daemonInfoPath(stateDir), daemonInfoShape);
+  const info = await readJson(opts.fs ?? realFs, daemonInfoPath(stateDir), daemonInfoShape);
   if (found.kind === 'silent') return info;
   const { pid, startedAt, version } = found.holder;
   return info?.pid === pid ? info : { pid, startedAt, ...(version ? { version } : {}) };
 }
 
-export async function readGraceFiles(stateDir: string): Promise<GraceFile[]> {
-  return (await readJson(graceFilePath(stateDir), arrayOf(graceFileShape))) ?? [];
+export async function readGraceFiles(stateDir: string, fs: ReadFs = realFs): Promise<GraceFile[]> {
+  return (await readJson(fs, graceFilePath(stateDir), arrayOf(graceFileShape))) ?? [];
 }
 
 /** What keeps the running daemon from its job (published in `<stateDir>/problems.json`). */
-export async function readProblems(stateDir: string): Promise<DaemonProblem[]> {
+export async function readProblems(
+  stateDir: string,
+  fs: ReadFs = realFs,
+): Promise<DaemonProblem[]> {
   // The daemon rewrites the file in place (see publish-state.ts): a read that raced a write does
   // not parse, and the next one does.
   for (let i = 0; i < 3; i++) {
-    const list = await readJson(problemsFilePath(stateDir), arrayOf(problemShape));
+    const list = await readJson(fs, problemsFilePath(stateDir), arrayOf(problemShape));
     if (list) return list;
   }
   return [];

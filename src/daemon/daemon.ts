@@ -214,6 +214,8 @@ async function start(
 
   const inbox = makeControlInbox({
     stateDir: config.stateDir,
+    fs,
+    clock,
     handle: async (req) => {
       try {
         const r = await applyControl(store, req, log, () => clock.now(), loop.gate);
@@ -246,7 +248,7 @@ async function start(
       log.diag(problem ? 'warn' : 'info', problem ?? 'grace.json is written again: status shows the files in grace'), // prettier-ignore
     info,
     graceSnapshot: () => monitor.snapshot(),
-    problems: () => problems.list(),
+    problems,
   });
   graceChanged = published.graceChanged;
   foldersChanged = (folders) => {

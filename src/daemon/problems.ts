@@ -35,6 +35,11 @@ export interface ProblemBoard {
   /** Resolves every open problem whose key starts with `prefix`. */
   resolveAll(prefix: string): void;
   list(): DaemonProblem[];
+  /**
+   * Calls `listener` whenever what `list` returns changes, counts and messages included (for
+   * problems.json); returns what ends the subscription.
+   */
+  subscribe(listener: () => void): () => void;
 }
 
 /** How often a problem that persists is logged again (it is never silent, never a flood). */
@@ -68,7 +73,14 @@ export function makeProblemBoard(deps: {
       since,
       count,
     }));
-  const changed = () => deps.onChange?.(list());
+  const listeners = new Set<() => void>();
+  const updated = () => {
+    for (const l of listeners) l();
+  };
+  const changed = () => {
+    deps.onChange?.(list());
+    updated();
+  };
   // Under `imspooler.problem` (diagnostic lines carry their fields there).
   const fields = (p: DaemonProblem) => ({
     problem: { subject: p.subject, code: p.code, since: p.since, count: p.count },
@@ -105,6 +117,7 @@ export function makeProblemBoard(deps: {
       }
       p.count += 1;
       p.message = r.message;
+      updated();
       // A wall clock set back must not silence it for the length of the jump.
       if (now - p.loggedAt >= repeatMs || now < p.loggedAt) {
         const times = p.count - p.loggedCount;
@@ -122,5 +135,9 @@ export function makeProblemBoard(deps: {
       for (const key of [...open.keys()]) if (key.startsWith(prefix)) resolve(key);
     },
     list,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
   };
 }

@@ -1,7 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock.js';
 import { makeAutodiscoverCache } from '../../src/delivery/autodiscover-cache.js';
 import { discoverEwsUrl } from '../../src/delivery/autodiscover-client.js';
 import { makeAutodiscoverTransport } from '../../src/delivery/autodiscover-transport.js';
@@ -11,6 +10,7 @@ import { isDeliveryError } from '../../src/errors/errors.js';
 import type { SandboxAutodiscover } from '../../src/sandbox/autodiscover/autodiscover-endpoint.js';
 import type { SandboxHandle } from '../../src/sandbox/sandbox-server.js';
 import { closedPort, hostMap, sandbox, tempDir } from './support.js';
+import { manualClock } from '../support/manual-clock.js';
 
 const open: SandboxHandle[] = [];
 const transports: Transport[] = [];
@@ -22,11 +22,6 @@ let nowhere = 0;
 beforeAll(async () => {
   nowhere = await closedPort();
 });
-
-const clockAt = (start: number): Clock & { advance(ms: number): void } => {
-  let now = start;
-  return { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined, advance: (ms) => void (now += ms) }; // prettier-ignore
-};
 
 const req = (n: number, from = 'alice@contoso.com'): SendRequest => ({
   itemId: `cd${n}`.padEnd(16, '0'),
@@ -43,7 +38,7 @@ const req = (n: number, from = 'alice@contoso.com'): SendRequest => ({
 async function world(answers: SandboxAutodiscover, email?: string) {
   const stateDir = await tempDir('adstate');
   const ad = await sandbox({ autodiscover: answers }, open);
-  const clock = clockAt(Date.parse('2026-11-24T10:00:00Z'));
+  const clock = manualClock(Date.parse('2026-11-24T10:00:00Z'));
   const cache = makeAutodiscoverCache({ stateDir, clock });
   const m = hostMap({ 'contoso.com': ad.origin }, nowhere);
   let lookups = 0;
@@ -80,10 +75,10 @@ describe('the autodiscover transport (delivery.ews.url "autodiscover")', () => {
   it('asks again once the cached answer is older than 24 hours', async () => {
     const a = await world({ mailboxes: { 'alice@contoso.com': {} } }, 'alice@contoso.com');
     await a.t.send(req(1));
-    a.clock.advance(23 * 3600_000);
+    await a.clock.advance(23 * 3600_000);
     await a.t.send(req(2));
     expect(a.lookups()).toBe(1);
-    a.clock.advance(2 * 3600_000);
+    await a.clock.advance(2 * 3600_000);
     await a.t.send(req(3));
     expect(a.lookups()).toBe(2);
   });
@@ -108,7 +103,7 @@ describe('the autodiscover transport (delivery.ews.url "autodiscover")', () => {
     const answers: SandboxAutodiscover = { mailboxes: { 'alice@contoso.com': {} } };
     const a = await world(answers, 'alice@contoso.com');
     await a.t.send(req(1));
-    a.clock.advance(48 * 3600_000);
+    await a.clock.advance(48 * 3600_000);
     answers.mailboxes = {};
     await a.t.send(req(2));
     expect(a.lookups()).toBe(2);

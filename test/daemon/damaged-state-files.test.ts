@@ -2,6 +2,8 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.js';
+import { realFs } from '../../src/platform/fs-seam.js';
 import { controlDir, makeControlInbox, submitControl } from '../../src/control/control-inbox.js';
 import type { ControlRequest } from '../../src/control/control-ops.js';
 import {
@@ -63,6 +65,8 @@ describe('damaged state files', () => {
     const handled: ControlRequest[] = [];
     const inbox = makeControlInbox({
       stateDir: dir,
+      fs: realFs,
+      clock: systemClock,
       handle: async (r) => (handled.push(r), { ok: true, message: 'done' }),
       onError: (e) => {
         throw e;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeDueFeed } from '../../src/daemon/due-feed.js';
 import { makeScheduler } from '../../src/daemon/scheduler.js';
 import type { DueCursor, WaitingRow } from '../../src/queue/queue-store.js';
-import { flush, manualClock } from './manual-clock.js';
+import { flush, manualClock } from '../support/manual-clock.js';
 
 /** A queue of waiting rows in the store's order (due at once first, then by due time, then ID). */
 function fakeQueue(rows: { id: string; at?: number }[]) {

@@ -11,7 +11,7 @@ import type { DueEntry } from '../../src/spool/due-entry.js';
 import { itemIdFor } from '../../src/item/item-id.js';
 import { parseSpoolItem } from '../../src/item/parse-item.js';
 import { errno } from '../queue/helpers.js';
-import { manualClock } from './manual-clock.js';
+import { manualClock } from '../support/manual-clock.js';
 
 const MAX = 1 << 20;
 let root: string;

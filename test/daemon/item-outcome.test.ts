@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyOutcome } from '../../src/daemon/item-outcome.js';
 import { makeScheduler } from '../../src/daemon/scheduler.js';
 import type { EventLog } from '../../src/log/event-log.js';
-import { manualClock } from './manual-clock.js';
+import { manualClock } from '../support/manual-clock.js';
 
 /** The one place a worker's outcome reaches the scheduler: the real scheduler, a manual clock. */
 function setup(concurrency = 3) {

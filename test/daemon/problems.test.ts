@@ -4,7 +4,7 @@ import { SPOOL_FILE_LOCKED } from '../../src/daemon/intake.js';
 import { makeProblemBoard, PROBLEM_REPEAT_MS } from '../../src/daemon/problems.js';
 import { paddedProblems, PROBLEMS_FILE_BYTES } from '../../src/daemon/publish-state.js';
 import { makeMemoryEventLog } from '../../src/log/logger.js';
-import { manualClock } from './manual-clock.js';
+import { manualClock } from '../support/manual-clock.js';
 
 const errno = (code: string) => Object.assign(new Error(`${code}: injected`), { code });
 

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import type { DaemonObserver } from '../../src/daemon/daemon.js';
 import { publishQueueStats } from '../../src/daemon/queue-stats.js';
 import type { ItemState } from '../../src/queue/item-meta.js';
-import { manualClock } from './manual-clock.js';
+import { manualClock } from '../support/manual-clock.js';
 
 const counts = (incoming: number): Record<ItemState, number> => ({
   incoming,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DueHeap } from '../../src/due-heap.js';
 import { makeScheduler } from '../../src/daemon/scheduler.js';
-import { flush, manualClock } from './manual-clock.js';
+import { flush, manualClock } from '../support/manual-clock.js';
 
 describe('DueHeap', () => {
   it('pops in due order and skips rescheduled or deleted entries', () => {

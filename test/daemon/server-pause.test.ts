@@ -7,7 +7,7 @@ import { DeliveryError } from '../../src/errors/errors.js';
 import type { EventLog } from '../../src/log/event-log.js';
 import type { GroupName, ItemMeta } from '../../src/queue/item-meta.js';
 import type { SpoolItem } from '../../src/item/spool-item.js';
-import { flush, manualClock } from './manual-clock.js';
+import { flush, manualClock } from '../support/manual-clock.js';
 
 /**
  * Issue 10.2: a server back-off (EWS BackOffMilliseconds, Graph Retry-After) pauses every request

@@ -15,7 +15,8 @@ describe('the grace period', () => {
     await daemon.waitForLine((l) => l.event?.action === 'daemon.started', 'daemon.started');
     const path = await world.drop('busy.json', jsonItem(1, ['bob@contoso.com']));
     const started = Date.now();
-    // Touch it every 500 ms for ~2.5 s: each change restarts the 1.5 s timer.
+    // Touch it every 500 ms for ~2.5 s: each change restarts the 1.5 s timer. Real waits: the
+    // daemon is a real process on real time (grace-tracker.test.ts covers the rule on a clock).
     for (let i = 0; i < 5; i++) {
       await new Promise((r) => setTimeout(r, 500));
       await appendFile(path, ' ');

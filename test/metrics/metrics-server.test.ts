@@ -9,7 +9,7 @@ import { withMetrics } from '../../src/metrics/metrics-event-log.js';
 import type { MetricsServer } from '../../src/metrics/metrics-server.js';
 import { startMetricsServer } from '../../src/metrics/metrics-server.js';
 import { makeMemoryEventLog } from '../../src/log/logger.js';
-import { fakeClock } from './fake-clock.js';
+import { manualClock } from '../support/manual-clock.js';
 
 let server: MetricsServer | undefined;
 afterEach(async () => {
@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 function setup(disk = { free: 500, total: 1000 }) {
-  const clock = fakeClock();
+  const clock = manualClock();
   const metrics = makeMetrics({ clock, processMetrics: false });
   const health = makeHealthProbe({
     metrics,
@@ -75,7 +75,7 @@ describe('startMetricsServer', () => {
         attempt: i + 1,
         error: { code: 'ErrorServerBusy', message: 'busy' },
       });
-      clock.advance(60_000);
+      await clock.advance(60_000);
     }
     const bad = await get(`${server.url}/healthz`);
     expect(bad.status).toBe(503);

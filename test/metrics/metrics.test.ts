@@ -3,12 +3,12 @@ import { existsSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { makeMetrics } from '../../src/metrics/metrics.js';
 import { DEFAULT_HEALTH_THRESHOLDS, evaluateHealth } from '../../src/metrics/health.js';
-import { fakeClock } from './fake-clock.js';
+import { manualClock } from '../support/manual-clock.js';
 
 const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
 
 function fed() {
-  const clock = fakeClock();
+  const clock = manualClock();
   const m = makeMetrics({ clock });
   m.observeEvent('item.claimed', 'success', { itemId: 'a'.repeat(64) });
   m.observeEvent('delivery.succeeded', 'success', { attempt: 1, durationMs: 420 });
@@ -60,7 +60,7 @@ describe('makeMetrics', () => {
 
   it('computes ages and the back-off at scrape time from the clock', async () => {
     const { clock, m } = fed();
-    clock.advance(60_000);
+    await clock.advance(60_000);
     const text = await m.registry.metrics();
     expect(text).toContain('imspooler_oldest_item_age_seconds 150');
     expect(text).toContain('imspooler_server_backoff_active 0');
@@ -68,7 +68,7 @@ describe('makeMetrics', () => {
   });
 
   it('keeps a hostile error code from inflating label values', async () => {
-    const m = makeMetrics({ clock: fakeClock(), processMetrics: false });
+    const m = makeMetrics({ clock: manualClock(), processMetrics: false });
     m.observeEvent('delivery.deferred', 'failure', {
       error: { code: 'Error"}\nfake_metric 1', message: '' },
     });
@@ -90,8 +90,8 @@ describe('makeMetrics', () => {
 });
 
 describe('health from observed events', () => {
-  it('turns degraded when every attempt fails for long enough, and ok after one success', () => {
-    const clock = fakeClock();
+  it('turns degraded when every attempt fails for long enough, and ok after one success', async () => {
+    const clock = manualClock();
     const m = makeMetrics({ clock, processMetrics: false });
     const health = () =>
       evaluateHealth({
@@ -101,7 +101,7 @@ describe('health from observed events', () => {
       });
     m.observeEvent('delivery.succeeded', 'success', { durationMs: 100 });
     for (let i = 0; i < 12; i++) {
-      clock.advance(60_000);
+      await clock.advance(60_000);
       m.observeEvent('delivery.deferred', 'failure', {
         durationMs: 0,
         error: { code: 'Http503', message: 'HTTP 503' },
@@ -120,7 +120,7 @@ describe('health from observed events', () => {
   });
 
   it('ignores attempts abandoned at shutdown (outcome unknown)', () => {
-    const clock = fakeClock();
+    const clock = manualClock();
     const m = makeMetrics({ clock, processMetrics: false });
     m.observeEvent('delivery.deferred', 'unknown', { error: { code: 'Aborted', message: '' } });
     m.observeEvent('delivery.deferred', 'unknown', { error: { code: 'Timeout', message: '' } });
@@ -128,7 +128,7 @@ describe('health from observed events', () => {
   });
 
   it('reports unreadable folders until they are readable again', () => {
-    const m = makeMetrics({ clock: fakeClock(), processMetrics: false });
+    const m = makeMetrics({ clock: manualClock(), processMetrics: false });
     m.noteFolderProblem('/spool/a', 'EACCES');
     expect(m.healthState().folderProblems).toEqual([{ folder: '/spool/a', problem: 'EACCES' }]);
     m.noteFolderProblem('/spool/a', undefined);

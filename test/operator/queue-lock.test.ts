@@ -5,6 +5,7 @@ import path, { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lockAddress, probeLock, type LockAddress } from '../../src/control/lock-endpoint.js';
 import { acquireQueueLock, type HeldLock } from '../../src/control/queue-lock.js';
+import { manualClock } from '../support/manual-clock.js';
 
 let dir: string;
 const held: HeldLock[] = [];
@@ -68,26 +69,30 @@ describe('queue lock', () => {
 
   it('a daemon waits for a CLI command applying a change, then takes the lock', async () => {
     const cli = await take(dir, 'cli');
+    const t = manualClock();
     let taken = false;
-    const daemon = acquireQueueLock(dir, 'daemon').then((r) => ((taken = true), r));
-    // The daemon has asked (and been told "a command, wait") at least once.
-    await expect(acquireQueueLock(dir, 'cli', { waitMs: 100 })).rejects.toThrow(
-      /locked by an imspooler command/,
+    const daemon = acquireQueueLock(dir, 'daemon', { clock: t.clock }).then(
+      (r) => ((taken = true), r),
     );
+    // The daemon has asked (and been told "a command, wait"): it pauses before asking again. The
+    // answer comes over a real socket: the event loop turns (no time passes) until it has.
+    while (t.pending() === 0) await new Promise((r) => setImmediate(r));
+    // Another command gives up after its wait, however often it asks meanwhile.
+    const o = manualClock();
+    const other = acquireQueueLock(dir, 'cli', { waitMs: 100, clock: o.clock });
+    await expect(o.runUntil(other, 25)).rejects.toThrow(/locked by an imspooler command/);
     expect(taken).toBe(false);
     if (cli.kind === 'acquired') await cli.release();
-    const r = await daemon;
+    const r = await t.runUntil(daemon, 25);
     expect(r.kind).toBe('acquired');
     if (r.kind === 'acquired') held.push(r);
   });
 
   it('a wake line reaches the holder', async () => {
     const a = await take(dir, 'daemon');
-    let woken = 0;
-    if (a.kind === 'acquired') a.onWake(() => woken++);
+    const woken = new Promise<void>((r) => a.kind === 'acquired' && a.onWake(r));
     expect(await probeLock(lockAddress(dir), { wake: true })).toMatchObject({ kind: 'held' });
-    for (let i = 0; i < 200 && woken === 0; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(woken).toBe(1);
+    await woken; // the holder's wake handler ran (the test times out otherwise)
   });
 
   describe('a socket file (macOS), exercised here through the address seam', () => {

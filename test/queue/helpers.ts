@@ -14,24 +14,6 @@ import { openConnection } from '../../src/queue/sqlite/driver.js';
 
 export const T0 = Date.parse('2026-11-24T10:00:00.000Z');
 
-/** A clock the test moves by hand. */
-export function manualClock(
-  start = T0,
-): Clock & { set(t: number): void; advance(ms: number): void } {
-  let t = start;
-  return {
-    now: () => t,
-    setTimeout: () => undefined,
-    clearTimeout: () => undefined,
-    set: (v) => {
-      t = v;
-    },
-    advance: (ms) => {
-      t += ms;
-    },
-  };
-}
-
 export const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 export const errno = (code: string): NodeJS.ErrnoException =>

@@ -2,17 +2,10 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { makeQueueStore, type RecoveryReport } from '../../src/queue/queue-store.js';
-import {
-  closeAll,
-  errno,
-  exists,
-  fsWith,
-  manualClock,
-  openStore,
-  T0,
-  tempStateDir,
-} from './helpers.js';
+import { closeAll, errno, exists, fsWith, openStore, T0, tempStateDir } from './helpers.js';
 import { busyRetryPolicy } from '../../src/platform/rename-retry.js';
+import { realFs } from '../../src/platform/fs-seam.js';
+import { manualClock } from '../support/manual-clock.js';
 import { seedFileQueue, type Seeded } from './legacy/seed-0.1.0.js';
 
 /**
@@ -140,6 +133,34 @@ describe('import of a 0.1.0 file queue', () => {
     await s.close();
     expect(await exists(path.join(dir, 'queue'))).toBe(true);
     expect(await exists(path.join(dir, 'file-queue-0.1.0'))).toBe(false);
+    fail = false;
+    const retry = makeQueueStore({ stateDir: dir, clock });
+    const report = await retry.open();
+    await retry.close();
+    await expectImported(report);
+  });
+
+  it('a metadata file the disk cannot read (EIO) stops the import; the next start imports everything', async () => {
+    let fail = true;
+    let reads = 0;
+    const s = makeQueueStore({
+      stateDir: dir,
+      clock,
+      // The same read production does (the seam's readTextSync): the fault reaches the scan.
+      fs: fsWith({
+        readTextSync: (p: string) => {
+          if (fail && p.includes(`${path.sep}deferred${path.sep}`)) {
+            reads++;
+            throw errno('EIO');
+          }
+          return realFs.readTextSync(p);
+        },
+      }),
+    });
+    await expect(s.open()).rejects.toMatchObject({ code: 'EIO' });
+    await s.close();
+    expect(reads).toBeGreaterThan(0);
+    expect(await exists(path.join(dir, 'queue'))).toBe(true);
     fail = false;
     const retry = makeQueueStore({ stateDir: dir, clock });
     const report = await retry.open();

@@ -10,7 +10,6 @@ import {
   discardStore,
   exists,
   freshStore,
-  manualClock,
   modeOf,
   okParse,
   openStore,
@@ -18,6 +17,7 @@ import {
   sha,
   tempStateDir,
 } from './helpers.js';
+import { manualClock } from '../support/manual-clock.js';
 
 /**
  * The queue on SQLite (docs/queue.md): one database file with every item, its content, attempts
@@ -235,7 +235,7 @@ describe('save', () => {
   it('changes the state with seq + 1, in the database', async () => {
     const { id } = await admitContent(store, 'item');
     let meta = (await store.get(id))!;
-    clock.advance(1000);
+    await clock.advance(1000);
     meta = await store.save(meta, 'active');
     meta = await store.save(
       { ...meta, nextAttemptAt: new Date(T0 + 60_000).toISOString() },
@@ -312,7 +312,7 @@ describe('list, get, stats, forEach', () => {
     const b = await admitContent(store, 'b');
     await store.save((await store.get(b.id))!, 'held');
     await store.markDelivered((await store.get(a.id))!);
-    clock.advance(1000);
+    await clock.advance(1000);
     const c = await admitContent(store, 'c', { firstSeenAt: new Date(T0).toISOString() });
     expect((await store.list()).map((m) => m.id)).toEqual([b.id, c.id]);
     expect((await store.list(['held'])).map((m) => m.id)).toEqual([b.id]);
@@ -414,10 +414,10 @@ describe('remove and the history', () => {
     const old = await admitContent(store, 'old');
     await store.markDelivered((await store.get(old.id))!);
     const waiting = await admitContent(store, 'waiting');
-    clock.advance(10 * 86_400_000);
+    await clock.advance(10 * 86_400_000);
     const recent = await admitContent(store, 'recent');
     await store.remove(recent.id);
-    clock.advance(86_400_000);
+    await clock.advance(86_400_000);
     expect(await store.pruneHistory(5 * 86_400_000)).toBe(1);
     expect(row(old.id)).toBeUndefined();
     expect(row(recent.id)).toMatchObject({ state: 'deleted' });
@@ -439,7 +439,7 @@ describe('remove and the history', () => {
     });
     const a = sha('a');
     await admitContent(store, 'a', { parsed: parsed(a, 'alice@contoso.com', ['bob@contoso.com']) });
-    clock.advance(1000);
+    await clock.advance(1000);
     const b = sha('b');
     await admitContent(store, 'b', {
       parsed: parsed(b, 'Alice@Contoso.com', ['eve@fabrikam.com'], ['Bob@Contoso.com']),

@@ -3,15 +3,8 @@ import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { makeQueueStore, type QueueStore } from '../../src/queue/queue-store.js';
 import { openConnection } from '../../src/queue/sqlite/driver.js';
-import {
-  admitContent,
-  T0,
-  discardStore,
-  exists,
-  freshStore,
-  manualClock,
-  openStore,
-} from './helpers.js';
+import { admitContent, T0, discardStore, exists, freshStore, openStore } from './helpers.js';
+import { manualClock } from '../support/manual-clock.js';
 
 /**
  * open() after a stop or crash at any instant (docs/queue.md, "How a crash can't lose or

@@ -110,6 +110,7 @@ describe('named bad input', () => {
     const path = join(world.spool, 'slow-writer.json');
     const text = jsonItem(906, ['bob@contoso.com'], { subject: 'written slowly' });
     // A writer that adds a piece every 150 ms: shorter than the grace period, so never "stable".
+    // Real waits: the point is a real daemon watching a real file that a real writer still grows.
     const pieces = text.match(/.{1,12}/gs)!;
     await writeFile(path, pieces[0]!);
     for (const piece of pieces.slice(1, 20)) {

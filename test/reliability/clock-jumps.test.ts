@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock.js';
 import { makeScheduler } from '../../src/daemon/scheduler.js';
 import { jsonItem, waitUntil } from '../e2e/harness.js';
 import { makeInProcessWorld, type InProcessWorld } from './in-process.js';
+import { manualClock, shiftedSystemClock, type ManualClock } from '../support/manual-clock.js';
 
 /**
  * The clock (issue 4, part 4): the wall clock jumping forward and back by hours. Timers run on
@@ -12,46 +12,7 @@ import { makeInProcessWorld, type InProcessWorld } from './in-process.js';
 
 const HOUR = 3_600_000;
 
-/** Wall time moves with `advance` and alone with `jump`; timers fire on monotonic time only. */
-function jumpingClock(start = Date.parse('2026-11-24T10:00:00Z')) {
-  let wall = start;
-  let mono = 0;
-  let seq = 0;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  const clock: Clock = {
-    now: () => wall,
-    setTimeout: (fn, ms) => {
-      timers.set(++seq, { at: mono + ms, fn });
-      return seq;
-    },
-    clearTimeout: (h) => void timers.delete(h as number),
-  };
-  const flush = async () => {
-    for (let i = 0; i < 20; i++) await Promise.resolve();
-  };
-  return {
-    clock,
-    wall: () => wall,
-    jump: (ms: number) => void (wall += ms),
-    async advance(ms: number) {
-      const end = mono + ms;
-      for (;;) {
-        const next = [...timers.entries()].sort((a, b) => a[1].at - b[1].at)[0];
-        if (!next || next[1].at > end) break;
-        timers.delete(next[0]);
-        wall += next[1].at - mono;
-        mono = next[1].at;
-        next[1].fn();
-        await flush();
-      }
-      wall += end - mono;
-      mono = end;
-      await flush();
-    },
-  };
-}
-
-function recordingScheduler(c: ReturnType<typeof jumpingClock>, concurrency = 4) {
+function recordingScheduler(c: ManualClock, concurrency = 4) {
   const runs: { id: string; at: number }[] = [];
   let active = 0;
   let maxActive = 0;
@@ -61,7 +22,7 @@ function recordingScheduler(c: ReturnType<typeof jumpingClock>, concurrency = 4)
     run: async (id) => {
       active++;
       maxActive = Math.max(maxActive, active);
-      runs.push({ id, at: c.wall() });
+      runs.push({ id, at: c.now() });
       await Promise.resolve();
       active--;
     },
@@ -71,10 +32,10 @@ function recordingScheduler(c: ReturnType<typeof jumpingClock>, concurrency = 4)
 
 describe('the scheduler when the wall clock jumps', () => {
   it('forward by hours: every item that became due runs once, within a minute, at the usual concurrency', async () => {
-    const c = jumpingClock();
+    const c = manualClock(undefined, { turns: 20 }); // fifty runs chained at one timer
     const { scheduler, runs, maxActive } = recordingScheduler(c);
-    for (let i = 0; i < 50; i++) scheduler.schedule(`item-${i}`, c.wall() + HOUR + i * 1000);
-    scheduler.schedule('later', c.wall() + 10 * HOUR);
+    for (let i = 0; i < 50; i++) scheduler.schedule(`item-${i}`, c.now() + HOUR + i * 1000);
+    scheduler.schedule('later', c.now() + 10 * HOUR);
     c.jump(3 * HOUR);
     await c.advance(60_000);
     const ids = runs.map((r) => r.id);
@@ -91,10 +52,10 @@ describe('the scheduler when the wall clock jumps', () => {
   });
 
   it('back by hours: an item waits what it was asked to wait, not hours more', async () => {
-    const c = jumpingClock();
+    const c = manualClock(undefined, { turns: 20 }); // fifty runs chained at one timer
     const { scheduler, runs } = recordingScheduler(c);
-    scheduler.schedule('soon', c.wall() + 5_000);
-    scheduler.schedule('in-an-hour', c.wall() + HOUR);
+    scheduler.schedule('soon', c.now() + 5_000);
+    scheduler.schedule('in-an-hour', c.now() + HOUR);
     c.jump(-3 * HOUR);
     await c.advance(5_000);
     expect(runs.map((r) => r.id)).toEqual(['soon']);
@@ -105,10 +66,10 @@ describe('the scheduler when the wall clock jumps', () => {
   });
 
   it('back by hours during a server back-off: the pause ends on time', async () => {
-    const c = jumpingClock();
+    const c = manualClock(undefined, { turns: 20 }); // fifty runs chained at one timer
     const { scheduler, runs } = recordingScheduler(c);
-    scheduler.pauseUntil(c.wall() + 10_000);
-    scheduler.schedule('waiting', c.wall());
+    scheduler.pauseUntil(c.now() + 10_000);
+    scheduler.schedule('waiting', c.now());
     expect(runs).toHaveLength(0);
     c.jump(-2 * HOUR);
     await c.advance(10_000);
@@ -125,12 +86,7 @@ describe('the daemon when the wall clock is set back', () => {
   });
 
   it('retries a deferred item on time after the clock went back three hours, once', async () => {
-    let offset = 0;
-    const clock: Clock = {
-      now: () => Date.now() + offset,
-      setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-    };
+    const { clock, shift } = shiftedSystemClock();
     world = await makeInProcessWorld({
       clock,
       config: { retry: { minDelay: '2s', maxDelay: '3s', maxAge: '72h', quickRetries: 0 } },
@@ -139,7 +95,7 @@ describe('the daemon when the wall clock is set back', () => {
     await world.start();
     await world.drop('jump.json', jsonItem(400, ['bob@contoso.com']));
     await waitUntil(() => world!.actions('delivery.deferred').length === 1, 'a deferral');
-    offset = -3 * HOUR;
+    shift(-3 * HOUR);
     const line = await waitUntil(() => world!.actions('delivery.succeeded')[0], 'delivery', 10_000);
     expect(line).toBeDefined();
     expect(world.sandbox.stats.createItem).toBe(1);
@@ -155,13 +111,7 @@ describe('issue 10.4: grace runs on a monotonic clock', () => {
   });
 
   it('a file in its grace period when the clock goes back three hours is taken on time', async () => {
-    let offset = 0;
-    const clock: Clock = {
-      now: () => Date.now() + offset,
-      setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-      monotonic: () => performance.now(),
-    };
+    const { clock, shift } = shiftedSystemClock();
     world = await makeInProcessWorld({
       clock,
       config: { spool: { grace: '1500ms' } },
@@ -170,7 +120,7 @@ describe('issue 10.4: grace runs on a monotonic clock', () => {
     await world.drop('graced.json', jsonItem(410, ['bob@contoso.com']));
     await waitUntil(() => world!.actions('spool.detected').length === 1, 'detection');
     const detectedAt = performance.now();
-    offset = -3 * HOUR;
+    shift(-3 * HOUR);
     await waitUntil(() => world!.actions('delivery.succeeded')[0], 'delivery', 10_000);
     // Taken once the grace period was over, not after the three hours the wall clock went back.
     expect(performance.now() - detectedAt).toBeLessThan(8000);
@@ -178,18 +128,12 @@ describe('issue 10.4: grace runs on a monotonic clock', () => {
   });
 
   it('a file whose mtime is in the future (the clock went back before it was seen) waits one grace period', async () => {
-    let offset = 0;
-    const clock: Clock = {
-      now: () => Date.now() + offset,
-      setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-      monotonic: () => performance.now(),
-    };
+    const { clock, shift } = shiftedSystemClock();
     world = await makeInProcessWorld({
       clock,
       config: { spool: { grace: '1s' } },
     });
-    offset = -3 * HOUR; // the file's mtime (real time) is three hours ahead of the daemon's clock
+    shift(-3 * HOUR); // the file's mtime (real time) is three hours ahead of the daemon's clock
     await world.start();
     const started = performance.now();
     await world.drop('future.json', jsonItem(411, ['bob@contoso.com']));

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock, type Clock } from '../../src/clock.js';
 import { makeQueueStore } from '../../src/queue/queue-store.js';
 import { jsonItem, waitUntil } from '../e2e/harness.js';
 import { makeInProcessWorld, type InProcessWorld } from './in-process.js';
+import { shiftedSystemClock } from '../support/manual-clock.js';
 
 let world: InProcessWorld | undefined;
 afterEach(async () => {
@@ -12,16 +12,9 @@ afterEach(async () => {
 
 const MINUTE = 60_000;
 
-/** The real clock, whose wall time the test can move forward (timers still run on real time). */
-function offsetClock() {
-  let offset = 0;
-  const clock: Clock = { ...systemClock, now: () => Date.now() + offset };
-  return { clock, forward: (ms: number) => void (offset += ms) };
-}
-
 describe('when an item was first seen', () => {
   it('issue 10.14: firstSeenAt is when the file was found, not when its grace period ended and it was claimed', async () => {
-    const c = offsetClock();
+    const c = shiftedSystemClock();
     // The policy holds every item, so it stays in the queue to be looked at.
     world = await makeInProcessWorld({
       clock: c.clock,
@@ -33,7 +26,7 @@ describe('when an item was first seen', () => {
     await waitUntil(() => world!.actions('spool.detected').length === 1, 'spool.detected');
     // Ten minutes pass on the wall clock before the grace period ends (a slow grace, a suspended
     // laptop): the claim happens ten minutes after the file was found.
-    c.forward(10 * MINUTE);
+    c.shift(10 * MINUTE);
     await waitUntil(() => world!.actions('item.held').length === 1, 'item.held', 10_000);
 
     const [meta] = await makeQueueStore({ stateDir: world.stateDir }).list();

@@ -13,7 +13,7 @@ import { watchFolderChokidar } from '../../src/spool/chokidar-watch.js';
 import { realFs } from '../../src/platform/fs-seam.js';
 import type { Clock } from '../../src/clock.js';
 import type { WatchFn, WatchListener } from '../../src/spool/folder-watch.js';
-import { manualClock } from '../daemon/manual-clock.js';
+import { manualClock } from '../support/manual-clock.js';
 
 /**
  * Real folders and the real chokidar; time is a manual clock, so a grace period, a retry or a

@@ -4,14 +4,8 @@ import type { QueueStore } from '../../src/queue/queue-store.js';
 import { renderStatusTable } from '../../src/status/render-table.js';
 import { assembleStatusDoc } from '../../src/status/status-doc.js';
 import { readTableItems } from '../../src/status/table-items.js';
-import {
-  admitContent,
-  closeAll,
-  manualClock,
-  openStore,
-  T0,
-  tempStateDir,
-} from '../queue/helpers.js';
+import { admitContent, closeAll, openStore, T0, tempStateDir } from '../queue/helpers.js';
+import { manualClock } from '../support/manual-clock.js';
 
 /** The `status` table of a big queue: the counts of all of it, the first rows, and what was left out. */
 let dir: string;

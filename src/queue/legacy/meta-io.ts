@@ -1,9 +1,7 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { realFs, type FsLike } from '../../platform/fs-seam.js';
+import type { FsLike } from '../../platform/fs-seam.js';
 import { errnoCode } from '../../platform/errno.js';
 import { ITEM_STATES, type ItemMeta, type ItemState } from '../item-meta.js';
-import { mapPool } from './pool.js';
 
 /** One metadata file as found on disk. */
 export type MetaRead =
@@ -61,55 +59,25 @@ export function parseMeta(raw: Buffer | string, id: string, state: ItemState): M
   return { kind: 'ok', meta };
 }
 
-/** Larger metadata files (long attempt lists) are read in full by readFileSync instead. */
-const SCRATCH_BYTES = 64 * 1024;
-let scratch: Buffer | undefined;
-
 /**
- * One small file as UTF-8 text: open, one read into a reused buffer, close. readFileSync adds an
- * fstat and a Buffer per file, which at 100,000 files is a third more system time and garbage.
- * A read shorter than the buffer is taken as the whole file (a regular file only reads short at
- * its end); scanMeta reads a file again in full before it calls it corrupt, so a short read
- * could never set an item aside.
- */
-function readTextSync(path: string): string {
-  scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
-  const fd = openSync(path, 'r');
-  try {
-    const n = readSync(fd, scratch, 0, SCRATCH_BYTES, 0);
-    if (n < SCRATCH_BYTES) return scratch.toString('utf8', 0, n);
-  } finally {
-    closeSync(fd);
-  }
-  return readFileSync(path, 'utf8');
-}
-
-/**
- * Reads many small files: each one's text, or the error that reading it raised. With the real
- * file system this reads synchronously in short batches, yielding between them: at 100,000 files
- * that is several times faster than fs/promises (which costs a stat and several thread-pool hops
- * per file) and never holds the event loop for more than a few milliseconds. An injected file
- * system (tests) is read through its own `readFile`, `concurrency` at a time.
+ * Reads many small files: each one's text, or the error that reading it raised. Synchronously
+ * (the seam's `readTextSync`), in short batches with a yield between them: at 100,000 files that
+ * is about five times faster than `readFile` with 64 in flight (3 s against 15 s on a busy
+ * two-core machine), and never holds the event loop for more than a few milliseconds. A test
+ * injects read faults into `readTextSync`: there is no other path.
  */
 export async function readTexts(
-  fs: Pick<FsLike, 'readFile'>,
+  fs: Pick<FsLike, 'readTextSync'>,
   paths: readonly string[],
-  concurrency: number,
 ): Promise<(string | Error)[]> {
-  const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
-  if (fs.readFile !== realFs.readFile) {
-    return mapPool(paths, concurrency, (p) =>
-      fs.readFile(p).then((b) => b.toString('utf8'), asError),
-    );
-  }
   const out: (string | Error)[] = [];
   for (let i = 0; i < paths.length; i++) {
     // Also before the first file: callers read a chunk per call, often exactly 256 files.
     if (i % 256 === 0) await yieldToEventLoop();
     try {
-      out.push(readTextSync(paths[i] as string));
+      out.push(fs.readTextSync(paths[i] as string));
     } catch (e) {
-      out.push(asError(e));
+      out.push(e instanceof Error ? e : new Error(String(e)));
     }
   }
   return out;

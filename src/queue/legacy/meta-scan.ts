@@ -56,14 +56,14 @@ export async function scanMeta(
   let chunk: { id: string; state: ItemState }[] = [];
   const flush = async (): Promise<void> => {
     const paths = chunk.map((c) => layout.metaPath(c.state, c.id));
-    const texts = await readTexts(fs, paths, ctx.concurrency);
+    const texts = await readTexts(fs, paths);
     const items: ScannedItem[] = [];
     for (const [i, { id, state }] of chunk.entries()) {
       const text = texts[i] as string | Error;
       let read: ScannedCopy['read'];
       if (typeof text === 'string') {
         read = parseMeta(text, id, state);
-        // Read again in full before calling it corrupt: the fast read takes a short read for
+        // Read again in full before calling it corrupt: readTextSync takes a short read for
         // the end of the file, and a file called corrupt is set aside by open().
         if (read.kind === 'corrupt') read = await readOnce(ctx, paths[i] as string, id, state);
       } else if (errnoCode(text) === 'ENOENT') read = { kind: 'missing' };

@@ -10,7 +10,6 @@ export {
   exists,
   freshStore,
   fsWith,
-  manualClock,
   modeOf,
   okParse,
   sha,

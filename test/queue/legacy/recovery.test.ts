@@ -3,16 +3,8 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { makeQueueStore, type QueueStore } from '../../../src/queue/legacy/file-queue-store.js';
-import {
-  admitContent,
-  errno,
-  exists,
-  freshStore,
-  fsWith,
-  manualClock,
-  openStore,
-  sha,
-} from './helpers.js';
+import { admitContent, errno, exists, freshStore, fsWith, openStore, sha } from './helpers.js';
+import { manualClock } from '../../support/manual-clock.js';
 
 let dir: string;
 let store: QueueStore;
@@ -207,7 +199,7 @@ describe('open() after a crash', () => {
     const { id } = await admitContent(store, 'done');
     await store.markDelivered((await store.get(id))!);
     await admitContent(store, 'waiting');
-    clock.advance(31 * 86_400_000);
+    await clock.advance(31 * 86_400_000);
     const report = await reopen();
     expect(report).toEqual({
       claimed: [],

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ItemMeta } from '../../../src/queue/item-meta.js';
 import { makeQueueStore } from '../../../src/queue/legacy/file-queue-store.js';
 import type { ParseResult } from '../../../src/item/spool-item.js';
+import { manualClock } from '../../support/manual-clock.js';
 import { okParse, sha, T0 } from './helpers.js';
 
 /** What {@link seedFileQueue} wrote, by name. */
@@ -32,7 +33,7 @@ export async function seedFileQueue(
 ): Promise<Seeded> {
   const store = makeQueueStore({
     stateDir,
-    clock: { now: () => T0, setTimeout: () => 0, clearTimeout: () => {} },
+    clock: manualClock(T0),
   });
   await store.open();
   const bytes = new Map<string, Buffer>();
