@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock.js';
+import { manualClock } from '../support/manual-clock.js';
 import {
   AUTODISCOVER_CACHE_FILE,
   makeAutodiscoverCache,
@@ -14,7 +14,7 @@ beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'imspooler-adcache-')
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 const NOW = Date.parse('2026-12-02T04:00:00Z');
-const clock: Clock = { now: () => NOW, setTimeout: () => 0, clearTimeout: () => undefined };
+const clock = manualClock(NOW);
 const entry = { domain: 'contoso.com', address: 'a@contoso.com', ewsUrl: 'https://mail.contoso.com/EWS/Exchange.asmx', resolvedAt: new Date(NOW).toISOString() }; // prettier-ignore
 
 describe('autodiscover cache file', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock.js';
+import { manualClock } from '../support/manual-clock.js';
 import { makeItemWorker, type WorkerStore } from '../../src/daemon/item-worker.js';
 import type { SendRequest, Transport } from '../../src/delivery/transport.js';
 import { DeliveryError } from '../../src/errors/errors.js';
@@ -68,7 +68,8 @@ const item: SpoolItem = {
 };
 
 const NOW = 1_000_000;
-const clock: Clock = { now: () => NOW, setTimeout: () => 0, clearTimeout: () => {} };
+// The worker only reads the time; nothing here advances it.
+const clock = manualClock(NOW);
 const log: EventLog = { event: () => {}, diag: () => {}, close: async () => {} };
 
 function setup(opts: {
