@@ -7,7 +7,7 @@ export interface DaemonObserver {
   queue(stats: Record<string, number>, oldestFirstSeenAtMs: number | undefined): void;
   /** How to read the same counts when they are wanted (a scrape), so they never lag a change. */
   queueSource?(
-    read: () => Promise<{ stats: Record<string, number>; oldestFirstSeenAt?: number }>,
+    read: () => Promise<{ stats: Record<string, number>; oldestFirstSeenAt?: number | undefined }>,
   ): void;
   folderProblem(folder: string, problem: string | undefined): void;
   /** Open problems other than folder ones (problems.ts), whenever they change. */

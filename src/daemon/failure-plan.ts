@@ -17,7 +17,12 @@ export interface FailureContext {
 /** The decision, as data: the worker only carries it out. */
 export type FailurePlan = (
   { kind: 'retry'; at: number } | { kind: 'expire' } | { kind: 'park' } | { kind: 'fail' }
-) & { reason: string; pauseUntil?: number; lowerConcurrency?: boolean; aborted?: boolean };
+) & {
+  reason: string;
+  pauseUntil?: number | undefined;
+  lowerConcurrency?: boolean;
+  aborted?: boolean;
+};
 
 /** Pure: classify the error, then schedule, expire, park or fail the item. */
 export function planAfterFailure(err: DeliveryError, ctx: FailureContext): FailurePlan {
@@ -33,7 +38,7 @@ export function planAfterFailure(err: DeliveryError, ctx: FailureContext): Failu
   const c = classify(err);
   const pauseUntil = c.backOffMs !== undefined ? ctx.now + c.backOffMs : undefined;
   const extra = {
-    ...(pauseUntil !== undefined ? { pauseUntil } : {}),
+    pauseUntil,
     ...(c.lowerConcurrency ? { lowerConcurrency: true } : {}),
   };
   if (c.kind === 'permanent') return { kind: 'fail', reason: c.reason, ...extra };
@@ -44,7 +49,7 @@ export function planAfterFailure(err: DeliveryError, ctx: FailureContext): Failu
     firstSeenAt: ctx.firstSeenAt,
     backoff: exponentialBackoff({ minDelay: ctx.retry.minDelay, maxDelay: ctx.retry.maxDelay }),
     maxAge: ctx.retry.maxAge,
-    ...(c.backOffMs !== undefined ? { serverBackOffMs: c.backOffMs } : {}),
+    serverBackOffMs: c.backOffMs,
     random: ctx.random,
   });
   if (next.kind === 'expire') {

@@ -12,7 +12,7 @@ export interface ItemOutcome {
   /** Due again at this instant (ms since epoch): deferred, or interrupted by an unexpected error. */
   readonly rescheduleAt?: number;
   /** The server asked for a back-off: no item starts, and no request leaves, before this instant. */
-  readonly pauseUntil?: number;
+  readonly pauseUntil?: number | undefined;
   /**
    * The server counts too many connections from us (the error code that said so): one item fewer
    * at once from now on. Relative, not a number, so two items answered so at once lower it twice.

@@ -28,7 +28,7 @@ export async function publishQueueStats(
   const read = async (counts?: Record<ItemState, number>) => {
     const oldest = d.oldestWaiting();
     const stats = { ...(counts ?? (await d.stats())), grace: d.graceCount() };
-    return { stats, ...(oldest !== undefined ? { oldestFirstSeenAt: oldest } : {}) };
+    return { stats, oldestFirstSeenAt: oldest };
   };
   const publish = async (counts?: Record<ItemState, number>) => {
     const r = await read(counts);

@@ -53,7 +53,7 @@ export async function recordFailure(d: RecordFailureDeps, f: FailedAttempt): Pro
   });
   // Asked of the scheduler whatever becomes of this item.
   const asks: ItemOutcome = {
-    ...(plan.pauseUntil !== undefined ? { pauseUntil: plan.pauseUntil } : {}),
+    pauseUntil: plan.pauseUntil,
     ...(plan.lowerConcurrency ? { lowerConcurrency: err.code } : {}),
   };
   const rec = {

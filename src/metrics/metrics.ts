@@ -10,7 +10,10 @@ import { isServerFailureCode } from './health.js';
 export type QueueStats = Partial<Record<ItemState | 'grace', number>>;
 
 /** Reads the queue as it is now: counts and the `firstSeenAt` (ms) of the oldest waiting item. */
-export type QueueSource = () => Promise<{ stats: QueueStats; oldestFirstSeenAt?: number }>;
+export type QueueSource = () => Promise<{
+  stats: QueueStats;
+  oldestFirstSeenAt?: number | undefined;
+}>;
 
 /** The daemon's metrics: one private registry, fed from outcome events and queue snapshots. */
 export interface Metrics {

@@ -102,7 +102,7 @@ export interface NextAttemptInput {
   /** How long after `firstSeenAt` the item may still be retried. */
   maxAge: number;
   /** The server's `BackOffMilliseconds`: the next attempt is never sooner than this. */
-  serverBackOffMs?: number;
+  serverBackOffMs?: number | undefined;
   random: () => number;
 }
 

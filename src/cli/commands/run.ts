@@ -23,8 +23,8 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     stdout: true,
     console: config.log.console,
     addresses: config.log.addresses,
-    ...(config.log.maxSize !== undefined ? { maxSize: config.log.maxSize } : {}),
-    ...(config.log.maxFiles !== undefined ? { maxFiles: config.log.maxFiles } : {}),
+    maxSize: config.log.maxSize,
+    maxFiles: config.log.maxFiles,
     secrets: () => secrets,
   });
   // prom-client and the listener are loaded only when metrics are on, the transport only when the
