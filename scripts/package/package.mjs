@@ -9,11 +9,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundle } from './bundle.mjs';
 import { injectElf, injectPe } from './inject.mjs';
 import { buildMsi } from './msi.mjs';
+import { seaConfig } from './sea-config.mjs';
 import { PACKAGE_NODE_VERSION, runtime } from './runtime.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -79,20 +80,17 @@ const runtimes = await step(`runtimes (Node.js ${opts.node} from the npm registr
   linux: runtime('linux-x64', opts.node, join(work, 'runtimes')),
   win: runtime('win-x64', opts.node, join(work, 'runtimes')),
 }));
-await step('single-executable blob', () => {
-  // Only the version is read from package.json at run time; the rest stays out of the program.
+await step('single-executable blob', async () => {
   writeFileSync(join(build, 'package.json'), JSON.stringify({ name: pkg.name, version }));
+  // The daemon's node flags, from the build just compiled: one list for the programs and services.
+  const { DAEMON_NODE_FLAGS } = await import(
+    pathToFileURL(join(root, 'dist', 'platform', 'node-flags.js')).href
+  );
   writeFileSync(
     join(build, 'sea-config.json'),
-    JSON.stringify({
-      main: 'imspooler.cjs',
-      output: 'imspooler.blob',
-      disableExperimentalSEAWarning: true,
-      // Neither: both are tied to the exact V8 of the node that builds them and its CPU features.
-      useSnapshot: false,
-      useCodeCache: false,
-      assets: { 'package.json': 'package.json' },
-    }),
+    JSON.stringify(
+      seaConfig({ main: 'imspooler.cjs', output: 'imspooler.blob', execArgv: DAEMON_NODE_FLAGS }),
+    ),
   );
   // The blob must come from the same Node.js version as the runtimes it goes into.
   execFileSync(runtimes.linux, ['--experimental-sea-config', 'sea-config.json'], {

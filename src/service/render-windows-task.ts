@@ -1,4 +1,5 @@
 import { UsageError } from '../errors/errors.js';
+import { DAEMON_NODE_FLAGS } from '../platform/node-flags.js';
 import { SERVICE_NAME, USERS_GROUP_SID, validateSpec, type ServiceSpec } from './service-spec.js';
 import { xmlEscapeText } from '../text/xml-escape.js';
 
@@ -41,11 +42,15 @@ function checkWindowsPath(name: string, value: string): void {
 }
 
 /**
- * The task's `Arguments`: `"<cli>" run --config "<file>"`, each path quoted for Windows; the
- * self-contained program needs no script, so for it only `run --config "<file>"`.
+ * The task's `Arguments`: node's flags for the daemon (`DAEMON_NODE_FLAGS`, no spaces in them),
+ * then `"<cli>" run --config "<file>"`, each path quoted for Windows; the self-contained program
+ * needs no script and carries the flags inside itself, so for it only `run --config "<file>"`.
  */
 export function windowsTaskArguments(spec: ServiceSpec): string {
-  const script = spec.cliPath === undefined ? '' : `${quoteWindowsArg(spec.cliPath)} `;
+  const script =
+    spec.cliPath === undefined
+      ? ''
+      : `${[...DAEMON_NODE_FLAGS, quoteWindowsArg(spec.cliPath)].join(' ')} `;
   return `${script}run --config ${quoteWindowsArg(spec.configFile)}`;
 }
 

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors/errors.js';
+import { DAEMON_NODE_FLAGS } from '../platform/node-flags.js';
 
 /** The platforms imspooler can install itself on, as named on the command line. */
 export type ServicePlatform = 'windows' | 'linux' | 'macos';
@@ -43,14 +44,18 @@ export interface ServiceSpec {
   logDir?: string | undefined;
 }
 
-/** The arguments that start the daemon: `[cliPath] run --config <file>`. */
+/**
+ * What goes between `nodePath` and `run` for a script install: node's flags for the daemon
+ * (`DAEMON_NODE_FLAGS`: only the command line sets them), then the script. The self-contained
+ * program carries the flags inside itself, so for it nothing.
+ */
+export function scriptArgs(spec: ServiceSpec): string[] {
+  return spec.cliPath === undefined ? [] : [...DAEMON_NODE_FLAGS, spec.cliPath];
+}
+
+/** The arguments that start the daemon: `[node flags, cliPath] run --config <file>`. */
 export function daemonArgs(spec: ServiceSpec): string[] {
-  return [
-    ...(spec.cliPath === undefined ? [] : [spec.cliPath]),
-    'run',
-    '--config',
-    spec.configFile,
-  ];
+  return [...scriptArgs(spec), 'run', '--config', spec.configFile];
 }
 
 /** Maps Node's `process.platform` to a service platform, or undefined where none applies. */

@@ -21,9 +21,10 @@ describe('launchd agent', () => {
     expect(plist.Label).toBe('com.imspooler.daemon');
   });
 
-  it('runs node with the CLI and the config, each path one argument', () => {
+  it('runs node with the young-generation cap, the CLI and the config, each path one argument', () => {
     expect(plist.ProgramArguments).toEqual([
       spec.nodePath,
+      '--max-semi-space-size=8',
       spec.cliPath,
       'run',
       '--config',

@@ -76,9 +76,9 @@ describe('systemd user unit', () => {
     }
   });
 
-  it('escapes spaces, quotes, % and $ in the command line', () => {
+  it('escapes spaces, quotes, % and $ in the command line, with the young-generation cap before the script', () => {
     expect(values(unit, 'Service', 'ExecStart')).toEqual([
-      '/usr/bin/node "/home/alice/R&D 100%%/imspooler/bin/imspooler.js" run --config ' +
+      '/usr/bin/node --max-semi-space-size=8 "/home/alice/R&D 100%%/imspooler/bin/imspooler.js" run --config ' +
         '"/home/alice/R&D 100%%/imspooler/config/$$prod \\"eu\\".json"',
     ]);
     expect(values(unit, 'Service', 'WorkingDirectory')).toEqual([

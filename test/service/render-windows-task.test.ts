@@ -84,9 +84,10 @@ describe('Windows Task Scheduler definition', () => {
     expect(settings.StopIfGoingOnBatteries).toBe('false');
   });
 
-  it('runs node with the CLI and the config, paths with spaces, & and % intact', () => {
+  it('runs node with the young-generation cap, the CLI and the config, paths with spaces, & and % intact', () => {
     expect(exec.Command).toBe('"C:\\Program Files\\nodejs\\node.exe"');
     expect(parseWindowsCommandLine(exec.Arguments as string)).toEqual([
+      '--max-semi-space-size=8',
       spec.cliPath,
       'run',
       '--config',

@@ -85,7 +85,9 @@ describe('service print', () => {
     const text = output.join('\n');
     expect(text).toMatch(/^\[Unit\]/);
     expect(text).toContain('WorkingDirectory=/opt/imspooler app\n');
-    expect(text).toContain('"/opt/imspooler app/bin/imspooler.js" run --config');
+    expect(text).toContain(
+      'ExecStart=/usr/bin/node --max-semi-space-size=8 "/opt/imspooler app/bin/imspooler.js" run --config',
+    );
   });
 
   it('asks for --platform where there is no service manager it knows', async () => {
@@ -244,6 +246,17 @@ describe('the packaged program and the machine-wide task', () => {
     expect(exec.Command).toBe('"C:\\Program Files\\imspooler\\imspooler.exe"');
     expect(exec.Arguments).toBe('run --config "C:\\ProgramData\\imspooler\\imspooler.json"');
     expect(exec.WorkingDirectory).toBe('C:\\Program Files\\imspooler');
+  });
+
+  it("puts no node flag on the packaged program's command line: it carries them inside itself", async () => {
+    await runServiceCommand(
+      'print',
+      opts({ configFile: '/etc/imspooler/imspooler.json' }),
+      deps('linux', { nodePath: '/opt/imspooler/imspooler', cliPath: undefined }),
+    );
+    expect(output.join('\n')).toContain(
+      'ExecStart=/opt/imspooler/imspooler run --config /etc/imspooler/imspooler.json\n',
+    );
   });
 
   it('installs one task for the Users group whose start may find nobody signed in', async () => {
