@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The self-contained Linux program with no Node.js anywhere on PATH: --version, check-config, and
-# the daemon delivering a sample into the sandbox, then a clean stop. Uses
-# release/imspooler-<version>-linux-x64 (builds it with `npm run package -- --no-msi` if missing).
+# the daemon delivering a sample into the sandbox (running with node's flags from its SEA config),
+# then a clean stop. Uses release/imspooler-<version>-linux-x64 (builds it with
+# `npm run package -- --no-msi` if missing).
 # Each step prints its time; a failed step prints its log and fails the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +71,11 @@ printf '{"from":"alice@contoso.com","to":["bob@contoso.com"],"messages":[{"at":"
 stopped() { ! kill -0 "$daemon" 2>/dev/null; }
 delivered() { [ -n "$(find "$work/state/sandbox-mailbox" -name '*.eml' 2>/dev/null)" ]; }
 wait_for 60 delivered || fail "no .eml in the sandbox mailbox"
+ok
+
+step "the program runs with the young-generation cap (its SEA execArgv)"
+grep '"daemon.started"' "$work/run.txt" | grep -qF '"flags":["--max-semi-space-size=8"]' ||
+  fail "the daemon.started line does not show node's flag --max-semi-space-size=8"
 ok
 
 step "clean stop (SIGINT)"

@@ -187,6 +187,11 @@ grep -q '"spool.detected".*sip_alice@contoso.com' "$(current_log)" ||
   fail "no spool.detected line names the auto-found folder"
 ok
 
+step "the program runs with the young-generation cap (its SEA execArgv)"
+grep '"daemon.started"' "$(current_log)" | grep -qF '"flags":["--max-semi-space-size=8"]' ||
+  fail "the daemon.started line does not show node's flag --max-semi-space-size=8"
+ok
+
 step "status --json"
 # $1: a JavaScript condition on `s`, the parsed status --json (needs `win ... status --json` first).
 status_is() {

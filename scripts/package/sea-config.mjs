@@ -2,7 +2,7 @@
 
 /**
  * The SEA config for the bundle `main` in the build folder. `execArgv`: node's flags for every
- * start of the program (Node.js 22.20+ and 24.6+ read them from the blob): the daemon's
+ * start of the program (nodejs/node#59314; the 22.23.3 and 24.21.0 runtimes read them): the daemon's
  * `DAEMON_NODE_FLAGS` (src/platform/node-flags.ts), which only the command line can set and which
  * a user starting `imspooler.exe` would otherwise never pass.
  */

@@ -280,6 +280,9 @@ async function start(
   log.event('daemon.started', 'success', `imspooler ${deps.version} started`, {
     extra: {
       transport: transport.name,
+      // Which runtime and which of node's flags (the self-contained program's execArgv, a
+      // service's command line): what a support engineer checks when memory looks wrong.
+      node: { version: process.versions.node, flags: process.execArgv },
       spool_folders: info.spoolFolders,
       state_dir: config.stateDir,
       queued: counts,

@@ -68,8 +68,11 @@ export interface World {
   configPath: string;
   sandbox: SandboxHandle;
   env: NodeJS.ProcessEnv;
-  /** Spawns the daemon; `extraEnv` adds variables for this process only (e.g. test switches). */
-  start(extraEnv?: NodeJS.ProcessEnv): DaemonProcess;
+  /**
+   * Spawns the daemon; `extraEnv` adds variables for this process only (e.g. test switches),
+   * `nodeArgs` node's own flags before the script (as a service definition passes them).
+   */
+  start(extraEnv?: NodeJS.ProcessEnv, nodeArgs?: readonly string[]): DaemonProcess;
   /** A command (`status`, `retry`, ...) in this process, through the CLI's `main` (run-cli.ts). */
   cli(...args: string[]): Promise<CliResult>;
   /** Every message the sandbox delivered, read from its .eml files. */
@@ -139,8 +142,8 @@ export async function makeWorld(
     configPath,
     sandbox,
     env,
-    start(extraEnv) {
-      const proc = spawn(process.execPath, [CLI, 'run', '--config', configPath], {
+    start(extraEnv, nodeArgs = []) {
+      const proc = spawn(process.execPath, [...nodeArgs, CLI, 'run', '--config', configPath], {
         env: extraEnv ? { ...env, ...extraEnv } : env,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
