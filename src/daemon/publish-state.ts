@@ -13,6 +13,14 @@ import {
 import type { DaemonProblem, ProblemBoard } from './problems.js';
 import { makeChangeWriter } from './write-on-change.js';
 
+/**
+ * grace.json is rewritten at most this often while files keep arriving or leaving (the first
+ * change after a quiet spell is written at once). With thousands of files in grace each rewrite
+ * serialises and fsyncs all of them; `status` showing the set up to a second late costs nothing
+ * against a grace period of minutes.
+ */
+export const GRACE_WRITE_INTERVAL_MS = 1000;
+
 /** Size of problems.json: far more than the few problems a daemon can have at once. */
 export const PROBLEMS_FILE_BYTES = 64 * 1024;
 
@@ -79,6 +87,7 @@ export async function publishDaemonState(opts: {
 
   const grace = makeChangeWriter({
     clock,
+    minIntervalMs: GRACE_WRITE_INTERVAL_MS,
     text: () =>
       JSON.stringify(
         opts.graceSnapshot().map((g): GraceFile => ({

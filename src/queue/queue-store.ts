@@ -19,10 +19,12 @@ import { openWriter, type SetAside } from './sqlite/open-db.js';
 import { openWalSync, type WalSync } from './sqlite/wal-sync.js';
 import { prepareWrites, rowOf } from './sqlite/schema.js';
 import { unlinkIfExists } from './unlink.js';
+import { makeWaitingPage, type DueCursor, type WaitingRow } from './waiting-page.js';
 
 export type { RecoveryReport, StartupItem } from './queue-recovery.js';
 export type { FoundItem, ItemWhere, FinishedState } from './queue-read.js';
 export type { HistoryQuery, HistoryEntry } from './history-query.js';
+export type { DueCursor, WaitingRow } from './waiting-page.js';
 
 /** What `admit` did with a claimed file. */
 export type AdmitResult =
@@ -75,23 +77,6 @@ export interface OpenOptions {
   onItem?: (item: StartupItem) => void;
 }
 
-/** Where a page of waiting items ended: the next page starts after it (see `waitingPage`). */
-export interface DueCursor {
-  /** `next_attempt_at` as stored; '' for an item due at once (none set). */
-  due: string;
-  id: string;
-}
-
-/** An item waiting for delivery, as a page of `waitingPage` gives it: enough to schedule it. */
-export interface WaitingRow {
-  id: string;
-  state: 'incoming' | 'deferred';
-  nextAttemptAt?: string;
-  firstSeenAt: string;
-  /** Pass as `after` to read the page that follows. */
-  cursor: DueCursor;
-}
-
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
@@ -125,6 +110,7 @@ export function makeQueueStore(opts: QueueStoreOptions) {
         walSync: WalSync | undefined;
         w: ReturnType<typeof prepareWrites>;
         read: ReturnType<typeof makeReadOps>;
+        waiting: ReturnType<typeof makeWaitingPage>;
         setAside: SetAside[];
         state: StatementSync;
       }
@@ -148,6 +134,7 @@ export function makeQueueStore(opts: QueueStoreOptions) {
         }),
         w: prepareWrites(db),
         read: makeReadOps(db, layout),
+        waiting: makeWaitingPage(db),
         setAside,
         state: db.prepare('SELECT state, finished_at FROM items WHERE id = ?'),
       };
@@ -397,45 +384,6 @@ export function makeQueueStore(opts: QueueStoreOptions) {
     return report;
   };
 
-  let pageStmts: { sameDue: StatementSync; laterDue: StatementSync } | undefined;
-  /**
-   * Up to `limit` items waiting for delivery (incoming, deferred), in due order (an item without
-   * a due time first), starting after `after`: range seeks of `items_waiting_by_due`. Two
-   * queries, because SQLite scans rather than seeks an expression index for a row-value `>`.
-   */
-  const waitingPage = (after: DueCursor | undefined, limit: number): WaitingRow[] => {
-    const cols = 'id, state, first_seen_at, next_attempt_at';
-    const waiting = `items INDEXED BY items_waiting_by_due WHERE state IN ('incoming', 'deferred')`;
-    pageStmts ??= {
-      sameDue: c().db.prepare(
-        `SELECT ${cols} FROM ${waiting} AND ifnull(next_attempt_at, '') = ? AND id > ? ORDER BY id LIMIT ?`,
-      ),
-      laterDue: c().db.prepare(
-        `SELECT ${cols} FROM ${waiting} AND ifnull(next_attempt_at, '') > ? ORDER BY ifnull(next_attempt_at, ''), id LIMIT ?`,
-      ),
-    };
-    type Row = {
-      id: string;
-      state: 'incoming' | 'deferred';
-      first_seen_at: string;
-      next_attempt_at: string | null;
-    };
-    const due = after?.due ?? '';
-    const rows = pageStmts.sameDue.all(due, after?.id ?? '', limit) as Row[];
-    if (rows.length < limit)
-      rows.push(...(pageStmts.laterDue.all(due, limit - rows.length) as Row[]));
-    return rows.map((r) => {
-      const w: WaitingRow = {
-        id: r.id,
-        state: r.state,
-        firstSeenAt: r.first_seen_at,
-        cursor: { due: r.next_attempt_at ?? '', id: r.id },
-      };
-      if (r.next_attempt_at) w.nextAttemptAt = r.next_attempt_at;
-      return w;
-    });
-  };
-
   /** Commits what is pending and closes the database. */
   const close = async (): Promise<void> => {
     const cur = conn;
@@ -444,7 +392,6 @@ export function makeQueueStore(opts: QueueStoreOptions) {
     await cur.commit.flush();
     if (conn !== cur) return;
     conn = undefined;
-    pageStmts = undefined;
     cur.walSync?.close();
     cur.db.close();
   };
@@ -466,7 +413,9 @@ export function makeQueueStore(opts: QueueStoreOptions) {
     markDelivered,
     remove,
     pruneHistory,
-    waitingPage,
+    /** A page of the items waiting for delivery, in due order (waiting-page.ts). */
+    waitingPage: (after: DueCursor | undefined, limit: number): WaitingRow[] =>
+      c().waiting(after, limit),
     get: readOp('get'),
     find: readOp('find'),
     list: readOp('list'),

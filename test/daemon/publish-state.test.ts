@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readGraceFiles, readProblems } from '../../src/daemon/daemon-state.js';
 import { makeProblemBoard } from '../../src/daemon/problems.js';
-import { publishDaemonState } from '../../src/daemon/publish-state.js';
+import { GRACE_WRITE_INTERVAL_MS, publishDaemonState } from '../../src/daemon/publish-state.js';
 import { realFs, type FsLike } from '../../src/platform/fs-seam.js';
 import type { EventLog } from '../../src/log/event-log.js';
 import type { GraceEntry } from '../../src/spool/grace-tracker.js';
@@ -97,6 +97,52 @@ describe('issue 10.8: grace.json is right after a failed write, and written on c
     await pub.idle();
     expect(fs.writes).toBe(after + 1);
     expect(await readFile(join(dir, 'grace.json'), 'utf8')).toBe('[]');
+    await pub.unpublish();
+  });
+});
+
+describe('issue 9.4: a burst of grace changes costs one grace.json write a second, not one per change', () => {
+  it('the first change after a quiet spell is written at once, the rest of the burst once the interval is over, and idle() writes what waits', async () => {
+    const fs = diskThatFills();
+    const t = manualClock();
+    let grace = [entry('a.json')];
+    const pub = await publishDaemonState({ fs, clock: t.clock, stateDir: dir, info, graceSnapshot: () => grace, problems: noProblems }); // prettier-ignore
+    const onDisk = async () => (await readGraceFiles(dir)).map((g) => g.path);
+    const after = fs.writes;
+    await t.advance(GRACE_WRITE_INTERVAL_MS);
+
+    grace = [entry('a.json'), entry('b.json')];
+    pub.graceChanged();
+    expect(fs.writes).toBe(after + 1); // started at once, with no timer
+    expect(t.pending()).toBe(0);
+    await pub.idle();
+    expect(await onDisk()).toEqual(['/spool/a.json', '/spool/b.json']);
+
+    // Twenty changes in the next 0.9 s: nothing written, one timer waiting.
+    for (let i = 0; i < 20; i++) {
+      grace = [...grace, entry(`c${i}.json`)];
+      pub.graceChanged();
+      await t.advance((GRACE_WRITE_INTERVAL_MS * 0.9) / 20);
+    }
+    expect(fs.writes).toBe(after + 1);
+    expect(t.pending()).toBe(1);
+    expect(await onDisk()).toHaveLength(2);
+
+    // The interval ends: the set as it is now is written, once, and no timer is left.
+    await t.advance(GRACE_WRITE_INTERVAL_MS * 0.1);
+    await pub.idle();
+    expect(fs.writes).toBe(after + 2);
+    expect(await onDisk()).toHaveLength(22);
+    expect(t.pending()).toBe(0);
+
+    // A change that waits out the interval is written by idle() without the clock moving.
+    grace = [];
+    pub.graceChanged();
+    expect(t.pending()).toBe(1);
+    await pub.idle();
+    expect(fs.writes).toBe(after + 3);
+    expect(await onDisk()).toEqual([]);
+    expect(t.pending()).toBe(0);
     await pub.unpublish();
   });
 });
