@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { idle, intake, latency, scale, throughput } from './bench/phases.mjs';
 import { lockCost } from './bench/lock-cost.mjs';
 import { queueCost } from './bench/queue-cost.mjs';
-import { load1, ROOT, sleep } from './bench/world.mjs';
+import { DAEMON_FLAGS, load1, ROOT, sleep } from './bench/world.mjs';
 
 /** This checkout: results are written here even when BENCH_ROOT names another build. */
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -84,6 +84,7 @@ function machine() {
     node: process.version,
     commit,
     build: ROOT === REPO ? 'this checkout' : ROOT,
+    daemonFlags: DAEMON_FLAGS.join(' ') || '(none)',
   };
 }
 
@@ -268,7 +269,7 @@ const line = (c) =>
     .join('  ');
 const m = results.machine;
 console.log(
-  `imspooler bench${quick ? ' (--quick)' : ''}: ${m.cpus} x ${m.cpuModel}, ${m.memoryGb} GB, ${m.os}, node ${m.node}, commit ${m.commit}`,
+  `imspooler bench${quick ? ' (--quick)' : ''}: ${m.cpus} x ${m.cpuModel}, ${m.memoryGb} GB, ${m.os}, node ${m.node}, commit ${m.commit}, daemon flags ${m.daemonFlags}`,
 );
 console.log(`1-minute load: ${results.loadAtStart.load} at start, ${results.loadAtEnd} at end`);
 console.log(line(head));

@@ -16,6 +16,18 @@ export const ROOT = process.env.BENCH_ROOT ?? fileURLToPath(new URL('../..', imp
 /** Imports a module of the build under test, e.g. `dist('queue/queue-layout.js')`. */
 export const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 export const CLI = join(ROOT, 'bin', 'imspooler.js');
+/**
+ * The Node.js flags the daemon runs with in the programs users run (the packages' SEA config, the
+ * service definitions: src/platform/node-flags.ts), so the bench measures what they get. A build
+ * from before they existed has none. `BENCH_DAEMON_FLAGS=none` measures the daemon without them.
+ */
+export const DAEMON_FLAGS =
+  process.env.BENCH_DAEMON_FLAGS === 'none'
+    ? []
+    : await dist('platform/node-flags.js').then(
+        (m) => [...m.DAEMON_NODE_FLAGS],
+        () => [],
+      );
 const SANDBOX_CHILD = fileURLToPath(new URL('./sandbox-child.mjs', import.meta.url));
 export const USER = 'CONTOSO\\alice';
 export const PASSWORD = 'bench-Secret-Pa55word';
@@ -199,7 +211,10 @@ function cleanEnv(extra) {
 function startDaemon(configPath, env) {
   const spawnedAt = Date.now();
   // BENCH_DAEMON_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the daemon (see docs/performance.md).
-  const nodeArgs = process.env.BENCH_DAEMON_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = [
+    ...DAEMON_FLAGS,
+    ...(process.env.BENCH_DAEMON_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+  ];
   const proc = spawn(process.execPath, [...nodeArgs, CLI, 'run', '--config', configPath], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
