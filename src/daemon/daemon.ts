@@ -24,6 +24,7 @@ import { makeSpoolIntake } from './spool-intake.js';
 import { collectStartupItems } from './startup-items.js';
 import { logRecovery, logSetAside, warnIfTlsUnverified } from './startup-log.js';
 import { checkTransportSecrets } from '../delivery/open/transport-secrets.js';
+import { errorText } from '../platform/errno.js';
 
 export type { DaemonObserver } from './daemon-observer.js';
 
@@ -78,8 +79,6 @@ export interface RunningDaemon {
   stop(reason: string): Promise<void>;
 }
 
-const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
 /**
  * Starts every part of the daemon. Each part adds its release as it is acquired (releasers.ts):
  * they run in reverse order on stop, and also when the start fails half-way, before its error is
@@ -89,7 +88,7 @@ export function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   const { log } = deps;
   return withReleasers((releasers, release) => start(deps, releasers.add, release), {
     onReleaseError: (name, e, failedStart) =>
-      log.diag('warn', `${failedStart ? 'failed start' : 'shutdown'}: ${name}: ${errText(e)}`),
+      log.diag('warn', `${failedStart ? 'failed start' : 'shutdown'}: ${name}: ${errorText(e)}`),
   });
 }
 
@@ -221,10 +220,10 @@ async function start(
         const r = await applyControl(store, req, log, () => clock.now(), loop.gate);
         return { ok: true, message: r.message, ...(r.pending ? { pending: true } : {}) };
       } catch (e) {
-        return { ok: false, message: errText(e), exitCode: isUsageError(e) ? 2 : 1 };
+        return { ok: false, message: errorText(e), exitCode: isUsageError(e) ? 2 : 1 };
       }
     },
-    onError: (e) => log.diag('warn', `control request failed: ${errText(e)}`),
+    onError: (e) => log.diag('warn', `control request failed: ${errorText(e)}`),
   });
   await inbox.start();
   // A CLI command that dropped a request says so on the lock: read the inbox now, not at a poll.
@@ -300,7 +299,7 @@ async function start(
   // written, control requests answered, status shows it running).
   void monitor
     .start()
-    .catch((e: unknown) => log.diag('error', `spool monitor failed: ${errText(e)}`));
+    .catch((e: unknown) => log.diag('error', `spool monitor failed: ${errorText(e)}`));
   releaser('spool monitor', () => monitor.stop());
   warnIfTlsUnverified(log, config.delivery);
 

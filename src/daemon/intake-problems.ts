@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { SPOOL_FILE_LOCKED } from './intake.js';
 import type { ProblemBoard, ProblemReport } from './problems.js';
-import { errnoCode } from '../platform/errno.js';
+import { errnoCode, errorText } from '../platform/errno.js';
 
 /**
  * Codes that mean the state folder's volume has no room (the quota counts as full): from the file
@@ -10,14 +10,6 @@ import { errnoCode } from '../platform/errno.js';
 const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 /** Codes that mean the state folder cannot be written at all. */
 const STATE_BROKEN = new Set(['EROFS', 'EIO', 'SQLITE_IOERR', 'SQLITE_READONLY']);
-
-/** The message of an error, or of a `retry-later` result (spool/due-entry.ts), which has one too. */
-const textOf = (e: unknown): string =>
-  e instanceof Error
-    ? e.message
-    : typeof (e as { message?: unknown } | undefined)?.message === 'string'
-      ? (e as { message: string }).message
-      : String(e);
 
 /**
  * Pure: why a due spool file could not be taken into the queue, as a problem keyed so that one
@@ -62,7 +54,7 @@ export function describeIntakeFailure(
       },
     };
   }
-  const text = textOf(error);
+  const text = errorText(error);
   return {
     key: `intake:${folder}:${code}`,
     problem: {

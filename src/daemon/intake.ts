@@ -8,7 +8,7 @@ import type { ParseResult } from '../item/spool-item.js';
 import type { ClaimResult } from '../spool/claim.js';
 import type { DueEntry, TakeResult } from '../spool/due-entry.js';
 import { crashPoint } from '../platform/crash-point.js';
-import { errnoCode as errCode } from '../platform/errno.js';
+import { errnoCode as errCode, errorText } from '../platform/errno.js';
 import { readClaimed } from './read-claimed.js';
 import { makeStrandedFiles } from './stranded-files.js';
 
@@ -52,8 +52,6 @@ export type Admitted =
   | { kind: 'refused'; code: string; message: string };
 
 type Taken = Extract<TakeResult, { kind: 'taken' }>;
-
-const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** `code` of the `retry-later` result when the file could not be moved (locked, or the folder read-only). */
 export const SPOOL_FILE_LOCKED = 'SpoolFileLocked';
@@ -146,7 +144,7 @@ export function makeIntake(deps: IntakeDeps) {
     } catch (e) {
       stranded.strand(claimedPath, () => attempt().then(refusedAsError), e);
       deps.onStranded?.(source, e);
-      const message = `could not take ${source} into the queue (${errText(e)}); trying again`;
+      const message = `could not take ${source} into the queue (${errorText(e)}); trying again`;
       log.diag('warn', message, { claimed_path: claimedPath });
       return { kind: 'kept', code: errCode(e) ?? 'QueueUnwritable', message };
     }
@@ -215,7 +213,7 @@ export function makeIntake(deps: IntakeDeps) {
       // was taken. An error without a code is a bug, and stays one.
       const code = errCode(e);
       if (code === undefined) throw e;
-      return { kind: 'retry-later', reason: 'claim-failed', code, message: errText(e) };
+      return { kind: 'retry-later', reason: 'claim-failed', code, message: errorText(e) };
     }
     if (claimed === 'gone') {
       log.event(

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import type { FsLike } from '../platform/fs-seam.js';
+import { errorText } from '../platform/errno.js';
 
 /** A claimed entry once looked at: its bytes, why it is not to be read, or a refusal to open it. */
 export type Looked =
@@ -13,7 +14,6 @@ export type Looked =
 const READ_REFUSED = new Set(['EACCES', 'EPERM', 'EBUSY']);
 
 const errCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
-const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /**
  * `lstat`s a claimed entry and reads it without following links, unless it is not to be read.
@@ -57,7 +57,7 @@ export async function readClaimed(
   } catch (e) {
     const code = errCode(e);
     if (code !== undefined && READ_REFUSED.has(code))
-      return { kind: 'refused', code, message: errText(e) };
+      return { kind: 'refused', code, message: errorText(e) };
     throw e;
   }
 }

@@ -14,6 +14,7 @@ import { makeSpoolMonitor } from '../spool/spool-monitor.js';
 import { makeIntake } from './intake.js';
 import { makeIntakeProblems } from './intake-problems.js';
 import type { ProblemBoard } from './problems.js';
+import { errorText } from '../platform/errno.js';
 
 /** Due spool files taken in at once (intake.ts keeps two copies of one content one item). */
 const INTAKE_CONCURRENCY = 8;
@@ -38,8 +39,6 @@ export interface SpoolIntakeDeps {
   /** A folder problem began (`problem` its code) or ended (undefined), for metrics. */
   onFolderProblem?(folder: string, problem: string | undefined): void;
 }
-
-const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * The spool folders watched and their due files taken into the queue: the monitor (watcher,
@@ -121,7 +120,7 @@ export function makeSpoolIntake(d: SpoolIntakeDeps) {
             message: reason,
           }),
     onWarning: (message, error) =>
-      log.diag('warn', error === undefined ? message : `${message}: ${errText(error)}`),
+      log.diag('warn', error === undefined ? message : `${message}: ${errorText(error)}`),
   });
 
   return { intake, monitor };

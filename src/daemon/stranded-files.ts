@@ -1,12 +1,12 @@
 import type { Clock } from '../clock.js';
 import type { EventLog } from '../log/event-log.js';
+import { errorText } from '../platform/errno.js';
 
 /** First and longest pause before admitting a stranded file again (the disk was full or failing). */
 const STRANDED_RETRY_MIN_MS = 500;
 const STRANDED_RETRY_MAX_MS = 30_000;
 
 const errCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
-const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** What is left to do for one stranded file; throws while the queue still cannot be written. */
 export type Remaining = () => Promise<void>;
@@ -45,7 +45,7 @@ export function makeStrandedFiles(deps: StrandedDeps) {
             return false;
           }
           // A step that did complete moved it on; the next start's recovery finishes the job.
-          log.diag('error', `could not finish taking ${path} into the queue: ${errText(e)}`);
+          log.diag('error', `could not finish taking ${path} into the queue: ${errorText(e)}`);
         }
       }
       retryDelay = STRANDED_RETRY_MIN_MS;

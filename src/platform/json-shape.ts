@@ -39,8 +39,6 @@ export const isPlainObject = (value: unknown): value is Record<string, unknown> 
 export const str: Shape<string> = (v, f) => (typeof v === 'string' ? v : fail(f, v, 'a string'));
 export const bool: Shape<boolean> = (v, f) =>
   typeof v === 'boolean' ? v : fail(f, v, 'true or false');
-export const num: Shape<number> = (v, f) =>
-  typeof v === 'number' && Number.isFinite(v) ? v : fail(f, v, 'a number');
 export const int: Shape<number> = (v, f) =>
   Number.isInteger(v) ? (v as number) : fail(f, v, 'an integer');
 /** Any JSON value, checked by the code that uses it. */
