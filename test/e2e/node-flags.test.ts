@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAEMON_NODE_FLAGS } from '../../src/platform/node-flags.js';
 import { makeWorld, type World } from './harness.js';
@@ -30,5 +31,10 @@ describe("the daemon's node flags", () => {
     const d = world.start();
     const started = await d.waitForLine((l) => l.event?.action === 'daemon.started', 'started');
     expect(started.imspooler?.node).toMatchObject({ flags: [] });
+  });
+
+  it('are the ones `npm start` passes (package.json cannot import them, so it repeats them)', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+    expect(pkg.scripts.start).toBe(`node ${DAEMON_NODE_FLAGS.join(' ')} bin/imspooler.js run`);
   });
 });
